@@ -1,0 +1,90 @@
+"""Settings: `CRYPTODESK_*` environment variables (and `.env`), then defaults.
+
+The names are part of CryptoDesk's interface (see ARCHITECTURE.md); keep them stable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EngineChoice = Literal["auto", "offline", "magentic"]
+MarketDataMode = Literal["auto", "live", "replay", "demo"]
+LlmProvider = Literal["openai", "azure", "ollama", "openai-compatible"]
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("cryptodesk", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CRYPTODESK_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8500, ge=1, le=65535, description="Port the server listens on.")
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Database, charts and the local secrets store.",
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy async URL; default: SQLite file in the data directory."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Extra browser origins allowed to open the WebSocket (the server's own are).",
+    )
+
+    engine: EngineChoice = Field("auto", description="auto, offline or magentic.")
+    llm_provider: LlmProvider | None = Field(None, description="LLM provider, unset = none.")
+    llm_base_url: str | None = Field(None, description="LLM endpoint.")
+    llm_api_key: SecretStr | None = Field(None, description="LLM API key.")
+    llm_model: str | None = Field(None, description="Default LLM model.")
+
+    market_data: MarketDataMode = Field("auto", description="auto, live, replay or demo.")
+    replay_dir: Path | None = Field(
+        None, description="Folder of OHLCV CSVs for replay (SYMBOL_QUOTE_TF.csv)."
+    )
+    demo_seed: int = Field(7, description="Seed of the simulated demo market.")
+
+    max_turns: int = Field(15, ge=1, le=100, description="Rounds per run.")
+    run_timeout_s: float = Field(300.0, gt=0, description="A run fails after this many seconds.")
+    tool_timeout_s: float = Field(30.0, gt=0, description="A tool call fails after this long.")
+    chat_rate_per_minute: int = Field(
+        20, ge=1, description="chat frames one connection may send per minute."
+    )
+    subscriber_queue_size: int = Field(
+        1000, ge=10, description="Frames buffered per socket before it is closed with 4008."
+    )
+    client_idle_ping_s: float = Field(
+        300.0, gt=0, description="Send a keep-alive ping after this much client silence."
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'cryptodesk.db'}"
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm_provider is not None and self.llm_model is not None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

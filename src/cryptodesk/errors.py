@@ -1,0 +1,134 @@
+"""The CryptoDesk exception tree.
+
+    CryptoDeskError                      root; everything we raise on purpose
+    ├── ConfigError                      a setting is missing or inconsistent
+    ├── NotFoundError                    an id (conversation, run, chart) that does not exist
+    ├── ConflictError                    the request clashes with current state
+    │   └── RunActiveError               a conversation already has an active run
+    ├── MarketDataError                  anything about market data (retryable or not)
+    │   ├── RateLimitedError             the upstream said 429 (retry_after seconds)
+    │   ├── CoinNotFoundError            a coin we cannot resolve (or an ambiguous one)
+    │   ├── UnsupportedTimeframeError    a timeframe the source cannot serve
+    │   ├── BadRangeError                an impossible date range
+    │   ├── UpstreamUnavailableError     network down, 5xx, timeout, garbage
+    │   ├── BadCredentialsError          the provider rejected our key
+    │   └── DataUnavailableError         the configured source cannot serve this at all
+    ├── ToolError                        a tool failed (unknown tool, bad arguments, timeout)
+    └── EngineError                      an engine could not run
+
+Exceptions carry their data as attributes and build their own message; `code` is the protocol's
+error code when the error reaches a client.
+"""
+
+from __future__ import annotations
+
+
+class CryptoDeskError(Exception):
+    code: str = "internal_error"
+    retryable: bool = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(CryptoDeskError):
+    code = "config_error"
+
+
+class NotFoundError(CryptoDeskError):
+    code = "not_found"
+
+    def __init__(self, kind: str, ident: str) -> None:
+        super().__init__(f"{kind} {ident!r} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+class ConflictError(CryptoDeskError):
+    code = "conflict"
+
+
+class RunActiveError(ConflictError):
+    code = "run_active"
+
+    def __init__(self, conversation_id: str, run_id: str) -> None:
+        super().__init__(
+            f"conversation {conversation_id} already has an active run ({run_id}); "
+            "cancel it or wait for it to finish"
+        )
+        self.conversation_id = conversation_id
+        self.run_id = run_id
+
+
+class MarketDataError(CryptoDeskError):
+    code = "market_data_error"
+
+
+class RateLimitedError(MarketDataError):
+    code = "rate_limited"
+    retryable = True
+
+    def __init__(self, provider: str, retry_after: float | None = None) -> None:
+        wait = f"; retry after {retry_after:.0f} s" if retry_after is not None else ""
+        super().__init__(f"{provider} rate limit reached{wait}")
+        self.provider = provider
+        self.retry_after = retry_after
+
+
+class CoinNotFoundError(MarketDataError):
+    code = "coin_not_found"
+
+    def __init__(self, query: str, candidates: tuple[str, ...] = ()) -> None:
+        if candidates:
+            msg = f"{query!r} is ambiguous: it could be {', '.join(candidates)}"
+        else:
+            msg = f"unknown coin {query!r}"
+        super().__init__(msg)
+        self.query = query
+        self.candidates = candidates
+
+
+class UnsupportedTimeframeError(MarketDataError):
+    code = "unsupported_timeframe"
+
+    def __init__(self, timeframe: str, supported: tuple[str, ...]) -> None:
+        super().__init__(
+            f"timeframe {timeframe!r} is not supported (supported: {', '.join(supported)})"
+        )
+        self.timeframe = timeframe
+        self.supported = supported
+
+
+class BadRangeError(MarketDataError):
+    code = "bad_range"
+
+
+class UpstreamUnavailableError(MarketDataError):
+    code = "upstream_unavailable"
+    retryable = True
+
+    def __init__(self, provider: str, reason: str) -> None:
+        super().__init__(f"{provider} is unavailable: {reason}")
+        self.provider = provider
+        self.reason = reason
+
+
+class BadCredentialsError(MarketDataError):
+    code = "bad_credentials"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} rejected the configured credentials")
+        self.provider = provider
+
+
+class DataUnavailableError(MarketDataError):
+    code = "data_unavailable"
+
+
+class ToolError(CryptoDeskError):
+    code = "tool_error"
+
+
+class EngineError(CryptoDeskError):
+    code = "engine_error"

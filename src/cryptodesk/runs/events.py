@@ -1,0 +1,88 @@
+"""Domain events: what an engine reports while it answers a question.
+
+Engines know nothing about sequence numbers, sockets or storage; they emit these values into an
+`EventSink`. The run manager stamps them with run id, `seq` and timestamp and turns them into
+protocol frames (`realtime.protocol`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+StepStatus = Literal["working", "completed", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStep:
+    agent: str
+    emoji: str
+    status: StepStatus
+    message: str
+    step_id: str
+    delta: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    current_turn: int
+    max_turns: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCalled:
+    agent: str
+    tool_name: str
+    arguments: dict[str, Any]
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFinished:
+    tool_name: str
+    call_id: str
+    success: bool
+    result_preview: str
+    duration_ms: int
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChartCreated:
+    chart_id: str
+    symbol: str
+    interval: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    content: str
+    agents_used: tuple[str, ...]
+    charts: tuple[str, ...]
+    engine: str
+    usage: Usage = field(default_factory=Usage)
+    data_labels: tuple[str, ...] = ()
+    """Labels such as "simulated" or "replay" that describe the data the report used."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    code: str
+    message: str
+    details: str | None = None
+    recoverable: bool = True
+
+
+DomainEvent = AgentStep | Progress | ToolCalled | ToolFinished | ChartCreated | Report | RunError
+
+
+class EventSink(Protocol):
+    async def emit(self, event: DomainEvent) -> None: ...
