@@ -1,0 +1,3 @@
+from cryptodesk.cli import main
+
+main()

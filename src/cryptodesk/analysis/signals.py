@@ -1,0 +1,148 @@
+"""Readings of a series: trend, momentum, volatility, drawdown and returns."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from cryptodesk.analysis.indicators import MacdSeries, last_value
+from cryptodesk.market.ohlcv import FloatArray
+
+TrendDirection = Literal["uptrend", "downtrend", "sideways", "undetermined"]
+RsiZone = Literal["overbought", "oversold", "neutral", "undetermined"]
+MacdCross = Literal["bullish", "bearish", "none"]
+
+_YEAR_S = 365.25 * 86_400
+OVERBOUGHT = 70.0
+OVERSOLD = 30.0
+
+
+def _pct(value: float, reference: float | None) -> float | None:
+    if reference is None or reference == 0:
+        return None
+    return (value / reference - 1.0) * 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    direction: TrendDirection
+    close: float
+    sma50: float | None
+    sma200: float | None
+    vs_sma50_pct: float | None
+    vs_sma200_pct: float | None
+    sma50_slope_pct: float | None
+    """Change of SMA50 over the last `slope_bars` candles, in percent."""
+
+
+def trend(close: FloatArray, sma50: FloatArray, sma200: FloatArray, slope_bars: int = 10) -> Trend:
+    """Up when price > SMA50 > SMA200 with SMA50 rising, down for the mirror, else sideways.
+
+    Without SMA200 (short series) price against a rising or falling SMA50 decides.
+    """
+    last = float(close[-1])
+    fast, slow = last_value(sma50), last_value(sma200)
+    slope = None
+    if fast is not None and sma50.shape[0] > slope_bars:
+        slope = _pct(fast, last_value(sma50[:-slope_bars]))
+    direction: TrendDirection = "undetermined"
+    if fast is not None and slope is not None:
+        above = last > fast and (slow is None or fast > slow)
+        below = last < fast and (slow is None or fast < slow)
+        if above and slope > 0:
+            direction = "uptrend"
+        elif below and slope < 0:
+            direction = "downtrend"
+        else:
+            direction = "sideways"
+    return Trend(direction, last, fast, slow, _pct(last, fast), _pct(last, slow), slope)
+
+
+@dataclass(frozen=True, slots=True)
+class Momentum:
+    rsi: float | None
+    rsi_zone: RsiZone
+    macd: float | None
+    macd_signal: float | None
+    macd_hist: float | None
+    macd_cross: MacdCross
+    """The most recent cross of MACD over its signal within `lookback` candles."""
+    cross_bars_ago: int | None
+
+
+def momentum(rsi: FloatArray, lines: MacdSeries, lookback: int = 10) -> Momentum:
+    value = last_value(rsi)
+    zone: RsiZone = "undetermined"
+    if value is not None:
+        zone = (
+            "overbought" if value >= OVERBOUGHT else "oversold" if value <= OVERSOLD else "neutral"
+        )
+    hist = lines.histogram[-(lookback + 1) :]
+    cross: MacdCross = "none"
+    bars_ago: int | None = None
+    for back in range(1, hist.shape[0]):
+        now, before = hist[-back], hist[-back - 1]
+        if np.isnan(now) or np.isnan(before):
+            break
+        if (before <= 0 < now) or (before >= 0 > now):
+            cross = "bullish" if now > 0 else "bearish"
+            bars_ago = back - 1
+            break
+    return Momentum(
+        value,
+        zone,
+        last_value(lines.macd),
+        last_value(lines.signal),
+        last_value(lines.histogram),
+        cross,
+        bars_ago,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Volatility:
+    atr: float | None
+    atr_pct: float | None
+    """ATR in percent of the last close."""
+    annualized_pct: float | None
+    """Standard deviation of log returns, annualised, in percent."""
+
+
+def log_returns(close: FloatArray) -> FloatArray:
+    return np.diff(np.log(close))
+
+
+def annualized_volatility_pct(close: FloatArray, step_s: int) -> float | None:
+    returns = log_returns(close)
+    if returns.shape[0] < 2:
+        return None
+    return float(np.std(returns, ddof=1)) * math.sqrt(_YEAR_S / step_s) * 100.0
+
+
+def volatility(close: FloatArray, atr: FloatArray, step_s: int) -> Volatility:
+    value = last_value(atr)
+    atr_pct = None if value is None else value / float(close[-1]) * 100.0
+    return Volatility(value, atr_pct, annualized_volatility_pct(close, step_s))
+
+
+@dataclass(frozen=True, slots=True)
+class Drawdown:
+    max_drawdown_pct: float
+    """Largest fall from a running peak, in percent (zero or negative)."""
+    peak_index: int
+    trough_index: int
+
+
+def max_drawdown(close: FloatArray) -> Drawdown:
+    peaks = np.maximum.accumulate(close)
+    drawdowns = close / peaks - 1.0
+    trough = int(np.argmin(drawdowns))
+    peak = int(np.argmax(close[: trough + 1]))
+    return Drawdown(float(drawdowns[trough]) * 100.0, peak, trough)
+
+
+def total_return_pct(close: FloatArray) -> float:
+    return (float(close[-1]) / float(close[0]) - 1.0) * 100.0

@@ -1,0 +1,149 @@
+"""Conversation history: list, read, rename, delete, export."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from cryptodesk.api.deps import DeskDep
+from cryptodesk.api.schemas import (
+    ChartRef,
+    ConversationDetail,
+    ConversationOut,
+    ConversationPage,
+    ConversationPatch,
+    MessageOut,
+    RunOut,
+    UsageOut,
+)
+from cryptodesk.errors import ConflictError
+from cryptodesk.export import conversation_markdown
+from cryptodesk.runs.frames import chart_url
+from cryptodesk.store.records import Run
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+
+def run_out(run: Run) -> RunOut:
+    usage = UsageOut.model_validate(json.loads(run.usage_json)) if run.usage_json else None
+    return RunOut(
+        id=run.id,
+        conversation_id=run.conversation_id,
+        question=run.question,
+        status=run.status,
+        engine=run.engine,
+        last_seq=run.last_seq,
+        error_code=run.error_code,
+        error_message=run.error_message,
+        usage=usage,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+    )
+
+
+@router.get("", response_model=ConversationPage)
+async def list_conversations(
+    desk: DeskDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ConversationPage:
+    items, total = await desk.store.conversations.page(limit, offset)
+    return ConversationPage(
+        items=[
+            ConversationOut(
+                id=c.id,
+                title=c.title,
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+                message_count=c.message_count,
+            )
+            for c in items
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{conversation_id}", response_model=ConversationDetail)
+async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationDetail:
+    store = desk.store
+    conversation = await store.conversations.get(conversation_id)
+    messages = await store.conversations.messages(conversation_id)
+    runs = await store.runs.for_conversation(conversation_id)
+    charts = await store.charts.for_conversation(conversation_id)
+    active = desk.runs.active_for_conversation(conversation_id)
+    return ConversationDetail(
+        id=conversation.id,
+        title=conversation.title,
+        created_at=conversation.created_at,
+        updated_at=conversation.updated_at,
+        messages=[
+            MessageOut(
+                id=m.id, role=m.role, content=m.content, run_id=m.run_id, created_at=m.created_at
+            )
+            for m in messages
+        ],
+        runs=[run_out(r) for r in runs],
+        charts=[
+            ChartRef(
+                id=c.id,
+                run_id=c.run_id,
+                symbol=c.symbol,
+                interval=c.interval,
+                title=c.title,
+                url=chart_url(c.id),
+                created_at=c.created_at,
+            )
+            for c in charts
+        ],
+        active_run_id=active.run_id if active else None,
+    )
+
+
+@router.patch("/{conversation_id}", response_model=ConversationOut)
+async def rename_conversation(
+    conversation_id: str, patch: ConversationPatch, desk: DeskDep
+) -> ConversationOut:
+    c = await desk.store.conversations.rename(conversation_id, patch.title.strip() or patch.title)
+    count = len(await desk.store.conversations.messages(conversation_id))
+    return ConversationOut(
+        id=c.id,
+        title=c.title,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+        message_count=count,
+    )
+
+
+@router.delete("/{conversation_id}", status_code=204)
+async def delete_conversation(conversation_id: str, desk: DeskDep) -> Response:
+    await desk.store.conversations.get(conversation_id)
+    active = desk.runs.active_for_conversation(conversation_id)
+    if active is not None:
+        raise ConflictError(
+            f"conversation {conversation_id} has an active run ({active.run_id}); cancel it first"
+        )
+    await desk.store.conversations.delete(conversation_id)
+    return Response(status_code=204)
+
+
+@router.get("/{conversation_id}/export", response_class=PlainTextResponse)
+async def export_conversation(conversation_id: str, desk: DeskDep) -> PlainTextResponse:
+    store = desk.store
+    conversation = await store.conversations.get(conversation_id)
+    text = conversation_markdown(
+        conversation,
+        await store.conversations.messages(conversation_id),
+        await store.runs.for_conversation(conversation_id),
+        await store.charts.for_conversation(conversation_id),
+    )
+    filename = f"cryptodesk-{conversation_id[:8]}.md"
+    return PlainTextResponse(
+        text,
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,40 @@
+"""A run's stored frames, the same ones a WebSocket resume replays."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cryptodesk.api.conversations import run_out
+from cryptodesk.api.deps import DeskDep
+from cryptodesk.api.schemas import RunEvents, RunOut
+
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+
+MAX_EVENTS_PER_PAGE = 5000
+
+
+@router.get("/{run_id}", response_model=RunOut)
+async def get_run(run_id: str, desk: DeskDep) -> RunOut:
+    return run_out(await desk.store.runs.get(run_id))
+
+
+@router.get("/{run_id}/events", response_model=RunEvents)
+async def run_events(
+    run_id: str,
+    desk: DeskDep,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PER_PAGE)] = MAX_EVENTS_PER_PAGE,
+) -> RunEvents:
+    run = await desk.store.runs.get(run_id)
+    status, last_seq = await desk.runs.state(run_id)
+    events = await desk.store.runs.events_after(run_id, after_seq, limit)
+    return RunEvents(
+        run_id=run.id,
+        conversation_id=run.conversation_id,
+        status=status,
+        last_seq=last_seq,
+        events=[json.loads(e.frame) for e in events],
+    )

@@ -1,0 +1,180 @@
+"""The chart spec: JSON the browser draws with lightweight-charts (and render.py as PNG)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from cryptodesk.analysis.indicators import LABELS
+from cryptodesk.analysis.levels import Level, LevelKind
+from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv
+from cryptodesk.market.schemas import Candles, Timeframe
+
+_OVERLAY_PREFIXES = ("sma", "ema", "bb_")
+_PANES: Mapping[str, tuple[str, ...]] = {
+    "RSI14": ("rsi14",),
+    "MACD": ("macd", "macd_signal", "macd_hist"),
+    "ATR14": ("atr14",),
+}
+_PANE_GUIDES: Mapping[str, tuple[float, ...]] = {"RSI14": (30.0, 70.0), "MACD": (0.0,)}
+MAX_MARKERS = 10
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChartCandle(_Frozen):
+    time: int
+    """Open time, epoch seconds."""
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+class ChartPoint(_Frozen):
+    time: int
+    value: float
+
+
+class ChartLine(_Frozen):
+    name: str
+    values: tuple[ChartPoint, ...]
+    style: Literal["line", "histogram"] = "line"
+
+
+class ChartPane(_Frozen):
+    name: str
+    series: tuple[ChartLine, ...]
+    guides: tuple[float, ...] = ()
+    """Horizontal reference lines, e.g. RSI 30 and 70."""
+
+
+class ChartLevel(_Frozen):
+    price: float
+    kind: LevelKind
+    touches: int
+    label: str
+
+
+class ChartMarker(_Frozen):
+    time: int
+    position: Literal["above", "below"]
+    shape: Literal["arrow_up", "arrow_down", "circle"]
+    text: str
+
+
+class ChartSpec(_Frozen):
+    symbol: str
+    interval: Timeframe
+    title: str
+    source: str
+    as_of: AwareDatetime
+    simulated: bool
+    candles: tuple[ChartCandle, ...]
+    overlays: tuple[ChartLine, ...] = ()
+    panes: tuple[ChartPane, ...] = ()
+    levels: tuple[ChartLevel, ...] = ()
+    markers: tuple[ChartMarker, ...] = ()
+
+
+def _line(name: str, times: IntArray, values: FloatArray) -> ChartLine:
+    keep = ~np.isnan(values)
+    points = tuple(
+        ChartPoint(time=t, value=v)
+        for t, v in zip(times[keep].tolist(), values[keep].tolist(), strict=True)
+    )
+    style: Literal["line", "histogram"] = "histogram" if name == "macd_hist" else "line"
+    return ChartLine(name=LABELS.get(name, name), values=points, style=style)
+
+
+def _macd_markers(times: IntArray, hist: FloatArray) -> tuple[ChartMarker, ...]:
+    markers: list[ChartMarker] = []
+    for i in range(1, hist.shape[0]):
+        before, now = hist[i - 1], hist[i]
+        if np.isnan(before) or np.isnan(now):
+            continue
+        if before <= 0 < now:
+            markers.append(
+                ChartMarker(
+                    time=int(times[i]),
+                    position="below",
+                    shape="arrow_up",
+                    text="MACD bullish cross",
+                )
+            )
+        elif before >= 0 > now:
+            markers.append(
+                ChartMarker(
+                    time=int(times[i]),
+                    position="above",
+                    shape="arrow_down",
+                    text="MACD bearish cross",
+                )
+            )
+    return tuple(markers[-MAX_MARKERS:])
+
+
+def build_chart_spec(
+    candles: Candles,
+    lines: Mapping[str, FloatArray],
+    levels: Sequence[Level] = (),
+    *,
+    title: str | None = None,
+) -> ChartSpec:
+    """A chart of `candles` with indicator `lines` (as from `indicators.compute`) and levels.
+
+    Lines must be aligned with the candles (same length).
+    """
+    series = Ohlcv.from_candles(candles)
+    times = series.time
+    for name, values in lines.items():
+        if values.shape[0] != len(series):
+            raise ValueError(f"indicator {name} has {values.shape[0]} values for {len(series)}")
+    overlays = tuple(
+        _line(name, times, values)
+        for name, values in lines.items()
+        if name.startswith(_OVERLAY_PREFIXES)
+    )
+    panes = tuple(
+        ChartPane(
+            name=pane,
+            series=tuple(_line(name, times, lines[name]) for name in names if name in lines),
+            guides=_PANE_GUIDES.get(pane, ()),
+        )
+        for pane, names in _PANES.items()
+        if any(name in lines for name in names)
+    )
+    markers = _macd_markers(times, lines["macd_hist"]) if "macd_hist" in lines else ()
+    suffix = " (simulated)" if candles.simulated else ""
+    return ChartSpec(
+        symbol=candles.symbol,
+        interval=candles.timeframe,
+        title=title or f"{candles.symbol} {candles.timeframe}{suffix}",
+        source=candles.source,
+        as_of=candles.as_of,
+        simulated=candles.simulated,
+        candles=tuple(
+            ChartCandle(
+                time=int(t), open=c.open, high=c.high, low=c.low, close=c.close, volume=c.volume
+            )
+            for t, c in zip(times.tolist(), candles.candles, strict=True)
+        ),
+        overlays=overlays,
+        panes=panes,
+        levels=tuple(
+            ChartLevel(
+                price=level.price,
+                kind=level.kind,
+                touches=level.touches,
+                label=f"{level.kind} ({level.touches} touches)",
+            )
+            for level in levels
+        ),
+        markers=markers,
+    )

@@ -1,0 +1,130 @@
+"""The `cryptodesk` command: serve, ask, doctor, protocol-schema."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cryptodesk import __version__
+from cryptodesk.config import Settings, get_settings
+from cryptodesk.realtime.protocol import MAX_MESSAGE_CHARS, protocol_schema
+
+app = typer.Typer(
+    name="cryptodesk",
+    help="CryptoDesk: a live multi-agent crypto analysis desk.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        err_console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default from settings).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8500).")] = None,
+) -> None:
+    """Run the CryptoDesk server (API, WebSocket and web app)."""
+    import uvicorn
+
+    from cryptodesk.app import create_app
+    from cryptodesk.realtime.protocol import MAX_FRAME_BYTES
+
+    settings = _settings()
+    if host is not None or port is not None:
+        settings = settings.model_copy(
+            update={"host": host or settings.host, "port": port or settings.port}
+        )
+    _logging(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=MAX_FRAME_BYTES,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        timeout_graceful_shutdown=10,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The market question.")],
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="Print the protocol frames as JSON lines.")
+    ] = False,
+    server: Annotated[
+        str | None,
+        typer.Option(help="Ask a running server over its WebSocket, e.g. ws://127.0.0.1:8500."),
+    ] = None,
+    conversation: Annotated[str | None, typer.Option(help="Continue this conversation id.")] = None,
+) -> None:
+    """Ask a question and watch the agents work, live."""
+    from cryptodesk.terminal.ask import ask_in_process, ask_over_websocket
+    from cryptodesk.terminal.view import FrameView
+
+    if not question.strip() or len(question) > MAX_MESSAGE_CHARS:
+        err_console.print(f"[red]The question must be 1..{MAX_MESSAGE_CHARS} characters.[/red]")
+        raise typer.Exit(2)
+    view = FrameView(console, json_lines=json_lines)
+    settings = _settings()
+    if not json_lines:
+        logging.basicConfig(level=logging.WARNING)
+    try:
+        if server:
+            ok = asyncio.run(ask_over_websocket(server, question, conversation, view))
+        else:
+            ok = asyncio.run(ask_in_process(settings, question, conversation, view))
+    except KeyboardInterrupt:
+        err_console.print("[yellow]Interrupted.[/yellow]")
+        raise typer.Exit(130) from None
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def doctor() -> None:
+    """Show what is configured and what is reachable."""
+    from cryptodesk.terminal.doctor import run_doctor
+
+    ok = asyncio.run(run_doctor(_settings(), console))
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command("protocol-schema")
+def protocol_schema_cmd() -> None:
+    """Print the JSON Schema of the WebSocket protocol."""
+    sys.stdout.write(json.dumps(protocol_schema(), indent=2) + "\n")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    app()

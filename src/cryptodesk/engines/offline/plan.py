@@ -1,0 +1,130 @@
+"""Which agent does which tool calls for an intent: the offline orchestrator's plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptodesk.engines.offline.intent import Intent
+from cryptodesk.engines.roster import AgentName
+from cryptodesk.errors import UnsupportedTimeframeError
+from cryptodesk.market.catalog import COINS
+from cryptodesk.market.schemas import parse_timeframe, timeframe_seconds
+from cryptodesk.tools.charts import CHART_INDICATORS
+from cryptodesk.tools.market import MAX_CANDLES, PERIOD_SECONDS
+
+TECHNICAL_CANDLES = 300
+"""Enough for SMA200 plus a hundred candles of context."""
+OVERVIEW_COINS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCall:
+    tool: str
+    arguments: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTask:
+    agent: AgentName
+    instruction: str
+    calls: tuple[PlannedCall, ...]
+
+
+def technical_limit(intent: Intent) -> int:
+    if intent.period is None:
+        return TECHNICAL_CANDLES
+    try:
+        step = timeframe_seconds(parse_timeframe(intent.timeframe))
+    except UnsupportedTimeframeError:
+        return TECHNICAL_CANDLES
+    wanted = PERIOD_SECONDS[intent.period] // step + 1
+    return min(max(wanted, TECHNICAL_CANDLES), MAX_CANDLES)
+
+
+def _label(query: str, intent: Intent) -> str:
+    coin = next((c for c in intent.coins if c.id == query), None)
+    return f"{coin.name} ({coin.symbol})" if coin else query
+
+
+def plan(intent: Intent, available: Sequence[str]) -> tuple[AgentTask, ...]:
+    """The agent turns that answer `intent`, in order; the ReportWriter's turn is not included."""
+    tasks: list[AgentTask] = []
+    queries = intent.coin_queries
+    tf = intent.timeframe
+    if intent.overview and not queries:
+        top = [coin.id for coin in COINS if coin.id in available][:OVERVIEW_COINS]
+        tasks.append(
+            AgentTask(
+                "CryptoMarketAnalyst",
+                "Get current prices and 24h changes of the largest coins for a market overview.",
+                tuple(PlannedCall("get_crypto_price", {"coin": coin}) for coin in top),
+            )
+        )
+    market_calls = [PlannedCall("get_crypto_price", {"coin": q}) for q in queries]
+    # Unknown coins get their own failing price call; the comparison is of the coins we know.
+    compared = [coin.id for coin in intent.coins][:6]
+    if intent.comparison and len(compared) >= 2:
+        market_calls.append(
+            PlannedCall(
+                "compare_assets",
+                {"coins": compared, "timeframe": tf, "period": intent.period or "30d"},
+            )
+        )
+    if market_calls:
+        names = ", ".join(_label(q, intent) for q in queries)
+        comparing = len(market_calls) > len(queries)
+        also = f" and compare them over {intent.period or '30d'} on {tf}" if comparing else ""
+        tasks.append(
+            AgentTask(
+                "CryptoMarketAnalyst",
+                f"Get the current price of {names}{also}.",
+                tuple(market_calls),
+            )
+        )
+    limit = technical_limit(intent)
+    for query in queries if intent.technical else ():
+        tasks.append(
+            AgentTask(
+                "TechnicalAnalyst",
+                f"Compute indicators, trend, momentum and key levels of {_label(query, intent)} "
+                f"on {tf}.",
+                (
+                    PlannedCall(
+                        "compute_indicators", {"coin": query, "timeframe": tf, "limit": limit}
+                    ),
+                    PlannedCall(
+                        "find_key_levels", {"coin": query, "timeframe": tf, "limit": limit}
+                    ),
+                ),
+            )
+        )
+    for query in queries if intent.chart else ():
+        tasks.append(
+            AgentTask(
+                "ChartingAgent",
+                f"Draw a {tf} chart of {_label(query, intent)} with moving averages, Bollinger "
+                "bands, RSI, MACD and the key levels.",
+                (
+                    PlannedCall(
+                        "create_chart",
+                        {
+                            "coin": query,
+                            "timeframe": tf,
+                            "indicators": list(CHART_INDICATORS),
+                            "with_levels": True,
+                            "limit": limit,
+                        },
+                    ),
+                ),
+            )
+        )
+    if intent.exchange:
+        tasks.append(
+            AgentTask(
+                "ExchangeAnalyst",
+                "Check order book, spread and funding for the coins asked about.",
+                (),
+            )
+        )
+    return tuple(tasks)

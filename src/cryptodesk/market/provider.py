@@ -1,0 +1,29 @@
+"""The interface every market data source implements (replay, demo, and later live sources)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
+
+
+class MarketDataProvider(Protocol):
+    """A source of prices and candles for catalog coin ids.
+
+    Raises `CoinNotFoundError` for a coin it does not know, `UnsupportedTimeframeError` for a
+    timeframe it cannot serve and `DataUnavailableError` when it cannot serve anything at all.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def simulated(self) -> bool: ...
+
+    async def get_price(self, coin_id: str) -> PriceQuote: ...
+
+    async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles: ...
+
+    def available_coins(self) -> tuple[str, ...]: ...
+
+    async def aclose(self) -> None: ...

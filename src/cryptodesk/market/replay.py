@@ -1,0 +1,216 @@
+"""Replay of local OHLCV CSV files (`SYM_QUOTE_TF.csv`: timestamp ms, datetime, o, h, l, c, v).
+
+The "now" of a replay is the last candle of a file. Timeframes without a file are resampled from
+a finer file that divides them evenly (1h -> 4h, 5m -> 15m, ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cryptodesk.errors import (
+    BadRangeError,
+    DataUnavailableError,
+    UnsupportedTimeframeError,
+)
+from cryptodesk.market.catalog import coin_by_id, coin_by_symbol
+from cryptodesk.market.ohlcv import Ohlcv, last_day, resample
+from cryptodesk.market.schemas import (
+    TIMEFRAMES,
+    Candles,
+    PriceQuote,
+    Timeframe,
+    parse_timeframe,
+    timeframe_seconds,
+    utc_from_epoch,
+)
+
+logger = logging.getLogger(__name__)
+
+_FILE_NAME = re.compile(r"^([A-Z0-9]+)_([A-Z]+)_(5m|15m|1h|4h|1d|1w)\.csv$")
+_COLUMNS = ("timestamp", "datetime", "open", "high", "low", "close", "volume")
+_CACHED_CANDLES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    path: Path
+    native: Timeframe
+    target: Timeframe
+
+    @property
+    def source(self) -> str:
+        label = f"replay:{self.path.name}"
+        return label if self.native == self.target else f"{label} resampled to {self.target}"
+
+
+class ReplayProvider:
+    """Serves prices and candles from a folder of CSV files, real data replayed as of its end."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._files: dict[str, dict[Timeframe, Path]] | None = None
+        self._series: dict[Path, Ohlcv] = {}
+        self._candles: dict[tuple[str, Timeframe, int], Candles] = {}
+
+    @property
+    def name(self) -> str:
+        return "replay"
+
+    @property
+    def simulated(self) -> bool:
+        return False
+
+    @property
+    def folder(self) -> Path:
+        return self._folder
+
+    def available_coins(self) -> tuple[str, ...]:
+        return tuple(self._index())
+
+    async def aclose(self) -> None:
+        self._series.clear()
+        self._candles.clear()
+
+    async def get_price(self, coin_id: str) -> PriceQuote:
+        coin = coin_by_id(coin_id)
+        files = self._coin_files(coin_id)
+        finest = min(files, key=timeframe_seconds)
+        plan = _Plan(files[finest], finest, finest)
+        series = await self._load(plan.path)
+        window = last_day(series, timeframe_seconds(finest))
+        return PriceQuote(
+            coin_id=coin.id,
+            symbol=coin.symbol,
+            name=coin.name,
+            price_usd=window.price,
+            change_24h_pct=window.change_pct,
+            high_24h=window.high,
+            low_24h=window.low,
+            volume_24h=window.quote_volume,
+            source=plan.source,
+            as_of=utc_from_epoch(int(series.time[-1]) + timeframe_seconds(finest)),
+            simulated=False,
+        )
+
+    async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
+        if limit < 1:
+            raise BadRangeError(f"limit must be at least 1, got {limit}")
+        key = (coin_id, parse_timeframe(timeframe), limit)
+        cached = self._candles.get(key)
+        if cached is not None:
+            return cached
+        coin = coin_by_id(coin_id)
+        plan = self._plan(coin_id, timeframe)
+        series = await self._load(plan.path)
+        if plan.native != plan.target:
+            series = resample(series, plan.native, plan.target)
+        if len(series) == 0:
+            raise DataUnavailableError(f"{plan.source} has no complete {timeframe} candle")
+        series = series.tail(limit)
+        candles = Candles(
+            coin_id=coin.id,
+            symbol=coin.symbol,
+            timeframe=timeframe,
+            candles=series.to_candles(),
+            source=plan.source,
+            as_of=utc_from_epoch(int(series.time[-1]) + timeframe_seconds(timeframe)),
+            simulated=False,
+        )
+        if len(self._candles) >= _CACHED_CANDLES:
+            self._candles.pop(next(iter(self._candles)))
+        self._candles[key] = candles
+        return candles
+
+    def _plan(self, coin_id: str, timeframe: Timeframe) -> _Plan:
+        files = self._coin_files(coin_id)
+        if timeframe in files:
+            return _Plan(files[timeframe], timeframe, timeframe)
+        step = timeframe_seconds(timeframe)
+        finer = [
+            tf for tf in files if timeframe_seconds(tf) < step and step % timeframe_seconds(tf) == 0
+        ]
+        if not finer:
+            servable = tuple(
+                tf
+                for tf in TIMEFRAMES
+                if any(timeframe_seconds(tf) % timeframe_seconds(have) == 0 for have in files)
+            )
+            raise UnsupportedTimeframeError(timeframe, servable)
+        # The coarsest usable file usually reaches furthest back.
+        native = max(finer, key=timeframe_seconds)
+        return _Plan(files[native], native, timeframe)
+
+    def _coin_files(self, coin_id: str) -> dict[Timeframe, Path]:
+        files = self._index().get(coin_id)
+        if files is None:
+            coin = coin_by_id(coin_id)
+            available = ", ".join(coin_by_id(c).symbol for c in self._index())
+            raise DataUnavailableError(
+                f"no replay file for {coin.name} ({coin.symbol}) in {self._folder}; "
+                f"replay has: {available}"
+            )
+        return files
+
+    def _index(self) -> dict[str, dict[Timeframe, Path]]:
+        if self._files is None:
+            self._files = _scan(self._folder)
+        return self._files
+
+    async def _load(self, path: Path) -> Ohlcv:
+        series = self._series.get(path)
+        if series is None:
+            series = await asyncio.to_thread(load_csv, path)
+            self._series[path] = series
+        return series
+
+
+def _scan(folder: Path) -> dict[str, dict[Timeframe, Path]]:
+    if not folder.is_dir():
+        raise DataUnavailableError(f"replay folder {folder} does not exist")
+    found: dict[str, dict[Timeframe, Path]] = {}
+    for path in sorted(folder.iterdir()):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            continue
+        coin = coin_by_symbol(match.group(1))
+        if coin is None:
+            logger.info("replay: skipping %s, %s is not a catalog coin", path.name, match.group(1))
+            continue
+        found.setdefault(coin.id, {}).setdefault(parse_timeframe(match.group(3)), path)
+    if not found:
+        raise DataUnavailableError(
+            f"replay folder {folder} holds no SYMBOL_QUOTE_TF.csv file of a known coin"
+        )
+    return found
+
+
+def load_csv(path: Path) -> Ohlcv:
+    """Parses one replay CSV; raises `DataUnavailableError` for a malformed file."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            header = tuple(part.strip() for part in handle.readline().split(","))
+            if header != _COLUMNS:
+                raise DataUnavailableError(f"{path.name}: expected columns {', '.join(_COLUMNS)}")
+            table = np.loadtxt(handle, delimiter=",", usecols=(0, 2, 3, 4, 5, 6), ndmin=2)
+    except (OSError, ValueError) as e:
+        raise DataUnavailableError(f"cannot read replay file {path}: {e}") from e
+    if table.shape[0] == 0:
+        raise DataUnavailableError(f"replay file {path} has no candles")
+    times = (table[:, 0].astype(np.int64)) // 1000
+    if np.any(np.diff(times) <= 0):
+        raise DataUnavailableError(f"replay file {path} is not in strictly ascending time order")
+    return Ohlcv(
+        times,
+        np.ascontiguousarray(table[:, 1]),
+        np.ascontiguousarray(table[:, 2]),
+        np.ascontiguousarray(table[:, 3]),
+        np.ascontiguousarray(table[:, 4]),
+        np.ascontiguousarray(table[:, 5]),
+    )

@@ -1,0 +1,108 @@
+"""Market values: candles, price quotes and timeframes.
+
+Every value carries its `source` and `as_of`; `simulated` is true for demo data.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
+
+from cryptodesk.errors import UnsupportedTimeframeError
+
+Timeframe = Literal["5m", "15m", "1h", "4h", "1d", "1w"]
+TIMEFRAMES: tuple[Timeframe, ...] = get_args(Timeframe)
+
+_SECONDS: dict[Timeframe, int] = {
+    "5m": 300,
+    "15m": 900,
+    "1h": 3600,
+    "4h": 14_400,
+    "1d": 86_400,
+    "1w": 604_800,
+}
+# Weekly candles open on Monday 00:00 UTC (as exchanges do); the epoch was a Thursday.
+WEEK_OFFSET_S = 4 * 86_400
+
+
+def timeframe_seconds(timeframe: Timeframe) -> int:
+    return _SECONDS[timeframe]
+
+
+def timeframe_delta(timeframe: Timeframe) -> timedelta:
+    return timedelta(seconds=_SECONDS[timeframe])
+
+
+def parse_timeframe(value: str) -> Timeframe:
+    """Validates a timeframe string; raises `UnsupportedTimeframeError` for anything else."""
+    for timeframe in TIMEFRAMES:
+        if value == timeframe:
+            return timeframe
+    raise UnsupportedTimeframeError(value, TIMEFRAMES)
+
+
+def bucket_start(epoch_s: int, timeframe: Timeframe) -> int:
+    """Open time (epoch seconds) of the UTC-aligned candle of `timeframe` containing `epoch_s`."""
+    step = _SECONDS[timeframe]
+    offset = WEEK_OFFSET_S if timeframe == "1w" else 0
+    return (epoch_s - offset) // step * step + offset
+
+
+def utc_from_epoch(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, tz=UTC)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _require_utc(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is None or offset != timedelta(0):
+        raise ValueError("datetimes must be timezone-aware UTC")
+    return value
+
+
+class Candle(_Frozen):
+    time: AwareDatetime
+    """Open time of the candle."""
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    """Traded volume in the base asset."""
+
+    _utc = field_validator("time")(_require_utc)
+
+
+class Candles(_Frozen):
+    coin_id: str
+    symbol: str
+    timeframe: Timeframe
+    candles: tuple[Candle, ...]
+    source: str
+    as_of: AwareDatetime
+    """Close time of the last candle."""
+    simulated: bool
+
+    _utc = field_validator("as_of")(_require_utc)
+
+
+class PriceQuote(_Frozen):
+    coin_id: str
+    symbol: str
+    name: str
+    price_usd: float
+    change_24h_pct: float | None
+    high_24h: float
+    low_24h: float
+    volume_24h: float | None
+    """24 h traded volume in USD (quote currency); None when the source does not say."""
+    source: str
+    as_of: AwareDatetime
+    simulated: bool
+
+    _utc = field_validator("as_of")(_require_utc)

@@ -1,0 +1,104 @@
+"""Domain events to protocol frames: the one place that stamps run id, `seq` and time."""
+
+from __future__ import annotations
+
+from cryptodesk.realtime.protocol import (
+    PREVIEW_CHARS,
+    AgentStepFrame,
+    ChartGeneratedFrame,
+    ErrorFrame,
+    ProgressFrame,
+    ResultFrame,
+    RunFrame,
+    ToolCallFrame,
+    ToolResultFrame,
+    UsageModel,
+)
+from cryptodesk.runs.events import (
+    AgentStep,
+    ChartCreated,
+    DomainEvent,
+    Progress,
+    Report,
+    RunError,
+    ToolCalled,
+    ToolFinished,
+)
+from cryptodesk.runs.redact import redact
+
+
+def chart_url(chart_id: str) -> str:
+    return f"/api/v1/charts/{chart_id}"
+
+
+def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) -> RunFrame:
+    ids = {"run_id": run_id, "conversation_id": conversation_id, "seq": seq}
+    match event:
+        case AgentStep():
+            return AgentStepFrame(
+                agent=event.agent,
+                emoji=event.emoji,
+                status=event.status,
+                message=event.message,
+                step_id=event.step_id,
+                delta=event.delta,
+                **ids,
+            )
+        case Progress():
+            turns = max(event.max_turns, 1)
+            pct = round(min(event.current_turn, turns) * 100.0 / turns, 2)
+            return ProgressFrame(
+                current_turn=event.current_turn, max_turns=turns, percentage=pct, **ids
+            )
+        case ToolCalled():
+            return ToolCallFrame(
+                agent=event.agent,
+                tool_name=event.tool_name,
+                arguments=redact(event.arguments),
+                call_id=event.call_id,
+                **ids,
+            )
+        case ToolFinished():
+            preview = event.result_preview
+            if len(preview) > PREVIEW_CHARS:
+                preview = preview[: PREVIEW_CHARS - 1] + "…"
+            return ToolResultFrame(
+                tool_name=event.tool_name,
+                call_id=event.call_id,
+                success=event.success,
+                result_preview=preview,
+                duration_ms=max(event.duration_ms, 0),
+                error=event.error,
+                **ids,
+            )
+        case ChartCreated():
+            return ChartGeneratedFrame(
+                chart_id=event.chart_id,
+                url=chart_url(event.chart_id),
+                symbol=event.symbol,
+                interval=event.interval,
+                title=event.title,
+                **ids,
+            )
+        case Report():
+            return ResultFrame(
+                content=event.content,
+                agents_used=list(event.agents_used),
+                charts=list(event.charts),
+                engine=event.engine,
+                usage=UsageModel(
+                    prompt_tokens=event.usage.prompt_tokens,
+                    completion_tokens=event.usage.completion_tokens,
+                    cost_usd=event.usage.cost_usd,
+                ),
+                data_labels=list(event.data_labels),
+                **ids,
+            )
+        case RunError():
+            return ErrorFrame(
+                code=event.code,
+                message=event.message,
+                details=event.details,
+                recoverable=event.recoverable,
+                **ids,
+            )

@@ -1,0 +1,62 @@
+"""`cryptodesk doctor`: what is configured and what is reachable."""
+
+from __future__ import annotations
+
+import sys
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from cryptodesk import __version__
+from cryptodesk.config import Settings
+from cryptodesk.engines.selection import EngineSelector
+from cryptodesk.errors import CryptoDeskError
+from cryptodesk.market.service import build_market_service
+from cryptodesk.store.store import Store
+
+
+async def run_doctor(settings: Settings, console: Console) -> bool:
+    table = Table(title=f"CryptoDesk {__version__} doctor", show_lines=False)
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    ok = True
+
+    def row(check: str, good: bool | None, detail: str) -> None:
+        nonlocal ok
+        mark = {True: "[green]ok[/green]", False: "[red]fail[/red]", None: "[yellow]info[/yellow]"}
+        table.add_row(check, mark[good], detail)
+        ok = ok and good is not False
+
+    row("python", None, sys.version.split()[0])
+    row("data directory", None, str(settings.data_dir))
+    store: Store | None = None
+    try:
+        store = await Store.open(settings.resolved_database_url)
+        await store.ping()
+        row("database", True, f"{store.engine.url.render_as_string(hide_password=True)}")
+    except Exception as exc:  # doctor reports every failure instead of raising it
+        row("database", False, f"{type(exc).__name__}: {exc}")
+    try:
+        market = build_market_service(settings)
+        status = market.status()
+        row("market data", status.ready, f"{status.mode}: {status.detail}")
+        if store is not None:
+            engines = EngineSelector(settings, market, store.charts)
+            row("engine", None, f"{settings.engine} → {engines.describe()}")
+            row("llm", None, engines.llm_status())
+        await market.aclose()
+    except CryptoDeskError as exc:
+        row("market data", False, exc.message)
+    if store is not None:
+        await store.close()
+    url = f"http://{settings.host}:{settings.port}/api/v1/health"
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            response = await client.get(url)
+        row("server", response.status_code == 200 or None, f"{url} → {response.status_code}")
+    except httpx.HTTPError:
+        row("server", None, f"not running at {url} (start it with `cryptodesk serve`)")
+    console.print(table)
+    return ok

@@ -1,0 +1,88 @@
+"""Renders protocol frames in a terminal: steps, tool calls, progress, then the report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.text import Text
+
+TERMINAL = frozenset({"completed", "cancelled", "failed"})
+
+
+def is_terminal(frame: dict[str, Any]) -> bool:
+    return frame.get("type") == "status" and bool(frame.get("final"))
+
+
+class FrameView:
+    def __init__(self, console: Console, *, json_lines: bool) -> None:
+        self.console = console
+        self.json_lines = json_lines
+        self.final_status: str | None = None
+
+    def show(self, frame: dict[str, Any]) -> None:
+        if is_terminal(frame):
+            self.final_status = str(frame.get("status"))
+        if self.json_lines:
+            self.console.out(json.dumps(frame, ensure_ascii=False), highlight=False)
+            return
+        kind = frame.get("type")
+        handler = getattr(self, f"_{kind}", None)
+        if handler is not None:
+            handler(frame)
+
+    def _status(self, f: dict[str, Any]) -> None:
+        if f.get("status") == "connected":
+            self.console.print(f"[dim]connected · engine {f.get('engine')}[/dim]")
+            return
+        style = {"completed": "green", "cancelled": "yellow", "failed": "red"}.get(
+            str(f.get("status")), "cyan"
+        )
+        self.console.print(Text(f"● {f.get('message')}", style=style))
+
+    def _agent_step(self, f: dict[str, Any]) -> None:
+        if f.get("delta"):
+            self.console.print(Text(str(f["delta"]), style="dim"), end="")
+            return
+        mark = {"working": "…", "completed": "✓", "error": "✗"}.get(str(f.get("status")), "")
+        style = "bold" if f.get("status") == "working" else "dim"
+        self.console.print(
+            Text(f"{f.get('emoji')} {f.get('agent')} {mark} {f.get('message')}", style=style)
+        )
+
+    def _tool_call(self, f: dict[str, Any]) -> None:
+        args = json.dumps(f.get("arguments", {}), ensure_ascii=False)
+        self.console.print(Text(f"   → {f.get('tool_name')} {args}", style="blue"))
+
+    def _tool_result(self, f: dict[str, Any]) -> None:
+        ms = f.get("duration_ms")
+        if f.get("success"):
+            preview = str(f.get("result_preview", "")).replace("\n", " ")[:160]
+            self.console.print(Text(f"   ✓ {preview} ({ms} ms)", style="green"))
+        else:
+            self.console.print(Text(f"   ✗ {f.get('error')} ({ms} ms)", style="red"))
+
+    def _progress(self, f: dict[str, Any]) -> None:
+        self.console.print(
+            Text(f"   turn {f.get('current_turn')}/{f.get('max_turns')}", style="dim")
+        )
+
+    def _chart_generated(self, f: dict[str, Any]) -> None:
+        self.console.print(Text(f"   🖼️  chart: {f.get('title')} → {f.get('url')}", style="magenta"))
+
+    def _error(self, f: dict[str, Any]) -> None:
+        how = "continuing" if f.get("recoverable") else "fatal"
+        details = f" ({f['details']})" if f.get("details") else ""
+        self.console.print(Text(f"⚠ {f.get('code')}: {f.get('message')}{details} [{how}]", "red"))
+
+    def _result(self, f: dict[str, Any]) -> None:
+        labels = f.get("data_labels") or []
+        subtitle = f"engine: {f.get('engine')}" + (
+            f" · data: {', '.join(labels)}" if labels else ""
+        )
+        self.console.print(
+            Panel(Markdown(str(f.get("content", ""))), title="Report", subtitle=subtitle)
+        )

@@ -1,0 +1,112 @@
+"""Runs tool calls for agents: validation, timeout, redaction and the tool events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptodesk.errors import CryptoDeskError
+from cryptodesk.runs.events import EventSink, ToolCalled, ToolFinished
+from cryptodesk.tools.base import PREVIEW_LIMIT, ToolContext, ToolResult
+from cryptodesk.tools.format import clip
+from cryptodesk.tools.registry import ToolRegistry
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "***"
+_SECRET_PARTS = frozenset({"key", "apikey", "secret", "token", "password", "passphrase", "pwd"})
+_SECRET_WORDS = ("secret", "token", "password", "passphrase", "apikey", "api_key")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_secret_name(name: str) -> bool:
+    lowered = name.lower()
+    if any(word in lowered for word in _SECRET_WORDS):
+        return True
+    parts = re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower())
+    return any(part in _SECRET_PARTS for part in parts)
+
+
+def redact(value: object) -> Any:
+    """A copy of `value` with the values of secret-looking keys replaced, at any depth."""
+    if isinstance(value, Mapping):
+        return {str(k): REDACTED if is_secret_name(str(k)) else redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    call_id: str
+    tool_name: str
+    success: bool
+    result: ToolResult | None
+    error: str | None
+    preview: str
+    duration_ms: int
+
+
+class ToolInvoker:
+    """Calls tools on behalf of agents and reports each call as `ToolCalled` + `ToolFinished`.
+
+    A failing tool (bad arguments, market error, timeout) becomes a failed outcome, never an
+    exception; `asyncio.CancelledError` propagates.
+    """
+
+    def __init__(
+        self, registry: ToolRegistry, context: ToolContext, sink: EventSink, timeout_s: float
+    ) -> None:
+        self._registry = registry
+        self._context = context
+        self._sink = sink
+        self._timeout_s = timeout_s
+
+    @property
+    def context(self) -> ToolContext:
+        return self._context
+
+    async def call(
+        self, agent: str, tool_name: str, arguments: Mapping[str, object]
+    ) -> ToolOutcome:
+        call_id = uuid.uuid4().hex
+        await self._sink.emit(ToolCalled(agent, tool_name, redact(arguments), call_id))
+        started = time.perf_counter()
+        result: ToolResult | None = None
+        error: str | None = None
+        try:
+            tool = self._registry.get(tool_name)
+            async with asyncio.timeout(self._timeout_s):
+                result = await tool.invoke(self._context, arguments)
+        except TimeoutError:
+            error = f"{tool_name} timed out after {self._timeout_s:g} s"
+        except CryptoDeskError as e:
+            error = e.message
+        except Exception as e:
+            # A defect in a tool must not take the whole run down; it is logged and reported.
+            logger.exception("tool %s failed (run %s)", tool_name, self._context.run_id)
+            error = f"{tool_name} failed unexpectedly: {type(e).__name__}: {e}"
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        preview = result.preview() if result is not None else clip(f"error: {error}", PREVIEW_LIMIT)
+        await self._sink.emit(
+            ToolFinished(
+                tool_name=tool_name,
+                call_id=call_id,
+                success=result is not None,
+                result_preview=preview,
+                duration_ms=duration_ms,
+                error=error,
+            )
+        )
+        if result is not None:
+            for event in result.events():
+                await self._sink.emit(event)
+        return ToolOutcome(
+            call_id, tool_name, result is not None, result, error, preview, duration_ms
+        )

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pytest
+
+from cryptodesk.engines.base import HistoryMessage
+from cryptodesk.engines.offline.intent import parse_intent
+from cryptodesk.engines.offline.plan import plan
+
+
+def _symbols(question: str) -> list[str]:
+    return [coin.symbol for coin in parse_intent(question).coins]
+
+
+@pytest.mark.parametrize(
+    ("question", "timeframe"),
+    [
+        ("Analyze ETH on the 4h chart", "4h"),
+        ("ETH 4-hour chart", "4h"),
+        ("BTC 4 hour candles", "4h"),
+        ("hourly chart of doge", "1h"),
+        ("daily analysis of BTC", "1d"),
+        ("BTC weekly", "1w"),
+        ("ETH 15m chart", "15m"),
+        ("BTC on the 3h chart", "3h"),
+        ("analyze BTC", "4h"),
+    ],
+)
+def test_intent_reads_the_timeframe(question: str, timeframe: str) -> None:
+    assert parse_intent(question).timeframe == timeframe
+
+
+@pytest.mark.parametrize(
+    ("question", "period", "timeframe"),
+    [
+        ("Compare SOL and AVAX this month", "30d", "4h"),
+        ("How did BTC do this week?", "7d", "1h"),
+        ("Compare BTC vs ETH over the last 90 days", "90d", "1d"),
+        ("ETH over the past 4 hours", "24h", "1h"),
+    ],
+)
+def test_intent_reads_the_lookback(question: str, period: str, timeframe: str) -> None:
+    intent = parse_intent(question)
+    assert (intent.period, intent.timeframe) == (period, timeframe)
+
+
+def test_intent_price_question_is_price_only() -> None:
+    intent = parse_intent("What is the price of Bitcoin?")
+    assert intent.price and not (intent.technical or intent.chart or intent.comparison)
+    assert _symbols("What is the price of Bitcoin?") == ["BTC"]
+
+
+@pytest.mark.parametrize("question", ["RSI of ETH", "ETH support and resistance", "ETH trend"])
+def test_intent_technical_words_imply_a_chart(question: str) -> None:
+    intent = parse_intent(question)
+    assert intent.technical and intent.chart
+
+
+def test_intent_chart_words_ask_for_a_chart_only() -> None:
+    intent = parse_intent("plot solana")
+    assert intent.chart and not intent.technical
+
+
+@pytest.mark.parametrize("question", ["BTC vs ETH", "compare sol with avax", "SOL AVAX DOT"])
+def test_intent_comparison_from_words_or_several_coins(question: str) -> None:
+    assert parse_intent(question).comparison
+
+
+def test_intent_market_overview_without_coins() -> None:
+    intent = parse_intent("How is the crypto market today?")
+    assert intent.overview and not intent.needs_coin
+
+
+def test_intent_needs_a_coin_when_none_is_named() -> None:
+    assert parse_intent("what do you think?").needs_coin
+
+
+def test_intent_keeps_unknown_tickers_so_the_answer_can_say_why() -> None:
+    intent = parse_intent("price of FOOCOIN and RSI of BTC in USD")
+    assert intent.unknown_coins == ("FOOCOIN",)
+    assert intent.coin_queries == ("bitcoin", "FOOCOIN")
+
+
+def test_intent_does_not_take_words_for_coins() -> None:
+    assert _symbols("is the price near the support? link please") == []
+
+
+def test_intent_follow_up_takes_coins_from_history() -> None:
+    history = (HistoryMessage("user", "Analyze SOL"), HistoryMessage("assistant", "report"))
+    assert [c.symbol for c in parse_intent("and weekly?", history).coins] == ["SOL"]
+
+
+def test_plan_assigns_tools_to_the_roster() -> None:
+    tasks = plan(parse_intent("Analyze ETH and compare it with BTC"), ("bitcoin", "ethereum"))
+    calls = [(task.agent, call.tool) for task in tasks for call in task.calls]
+    assert calls == [
+        ("CryptoMarketAnalyst", "get_crypto_price"),
+        ("CryptoMarketAnalyst", "get_crypto_price"),
+        ("CryptoMarketAnalyst", "compare_assets"),
+        ("TechnicalAnalyst", "compute_indicators"),
+        ("TechnicalAnalyst", "find_key_levels"),
+        ("TechnicalAnalyst", "compute_indicators"),
+        ("TechnicalAnalyst", "find_key_levels"),
+        ("ChartingAgent", "create_chart"),
+        ("ChartingAgent", "create_chart"),
+    ]
+
+
+def test_plan_overview_prices_the_largest_available_coins() -> None:
+    (task,) = plan(parse_intent("market overview"), ("litecoin", "ethereum", "bitcoin"))
+    assert [call.arguments["coin"] for call in task.calls] == ["bitcoin", "ethereum", "litecoin"]

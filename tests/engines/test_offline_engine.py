@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cryptodesk.engines.base import HistoryMessage, RunRequest
+from cryptodesk.engines.offline.engine import OfflineAnalyst
+from cryptodesk.engines.offline.report import SIMULATED_WARNING
+from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
+from cryptodesk.market.service import MarketDataService
+from cryptodesk.runs.events import AgentStep, ChartCreated, Report, ToolCalled, ToolFinished
+from tests.engines.checks import check_event_sequence, unexplained_numbers
+from tests.engines.conftest import Desk
+from tests.fakes import MemoryChartStore, RecordingSink
+
+ROSTER = {
+    "Orchestrator": "🧭",
+    "CryptoMarketAnalyst": "📊",
+    "TechnicalAnalyst": "📈",
+    "ChartingAgent": "🖼️",
+    "ExchangeAnalyst": "🏦",
+    "ReportWriter": "📝",
+}
+
+
+def _request(
+    question: str, max_turns: int = 15, history: tuple[HistoryMessage, ...] = ()
+) -> RunRequest:
+    return RunRequest("run-1", "conv-1", question, history, max_turns)
+
+
+async def _run(
+    desk: Desk, question: str, max_turns: int = 15, history: tuple[HistoryMessage, ...] = ()
+) -> tuple[RecordingSink, Report]:
+    sink = RecordingSink()
+    await desk.engine.run(_request(question, max_turns, history), sink)
+    return sink, check_event_sequence(sink.events, max_turns)
+
+
+def _errors(sink: RecordingSink) -> list[str]:
+    return [e.error for e in sink.of_type(ToolFinished) if e.error]
+
+
+async def test_offline_technical_question_runs_the_roster_and_reports(replay_desk: Desk) -> None:
+    sink, report = await _run(replay_desk, "Analyze ETH on the 4h chart")
+    assert report.agents_used == (
+        "Orchestrator",
+        "CryptoMarketAnalyst",
+        "TechnicalAnalyst",
+        "ChartingAgent",
+        "ReportWriter",
+    )
+    assert all(ROSTER[s.agent] == s.emoji for s in sink.of_type(AgentStep))
+    assert {c.tool_name for c in sink.of_type(ToolCalled)} == {
+        "get_crypto_price",
+        "compute_indicators",
+        "find_key_levels",
+        "create_chart",
+    }
+    assert all(f.success for f in sink.of_type(ToolFinished))
+    assert report.engine == "offline"
+    assert report.charts == tuple(c.chart_id for c in sink.of_type(ChartCreated))
+    assert len(report.charts) == 1 and report.charts[0] in replay_desk.charts.specs
+    assert report.data_labels == ("replay",)
+    assert "Replayed historical data" in report.content
+    assert "## Data" in report.content and "replay:ETH_USDT_1h.csv" in report.content
+    assert "| RSI14 |" in report.content and "### Key levels" in report.content
+    assert "CRYPTODESK_LLM_PROVIDER" in report.content and "Ollama" in report.content
+
+
+async def test_offline_report_numbers_all_come_from_tool_results(replay_desk: Desk) -> None:
+    for question in (
+        "Analyze ETH on the 4h chart",
+        "Compare SOL and AVAX this month",
+        "What is the price of Bitcoin?",
+        "How is the market today?",
+    ):
+        replay_desk.results.clear()
+        sink, report = await _run(replay_desk, question)
+        assert replay_desk.results, question
+        assert unexplained_numbers(report.content, replay_desk.results, _errors(sink)) == []
+
+
+async def test_offline_demo_data_is_labelled_simulated(demo_desk: Desk) -> None:
+    sink, report = await _run(demo_desk, "Analyze BTC")
+    assert report.data_labels == ("simulated",)
+    assert SIMULATED_WARNING in report.content
+    assert "⚠️ Simulated demo data — not real market prices" in report.content
+    assert all("SIMULATED" in f.result_preview for f in sink.of_type(ToolFinished))
+    assert unexplained_numbers(report.content, demo_desk.results, []) == []
+
+
+async def test_offline_comparison_compares_the_coins(replay_desk: Desk) -> None:
+    sink, report = await _run(replay_desk, "Compare SOL and AVAX this month")
+    compare = [c for c in sink.of_type(ToolCalled) if c.tool_name == "compare_assets"]
+    assert len(compare) == 1
+    assert compare[0].arguments["coins"] == ["solana", "avalanche-2"]
+    assert compare[0].arguments["period"] == "30d"
+    assert "## Comparison over 30d" in report.content
+    assert "Correlation of returns" in report.content
+
+
+async def test_offline_unknown_coin_fails_the_tool_and_the_report_says_so(
+    replay_desk: Desk,
+) -> None:
+    sink, report = await _run(replay_desk, "What is the price of FOOCOIN?")
+    (finished,) = sink.of_type(ToolFinished)
+    assert not finished.success and finished.error == "unknown coin 'FOOCOIN'"
+    assert "## Missing data" in report.content
+    assert "unknown coin 'FOOCOIN'" in report.content
+    assert "No market data was retrieved" in report.content
+
+
+async def test_offline_unsupported_timeframe_fails_the_tools_and_the_report_says_so(
+    replay_desk: Desk,
+) -> None:
+    sink, report = await _run(replay_desk, "Analyze ETH on the 15m chart")
+    failed = [f for f in sink.of_type(ToolFinished) if not f.success]
+    assert {f.tool_name for f in failed} == {
+        "compute_indicators",
+        "find_key_levels",
+        "create_chart",
+    }
+    assert all("timeframe '15m' is not supported" in (f.error or "") for f in failed)
+    assert "timeframe '15m' is not supported" in report.content
+    assert "## Prices" in report.content  # what could be found is still reported
+
+
+async def test_offline_invalid_timeframe_is_a_failed_tool_call(replay_desk: Desk) -> None:
+    sink, report = await _run(replay_desk, "Analyze BTC on the 3h chart")
+    failed = [f for f in sink.of_type(ToolFinished) if not f.success]
+    assert failed and all("invalid arguments" in (f.error or "") for f in failed)
+    assert "could not run `compute_indicators`" in report.content
+
+
+async def test_offline_asks_which_coin_when_none_is_named(replay_desk: Desk) -> None:
+    sink, report = await _run(replay_desk, "How is it going?")
+    assert not sink.of_type(ToolCalled)
+    assert report.agents_used == ("Orchestrator",)
+    assert "Which coin?" in report.content
+    assert "BTC" in report.content and "ETH" in report.content
+    assert report.data_labels == ()
+
+
+async def test_offline_respects_max_turns_and_still_reports(replay_desk: Desk) -> None:
+    _, report = await _run(replay_desk, "Analyze BTC and ETH", max_turns=3)
+    assert report.agents_used == ("Orchestrator", "CryptoMarketAnalyst", "ReportWriter")
+    assert "Turn limit reached" in report.content
+    assert "## Prices" in report.content
+
+
+async def test_offline_single_turn_budget_still_ends_with_a_report(replay_desk: Desk) -> None:
+    sink, report = await _run(replay_desk, "Analyze BTC", max_turns=1)
+    assert report.agents_used == ("Orchestrator",)
+    assert not sink.of_type(ToolCalled)
+    assert "Turn limit reached" in report.content
+
+
+async def test_offline_is_deterministic(replay_desk: Desk) -> None:
+    _, first = await _run(replay_desk, "Analyze SOL on the daily chart")
+    _, second = await _run(replay_desk, "Analyze SOL on the daily chart")
+    assert first.content == second.content
+
+
+async def test_offline_follow_up_uses_the_coins_of_the_last_question(replay_desk: Desk) -> None:
+    history = (HistoryMessage("user", "Analyze LINK"), HistoryMessage("assistant", "..."))
+    sink, _ = await _run(replay_desk, "and on the daily?", history=history)
+    calls = sink.of_type(ToolCalled)
+    assert calls and all(c.arguments.get("coin") == "chainlink" for c in calls)
+    assert {c.arguments.get("timeframe") for c in calls} - {None} == {"1d"}
+
+
+async def test_offline_exchange_questions_say_exchange_data_is_missing(replay_desk: Desk) -> None:
+    _, report = await _run(replay_desk, "What is the BTC funding rate and order book?")
+    assert "ExchangeAnalyst" in report.agents_used
+    assert "Exchange data (order book, spread, funding, open interest) is not available" in (
+        report.content
+    )
+
+
+class _StuckMarket:
+    name = "stuck"
+    simulated = False
+
+    async def get_price(self, coin_id: str) -> PriceQuote:
+        await asyncio.sleep(30)
+        raise AssertionError("unreachable")
+
+    async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
+        await asyncio.sleep(30)
+        raise AssertionError("unreachable")
+
+    def available_coins(self) -> tuple[str, ...]:
+        return ("bitcoin",)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_offline_run_can_be_cancelled() -> None:
+    market = MarketDataService(_StuckMarket(), "replay", "stuck")
+    engine = OfflineAnalyst(market, MemoryChartStore(), 60.0)
+    sink = RecordingSink()
+    task = asyncio.create_task(engine.run(_request("BTC price"), sink))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not sink.of_type(Report)

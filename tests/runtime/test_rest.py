@@ -1,0 +1,156 @@
+"""REST: health, readiness, history, export, charts; 404 and 422 with reasons."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.runtime.client import SEED_CHAT, connect, recv, run_to_end
+from tests.runtime.server import LiveServer
+
+
+async def ask(server: LiveServer, question: str) -> list[dict[str, object]]:
+    import json
+
+    async with connect(server.ws) as ws:
+        await recv(ws)
+        await ws.send(json.dumps({"type": "chat", "payload": {"message": question}}))
+        return await run_to_end(ws)
+
+
+def test_health(offline_server: LiveServer) -> None:
+    body = httpx.get(f"{offline_server.http}/api/v1/health").json()
+    assert body["status"] == "healthy"
+    assert body["timestamp"]
+
+
+def test_readiness_reports_every_component(offline_server: LiveServer) -> None:
+    response = httpx.get(f"{offline_server.http}/api/v1/health/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["database"]["ready"] is True
+    assert body["engine_name"] == "offline"
+    assert body["llm_status"] == "not_configured"
+    assert body["market_data_mode"] == "replay"
+    assert body["simulated_data"] is False
+
+
+def test_ws_status_counts_connections(offline_server: LiveServer) -> None:
+    body = httpx.get(f"{offline_server.http}/ws/status").json()
+    assert body == {
+        "status": "healthy",
+        "active_connections": 0,
+        "active_runs": 0,
+        "timestamp": body["timestamp"],
+    }
+
+
+def test_openapi_docs_are_served(offline_server: LiveServer) -> None:
+    assert httpx.get(f"{offline_server.http}/docs").status_code == 200
+    paths = httpx.get(f"{offline_server.http}/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/health",
+        "/api/v1/health/ready",
+        "/ws/status",
+        "/api/v1/runs/{run_id}/events",
+        "/api/v1/conversations",
+        "/api/v1/conversations/{conversation_id}",
+        "/api/v1/conversations/{conversation_id}/export",
+        "/api/v1/charts/{chart_id}",
+    ):
+        assert path in paths
+
+
+async def test_conversations_list_newest_first_and_paginated(offline_server: LiveServer) -> None:
+    for question in ("price of BTC", "price of ETH", "price of SOL"):
+        await ask(offline_server, question)
+    page = httpx.get(f"{offline_server.http}/api/v1/conversations?limit=2").json()
+    assert page["total"] == 3
+    assert [c["title"] for c in page["items"]] == ["price of SOL", "price of ETH"]
+    assert all(c["message_count"] == 2 for c in page["items"])
+    rest = httpx.get(f"{offline_server.http}/api/v1/conversations?limit=2&offset=2").json()
+    assert [c["title"] for c in rest["items"]] == ["price of BTC"]
+
+
+async def test_conversation_detail_rename_export_delete(offline_server: LiveServer) -> None:
+    frames = await ask(offline_server, "Analyze ETH on the 4h chart with RSI and MACD")
+    cid = frames[0]["conversation_id"]
+    base = f"{offline_server.http}/api/v1/conversations/{cid}"
+    detail = httpx.get(base).json()
+    assert detail["messages"][0]["content"] == "Analyze ETH on the 4h chart with RSI and MACD"
+    assert detail["messages"][1]["role"] == "assistant"
+    assert detail["runs"][0]["status"] == "completed"
+    assert detail["active_run_id"] is None
+
+    renamed = httpx.patch(base, json={"title": "ETH 4h"})
+    assert renamed.status_code == 200 and renamed.json()["title"] == "ETH 4h"
+
+    export = httpx.get(f"{base}/export")
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/markdown")
+    assert "attachment" in export.headers["content-disposition"]
+    assert export.text.startswith("# ETH 4h")
+    assert detail["messages"][1]["content"].strip()[:40] in export.text
+
+    assert httpx.delete(base).status_code == 204
+    assert httpx.get(base).status_code == 404
+    run_id = frames[0]["run_id"]
+    assert httpx.get(f"{offline_server.http}/api/v1/runs/{run_id}/events").status_code == 404
+
+
+async def test_chart_generated_is_served(offline_server: LiveServer) -> None:
+    frames = await ask(offline_server, "Analyze ETH on the 4h chart with RSI and MACD")
+    charts = [f for f in frames if f["type"] == "chart_generated"]
+    assert charts, [f["type"] for f in frames]
+    chart = charts[0]
+    assert chart["url"] == f"/api/v1/charts/{chart['chart_id']}"
+    body = httpx.get(f"{offline_server.http}{chart['url']}").json()
+    assert body["id"] == chart["chart_id"]
+    assert body["symbol"] == chart["symbol"]
+    assert body["spec"]["candles"]
+    result = next(f for f in frames if f["type"] == "result")
+    assert chart["chart_id"] in result["charts"]
+
+
+def test_unknown_ids_are_404_with_a_reason(offline_server: LiveServer) -> None:
+    for path in (
+        "/api/v1/conversations/nope",
+        "/api/v1/conversations/nope/export",
+        "/api/v1/runs/nope/events",
+        "/api/v1/charts/nope",
+    ):
+        response = httpx.get(f"{offline_server.http}{path}")
+        assert response.status_code == 404, path
+        assert "not found" in response.json()["detail"]
+    assert httpx.delete(f"{offline_server.http}/api/v1/conversations/nope").status_code == 404
+    patch = httpx.patch(f"{offline_server.http}/api/v1/conversations/nope", json={"title": "x"})
+    assert patch.status_code == 404
+
+
+async def test_bad_rest_input_is_422_and_loses_nothing(offline_server: LiveServer) -> None:
+    frames = await ask(offline_server, "price of BTC")
+    cid = frames[0]["conversation_id"]
+    base = f"{offline_server.http}/api/v1/conversations/{cid}"
+    for body in ({"title": ""}, {"title": "x" * 201}, {"name": "x"}, {}):
+        response = httpx.patch(base, json=body)
+        assert response.status_code == 422, body
+        assert response.json()["detail"]
+    assert httpx.patch(base, content=b"not json").status_code == 422
+    for query in ("limit=0", "limit=abc", "offset=-1"):
+        response = httpx.get(f"{offline_server.http}/api/v1/conversations?{query}")
+        assert response.status_code == 422
+    run_id = frames[0]["run_id"]
+    response = httpx.get(f"{offline_server.http}/api/v1/runs/{run_id}/events?after_seq=-1")
+    assert response.status_code == 422
+    assert httpx.get(base).json()["title"] == "price of BTC"
+
+
+async def test_run_events_after_seq(offline_server: LiveServer) -> None:
+    frames = await ask(offline_server, "price of BTC")
+    run_id = frames[0]["run_id"]
+    body = httpx.get(f"{offline_server.http}/api/v1/runs/{run_id}/events?after_seq=3").json()
+    assert body["events"] == frames[3:]
+
+
+def test_seed_chat_constant_is_the_seed_frame() -> None:
+    assert SEED_CHAT == '{"type": "chat", "payload": {"message": "What is the price of Bitcoin?"}}'

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from cryptodesk.analysis import indicators
+from cryptodesk.errors import BadRangeError, CoinNotFoundError, ToolError
+from cryptodesk.market.ohlcv import Ohlcv
+from cryptodesk.market.provider import MarketDataProvider
+from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
+from cryptodesk.market.service import MarketDataService
+from cryptodesk.tools.base import ToolContext
+from cryptodesk.tools.charts import ChartResult
+from cryptodesk.tools.market import CompareResult, OhlcResult, PriceResult
+from cryptodesk.tools.registry import build_registry
+from cryptodesk.tools.technical import IndicatorsResult, LevelsResult
+from tests.fakes import MemoryChartStore
+
+REGISTRY = build_registry()
+
+
+async def test_get_crypto_price_returns_the_quote_with_its_source(context: ToolContext) -> None:
+    result = await REGISTRY.get("get_crypto_price").invoke(context, {"coin": "BTC"})
+    assert isinstance(result, PriceResult)
+    assert result.quote.coin_id == "bitcoin"
+    assert "replay:BTC_USDT_1h.csv" in result.preview()
+    assert len(result.preview()) <= 500
+
+
+async def test_get_ohlc_returns_limit_candles(context: ToolContext) -> None:
+    result = await REGISTRY.get("get_ohlc").invoke(
+        context, {"coin": "eth", "timeframe": "1h", "limit": 24}
+    )
+    assert isinstance(result, OhlcResult)
+    assert len(result.candles) == 24
+    assert result.as_of == result.candles[-1].time + timedelta(hours=1)
+
+
+async def test_get_ohlc_rejects_more_than_1000_candles(context: ToolContext) -> None:
+    with pytest.raises(ToolError, match="limit"):
+        await REGISTRY.get("get_ohlc").invoke(context, {"coin": "eth", "limit": 1001})
+
+
+async def test_compute_indicators_match_talib_on_the_same_candles(context: ToolContext) -> None:
+    args = {"coin": "solana", "timeframe": "4h", "limit": 300, "indicators": ["rsi14", "sma50"]}
+    result = await REGISTRY.get("compute_indicators").invoke(context, args)
+    assert isinstance(result, IndicatorsResult)
+    candles = await context.market.get_ohlc("solana", "4h", 300)
+    close = Ohlcv.from_candles(candles).close
+    assert result.latest == {
+        "rsi14": indicators.last_value(indicators.rsi(close)),
+        "sma50": indicators.last_value(indicators.sma(close, 50)),
+    }
+    assert result.close == close[-1]
+    assert result.trend.sma200 == indicators.last_value(indicators.sma(close, 200))
+
+
+async def test_find_key_levels_brackets_the_last_close(context: ToolContext) -> None:
+    result = await REGISTRY.get("find_key_levels").invoke(context, {"coin": "BTC"})
+    assert isinstance(result, LevelsResult)
+    assert result.levels
+    for level in result.levels:
+        assert (level.price < result.close) == (level.kind == "support")
+        assert level.last_touch <= result.as_of
+
+
+async def test_compare_assets_compares_on_common_candles(context: ToolContext) -> None:
+    args = {"coins": ["SOL", "avalanche", "sol"], "timeframe": "1d", "period": "30d"}
+    result = await REGISTRY.get("compare_assets").invoke(context, args)
+    assert isinstance(result, CompareResult)
+    assert [a.symbol for a in result.assets] == ["SOL", "AVAX"]
+    assert result.candles == 31
+    assert {s.symbol for s in result.sources} == {"SOL", "AVAX"}
+
+
+async def test_compare_assets_needs_two_different_coins(context: ToolContext) -> None:
+    with pytest.raises(ToolError, match="two different coins"):
+        await REGISTRY.get("compare_assets").invoke(context, {"coins": ["BTC", "bitcoin"]})
+
+
+async def test_compare_assets_rejects_a_period_too_long_for_the_timeframe(
+    context: ToolContext,
+) -> None:
+    with pytest.raises(BadRangeError, match="coarser timeframe"):
+        await REGISTRY.get("compare_assets").invoke(
+            context, {"coins": ["BTC", "ETH"], "timeframe": "5m", "period": "1y"}
+        )
+
+
+async def test_create_chart_stores_the_spec_and_reports_the_chart(
+    context: ToolContext, charts: MemoryChartStore
+) -> None:
+    result = await REGISTRY.get("create_chart").invoke(
+        context, {"coin": "ETH", "timeframe": "4h", "limit": 120}
+    )
+    assert isinstance(result, ChartResult)
+    spec = charts.specs[result.chart_id]
+    assert spec["symbol"] == "ETH" and spec["interval"] == "4h"
+    assert len(spec["candles"]) == result.candles == 120
+    assert isinstance(spec["candles"][0]["time"], int)
+    assert {line["name"] for line in spec["overlays"]} >= {"SMA50", "BB upper"}
+    assert {pane["name"] for pane in spec["panes"]} == {"RSI14", "MACD"}
+    assert len(spec["levels"]) == result.levels
+    (event,) = result.events()
+    assert event.chart_id == result.chart_id
+
+
+async def test_tools_report_unknown_coins(context: ToolContext) -> None:
+    with pytest.raises(CoinNotFoundError):
+        await REGISTRY.get("compute_indicators").invoke(context, {"coin": "FOOCOIN"})
+
+
+async def test_tool_previews_say_simulated_for_demo_data(
+    demo_market: MarketDataService, charts: MemoryChartStore
+) -> None:
+    context = ToolContext(demo_market, charts, "run-1", "conv-1")
+    for name, args in (
+        ("get_crypto_price", {"coin": "BTC"}),
+        ("get_ohlc", {"coin": "BTC"}),
+        ("compute_indicators", {"coin": "BTC"}),
+        ("find_key_levels", {"coin": "BTC"}),
+        ("compare_assets", {"coins": ["BTC", "ETH"]}),
+        ("create_chart", {"coin": "BTC"}),
+    ):
+        result = await REGISTRY.get(name).invoke(context, args)
+        assert result.simulated, name
+        assert "SIMULATED" in result.preview(), name
+        assert len(result.preview()) <= 500, name
+
+
+class _CountingProvider:
+    def __init__(self, inner: MarketDataProvider) -> None:
+        self.inner = inner
+        self.ohlc_calls = 0
+
+    @property
+    def name(self) -> str:
+        return "counting"
+
+    @property
+    def simulated(self) -> bool:
+        return False
+
+    async def get_price(self, coin_id: str) -> PriceQuote:
+        return await self.inner.get_price(coin_id)
+
+    async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
+        self.ohlc_calls += 1
+        return await self.inner.get_ohlc(coin_id, timeframe, limit)
+
+    def available_coins(self) -> tuple[str, ...]:
+        return self.inner.available_coins()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_tools_of_one_run_fetch_candles_once(
+    replay_market: MarketDataService, charts: MemoryChartStore
+) -> None:
+    provider = _CountingProvider(replay_market.provider)
+    context = ToolContext(MarketDataService(provider, "replay", "x"), charts, "run-1", "conv-1")
+    args = {"coin": "BTC", "timeframe": "4h", "limit": 300}
+    for name in ("compute_indicators", "find_key_levels", "create_chart"):
+        await REGISTRY.get(name).invoke(context, args)
+    assert provider.ohlc_calls == 1
+    first = context.memo.lines(
+        await context.memo.candles(context.market, "BTC", "4h", 300), ["sma50"]
+    )["sma50"]
+    again = context.memo.lines(
+        await context.memo.candles(context.market, "BTC", "4h", 300), ["sma50"]
+    )["sma50"]
+    assert first is again
+    assert not np.isnan(first[-1])
