@@ -120,6 +120,14 @@ def protocol_schema_cmd() -> None:
     sys.stdout.write(json.dumps(protocol_schema(), indent=2) + "\n")
 
 
+@app.command("settings-doc")
+def settings_doc() -> None:
+    """Print the table of settings (environment variables) as markdown."""
+    from cryptodesk.config import settings_table
+
+    sys.stdout.write(settings_table() + "\n")
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

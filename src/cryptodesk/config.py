@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EngineChoice = Literal["auto", "offline", "magentic"]
 MarketDataMode = Literal["auto", "live", "replay", "demo"]
@@ -36,18 +36,26 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy async URL; default: SQLite file in the data directory."
     )
-    allowed_origins: list[str] = Field(
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Extra browser origins allowed to open the WebSocket (the server's own are).",
     )
 
-    engine: EngineChoice = Field("auto", description="auto, offline or magentic.")
-    llm_provider: LlmProvider | None = Field(None, description="LLM provider, unset = none.")
+    engine: EngineChoice = Field(
+        "auto",
+        description="Which engine answers: auto (the LLM team when configured, else offline), offline or magentic.",
+    )
+    llm_provider: LlmProvider | None = Field(
+        None, description="LLM provider: openai, azure, ollama or openai-compatible."
+    )
     llm_base_url: str | None = Field(None, description="LLM endpoint.")
     llm_api_key: SecretStr | None = Field(None, description="LLM API key.")
     llm_model: str | None = Field(None, description="Default LLM model.")
 
-    market_data: MarketDataMode = Field("auto", description="auto, live, replay or demo.")
+    market_data: MarketDataMode = Field(
+        "auto",
+        description="Market data source: auto, live, replay (CSV folder) or demo (simulated, labelled).",
+    )
     replay_dir: Path | None = Field(
         None, description="Folder of OHLCV CSVs for replay (SYMBOL_QUOTE_TF.csv)."
     )
@@ -57,7 +65,7 @@ class Settings(BaseSettings):
     run_timeout_s: float = Field(300.0, gt=0, description="A run fails after this many seconds.")
     tool_timeout_s: float = Field(30.0, gt=0, description="A tool call fails after this long.")
     chat_rate_per_minute: int = Field(
-        20, ge=1, description="chat frames one connection may send per minute."
+        20, ge=1, description="Chat frames one connection may send per minute."
     )
     subscriber_queue_size: int = Field(
         1000, ge=10, description="Frames buffered per socket before it is closed with 4008."
@@ -88,3 +96,17 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_table() -> str:
+    """The README's table of settings, generated from this model so it cannot drift."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = {"data_dir": "per-user data dir", "allowed_origins": "none"}.get(name, "")
+        elif field.default is None:
+            default = "unset"
+        else:
+            default = f"`{field.default}`"
+        rows.append(f"| `CRYPTODESK_{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(rows)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import base64
+import json
 import os
 import random
 import socket
@@ -223,8 +223,9 @@ async def test_run_survives_its_socket(
 
 def stalled_websocket(port: int) -> socket.socket:
     """A WebSocket client that completes the handshake and then never reads."""
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.connect(("127.0.0.1", port))
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(
         (

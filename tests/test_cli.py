@@ -1,0 +1,128 @@
+"""The `cryptodesk` command as a user runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.runtime.invariants import check_run
+from tests.runtime.server import LiveServer
+from tests.shared import shared_market_path
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cryptodesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+        check=False,
+    )
+
+
+@pytest.fixture
+def replay_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "CRYPTODESK_DATA_DIR": str(tmp_path / "data"),
+        "CRYPTODESK_MARKET_DATA": "replay",
+        "CRYPTODESK_REPLAY_DIR": str(shared_market_path() / "binance_spot_1h"),
+    }
+
+
+def test_protocol_schema_validates_the_seed_frames() -> None:
+    result = cli("protocol-schema")
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    client = {"$defs": schema["$defs"], **schema["$defs"]["ClientFrame"]}
+    for frame in (
+        {"type": "chat", "payload": {"message": "What is the price of Bitcoin?"}},
+        {"type": "cancel", "payload": {}},
+        {"type": "ping", "payload": {}},
+    ):
+        jsonschema.validate(frame, client)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"type": "chat", "payload": {"message": ""}}, client)
+    server = {"$defs": schema["$defs"], **schema["$defs"]["ServerFrame"]}
+    jsonschema.validate({"type": "ping", "timestamp": "2026-01-01T00:00:00Z", "v": 1}, server)
+
+
+def test_ask_json_prints_a_complete_run(replay_env: dict[str, str]) -> None:
+    result = cli("ask", "--json", "Analyze BTC on the 4h chart with RSI and MACD", env=replay_env)
+    assert result.returncode == 0, result.stderr
+    frames = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert frames[0]["status"] == "connected"
+    run = frames[1:]
+    check_run(run, expect="completed")
+    assert any(f["type"] == "chart_generated" for f in run)
+
+
+def test_ask_shows_steps_and_the_report(replay_env: dict[str, str]) -> None:
+    result = cli("ask", "What is the price of Bitcoin?", env=replay_env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "CryptoMarketAnalyst" in out
+    assert "get_crypto_price" in out
+    assert "Report" in out
+    assert "Analysis completed" in out
+
+
+def test_ask_keeps_the_conversation_for_later(replay_env: dict[str, str]) -> None:
+    first = cli("ask", "--json", "price of ETH", env=replay_env)
+    conversation_id = json.loads(first.stdout.splitlines()[1])["conversation_id"]
+    second = cli("ask", "--json", "--conversation", conversation_id, "and SOL?", env=replay_env)
+    assert second.returncode == 0, second.stderr
+    frames = [json.loads(line) for line in second.stdout.splitlines()[1:]]
+    assert {f["conversation_id"] for f in frames} == {conversation_id}
+
+
+def test_ask_over_websocket_against_a_running_server(offline_server: LiveServer) -> None:
+    result = cli(
+        "ask", "--json", "--server", f"ws://127.0.0.1:{offline_server.port}", "price of SOL"
+    )
+    assert result.returncode == 0, result.stderr
+    frames = [json.loads(line) for line in result.stdout.splitlines()]
+    check_run(frames[1:], expect="completed")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 8001])
+def test_ask_rejects_bad_questions(question: str, replay_env: dict[str, str]) -> None:
+    result = cli("ask", question, env=replay_env)
+    assert result.returncode == 2
+    assert "1..8000 characters" in result.stderr
+
+
+def test_ask_server_unreachable_is_a_clear_message() -> None:
+    result = cli("ask", "--server", "ws://127.0.0.1:9", "price of BTC")
+    assert result.returncode != 0
+    assert "cannot reach" in result.stderr
+
+
+def test_doctor_reports_a_working_setup(replay_env: dict[str, str]) -> None:
+    result = cli("doctor", env=replay_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "database" in result.stdout
+    assert "replay" in result.stdout
+    assert "not running" in result.stdout
+
+
+def test_doctor_fails_on_replay_without_a_folder(tmp_path: Path) -> None:
+    env = {"CRYPTODESK_DATA_DIR": str(tmp_path), "CRYPTODESK_MARKET_DATA": "replay"}
+    result = cli("doctor", env=env)
+    assert result.returncode == 1
+    assert "CRYPTODESK_REPLAY_DIR" in result.stdout
+
+
+def test_invalid_setting_is_a_clear_message(tmp_path: Path) -> None:
+    env = {"CRYPTODESK_DATA_DIR": str(tmp_path), "CRYPTODESK_MARKET_DATA": "sometimes"}
+    result = cli("doctor", env=env)
+    assert result.returncode == 2
+    assert "market_data" in result.stderr
