@@ -43,7 +43,10 @@ class Settings(BaseSettings):
 
     engine: EngineChoice = Field(
         "auto",
-        description="Which engine answers: auto (the LLM team when configured, else offline), offline or magentic.",
+        description=(
+            "Which engine answers: auto (the LLM team when configured, else offline), "
+            "offline or magentic."
+        ),
     )
     llm_provider: LlmProvider | None = Field(
         None, description="LLM provider: openai, azure, ollama or openai-compatible."
@@ -54,7 +57,9 @@ class Settings(BaseSettings):
 
     market_data: MarketDataMode = Field(
         "auto",
-        description="Market data source: auto, live, replay (CSV folder) or demo (simulated, labelled).",
+        description=(
+            "Market data source: auto, live, replay (CSV folder) or demo (simulated, labelled)."
+        ),
     )
     replay_dir: Path | None = Field(
         None, description="Folder of OHLCV CSVs for replay (SYMBOL_QUOTE_TF.csv)."
