@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -37,8 +38,9 @@ class ToolResult(BaseModel):
 
     simulated: bool
 
+    @abstractmethod
     def summary(self) -> str:
-        raise NotImplementedError
+        """One compact line of what the tool found, for agents and the UI."""
 
     def preview(self) -> str:
         prefix = SIMULATED_PREFIX if self.simulated else ""
