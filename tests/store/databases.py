@@ -6,7 +6,6 @@ temporary cluster is created with initdb and started on a free loopback port.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -37,7 +36,7 @@ def postgres_cluster() -> Iterator[str]:
     if url:
         yield url
         return
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not found:
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     bindir = Path(found[-1]).parent
@@ -53,11 +52,9 @@ def postgres_cluster() -> Iterator[str]:
         timeout=120,
     )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log")]
     subprocess.run(
-        _as_postgres(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-o", options]
-            + ["-w", "start"]
-        ),
+        _as_postgres([*pg_ctl, "-o", options, "-w", "start"]),
         check=True,
         stdout=subprocess.DEVNULL,  # the server inherits pipes: never wait on them
         stderr=subprocess.DEVNULL,

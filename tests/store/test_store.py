@@ -61,7 +61,7 @@ async def test_store_duplicate_seq_is_refused(store: Store) -> None:
     run_id = new_id()
     await store.runs.create(run_id, c.id, "q", "offline", None)
     await store.runs.append_event(run_id, 1, "status", "{}")
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         await store.runs.append_event(run_id, 1, "status", "{}")
     assert await store.runs.last_seq(run_id) == 1
 
