@@ -13,6 +13,9 @@ from tests.runtime.scripted import ScriptedEngine
 from tests.runtime.server import LiveServer, running
 from tests.shared import shared_market_path
 
+# The loopback fake CoinGecko server (`coingecko` fixture) for market and tool tests.
+pytest_plugins = ["tests.market.fake_coingecko"]
+
 
 @pytest.fixture(scope="session")
 def shared_market_dir() -> Path:

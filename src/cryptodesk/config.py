@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 EngineChoice = Literal["auto", "offline", "magentic"]
 MarketDataMode = Literal["auto", "live", "replay", "demo"]
 LlmProvider = Literal["openai", "azure", "ollama", "openai-compatible"]
+CoinGeckoPlan = Literal["keyless", "demo", "pro"]
 
 
 def _default_data_dir() -> Path:
@@ -58,13 +59,53 @@ class Settings(BaseSettings):
     market_data: MarketDataMode = Field(
         "auto",
         description=(
-            "Market data source: auto, live, replay (CSV folder) or demo (simulated, labelled)."
+            "Market data source: auto (live, demo when offline), live (CoinGecko), replay "
+            "(CSV folder) or demo (simulated, labelled)."
         ),
     )
     replay_dir: Path | None = Field(
         None, description="Folder of OHLCV CSVs for replay (SYMBOL_QUOTE_TF.csv)."
     )
     demo_seed: int = Field(7, description="Seed of the simulated demo market.")
+    coingecko_api_key: SecretStr | None = Field(
+        None, description="CoinGecko API key (demo or pro); sent as a header, never in URLs."
+    )
+    coingecko_plan: CoinGeckoPlan = Field(
+        "keyless",
+        description="CoinGecko plan: keyless, demo or pro (a key with keyless means demo).",
+    )
+    coingecko_base_url: str | None = Field(
+        None, description="CoinGecko root URL override (proxies, tests); default: per plan."
+    )
+    coingecko_rate_per_minute: int | None = Field(
+        None,
+        ge=1,
+        description="CoinGecko requests per minute (default: 25 keyless, 30 demo, 500 pro).",
+    )
+    http_timeout_s: float = Field(10.0, gt=0, description="Timeout of one market HTTP request.")
+    retry_max_attempts: int = Field(
+        4, ge=1, le=10, description="Attempts per market request (429, 5xx, timeouts, network)."
+    )
+    retry_max_wait_s: float = Field(
+        30.0, ge=0, description="Longest wait between attempts, Retry-After included."
+    )
+
+    exchange: str = Field(
+        "bitget", description="ccxt exchange id for order books, funding and account data."
+    )
+    exchange_api_key: SecretStr | None = Field(
+        None, description="Exchange API key (read-only is enough; needed for balances, orders)."
+    )
+    exchange_api_secret: SecretStr | None = Field(None, description="Exchange API secret.")
+    exchange_api_passphrase: SecretStr | None = Field(
+        None, description="Exchange API passphrase (Bitget, OKX and others need one)."
+    )
+    exchange_quote: str = Field(
+        "USDT", description="Quote currency when a symbol names only a coin (BTC -> BTC/USDT)."
+    )
+    exchange_timeout_s: float = Field(
+        10.0, gt=0, description="Timeout of one exchange request, in seconds."
+    )
 
     max_turns: int = Field(15, ge=1, le=100, description="Rounds per run.")
     run_timeout_s: float = Field(300.0, gt=0, description="A run fails after this many seconds.")

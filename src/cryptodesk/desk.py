@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cryptodesk.charts.images import ChartImages
 from cryptodesk.config import Settings
 from cryptodesk.engines.selection import EngineSelector
 from cryptodesk.market.service import MarketDataService
@@ -20,6 +21,11 @@ class Desk:
     market: MarketDataService
     engines: EngineSelector
     runs: RunManager
+    chart_images: ChartImages = field(init=False)
+    """Rendered PNGs of stored charts, cached in memory."""
+
+    def __post_init__(self) -> None:
+        self.chart_images = ChartImages(self.store.charts)
 
     @classmethod
     async def open(cls, settings: Settings, engine_for: EngineFactory | None = None) -> Desk:

@@ -10,7 +10,8 @@
     │   ├── CoinNotFoundError            a coin we cannot resolve (or an ambiguous one)
     │   ├── UnsupportedTimeframeError    a timeframe the source cannot serve
     │   ├── BadRangeError                an impossible date range
-    │   ├── UpstreamUnavailableError     network down, 5xx, timeout, garbage
+    │   ├── UpstreamUnavailableError     5xx, timeout, garbage (retryable)
+    │   │   └── UpstreamUnreachableError no connection at all: refused, DNS failure
     │   ├── BadCredentialsError          the provider rejected our key
     │   └── DataUnavailableError         the configured source cannot serve this at all
     ├── ToolError                        a tool failed (unknown tool, bad arguments, timeout)
@@ -114,12 +115,18 @@ class UpstreamUnavailableError(MarketDataError):
         self.reason = reason
 
 
+class UpstreamUnreachableError(UpstreamUnavailableError):
+    """The network path to the provider is down (the `auto` market falls back to demo data)."""
+
+
 class BadCredentialsError(MarketDataError):
     code = "bad_credentials"
 
-    def __init__(self, provider: str) -> None:
-        super().__init__(f"{provider} rejected the configured credentials")
+    def __init__(self, provider: str, hint: str | None = None) -> None:
+        fix = f": {hint}" if hint else ""
+        super().__init__(f"{provider} rejected the configured credentials{fix}")
         self.provider = provider
+        self.hint = hint
 
 
 class DataUnavailableError(MarketDataError):

@@ -7,9 +7,12 @@ from cryptodesk.analysis.signals import (
     annualized_volatility_pct,
     max_drawdown,
     momentum,
+    stochastic_reading,
     total_return_pct,
     trend,
+    trend_strength,
     volatility,
+    volume_reading,
 )
 from cryptodesk.market.ohlcv import Ohlcv
 
@@ -64,3 +67,40 @@ def test_volatility_of_real_btc_is_plausible(btc_1h: Ohlcv) -> None:
 
 def test_annualized_volatility_is_none_for_a_single_return() -> None:
     assert annualized_volatility_pct(np.array([1.0, 2.0]), 3600) is None
+
+
+def test_trend_strength_reads_a_steady_rise_as_strong_with_bulls_leading() -> None:
+    close = np.linspace(100.0, 200.0, 120)
+    lines = indicators.adx(close + 1, close - 1, close)
+    result = trend_strength(lines)
+    assert result.strength == "strong" and result.lead == "bulls"
+    assert result.adx == indicators.last_value(lines.adx)
+
+
+def test_trend_strength_is_undetermined_while_adx_warms_up() -> None:
+    close = np.linspace(100.0, 90.0, 20)
+    result = trend_strength(indicators.adx(close + 1, close - 1, close))
+    assert (result.adx, result.strength) == (None, "undetermined")
+    assert result.lead == "bears"
+
+
+def test_stochastic_reading_is_overbought_at_the_top_of_the_range() -> None:
+    close = np.linspace(100.0, 150.0, 60)
+    reading = stochastic_reading(indicators.stochastic(close + 0.5, close - 0.5, close))
+    assert reading.zone == "overbought"
+    assert reading.k is not None and reading.k >= 80
+
+
+def test_volume_reading_follows_obv_and_price_against_vwap(btc_1h: Ohlcv) -> None:
+    series = btc_1h.tail(200)
+    lines = indicators.compute(series, ["obv", "vwap"])
+    reading = volume_reading(series.close, lines["obv"], lines["vwap"])
+    rising = lines["obv"][-1] > lines["obv"][-11]
+    assert reading.obv_direction == ("rising" if rising else "falling")
+    assert reading.vwap == lines["vwap"][-1]
+    assert reading.vs_vwap_pct == (series.close[-1] / lines["vwap"][-1] - 1) * 100
+
+
+def test_volume_reading_without_lines_is_undetermined() -> None:
+    reading = volume_reading(np.array([1.0, 2.0]), None, None)
+    assert (reading.obv, reading.obv_direction, reading.vwap) == (None, "undetermined", None)

@@ -8,7 +8,8 @@ import pytest
 
 from cryptodesk.analysis.indicators import compute
 from cryptodesk.analysis.levels import find_levels
-from cryptodesk.charts.spec import ChartSpec, build_chart_spec
+from cryptodesk.analysis.patterns import detect
+from cryptodesk.charts.spec import ChartSpec, build_chart_spec, pattern_marker
 from cryptodesk.market.demo import DemoProvider
 from cryptodesk.market.ohlcv import Ohlcv
 from cryptodesk.market.replay import ReplayProvider
@@ -60,3 +61,36 @@ def test_chart_spec_rejects_misaligned_lines() -> None:
     )
     with pytest.raises(ValueError, match="3 values for 1"):
         build_chart_spec(candles, {"sma50": np.ones(3)})
+
+
+async def test_chart_spec_adds_panes_and_overlay_of_the_new_indicators(
+    shared_market_dir: Path,
+) -> None:
+    candles = await ReplayProvider(shared_market_dir / "binance_spot_1h").get_ohlc(
+        "ethereum", "1h", 200
+    )
+    lines = compute(Ohlcv.from_candles(candles), ["vwap", "adx", "stoch", "obv"])
+    spec = build_chart_spec(candles, lines)
+    assert [o.name for o in spec.overlays] == ["VWAP"]
+    panes = {pane.name: pane for pane in spec.panes}
+    assert list(panes) == ["Stochastic", "ADX14", "OBV"]
+    assert [s.name for s in panes["ADX14"].series] == ["ADX14", "+DI14", "-DI14"]
+    assert [s.name for s in panes["Stochastic"].series] == ["Stoch %K", "Stoch %D"]
+    assert panes["Stochastic"].guides == (20.0, 80.0)
+    assert len(panes["OBV"].series[0].values) == 200  # OBV has no warm-up
+
+
+async def test_chart_spec_marks_patterns_by_bias_in_time_order(shared_market_dir: Path) -> None:
+    candles = await ReplayProvider(shared_market_dir / "binance_spot_1h").get_ohlc(
+        "bitcoin", "1h", 300
+    )
+    series = Ohlcv.from_candles(candles)
+    hits = detect(series, 20)
+    spec = build_chart_spec(candles, compute(series, ["macd"]), patterns=hits)
+    times = [m.time for m in spec.markers]
+    assert times == sorted(times)
+    by_text = [m for m in spec.markers if not m.text.startswith("MACD")]
+    assert [(m.time, m.text) for m in by_text] == [(h.time, h.label) for h in hits]
+    shapes = {h.bias: pattern_marker(h).shape for h in hits}
+    assert shapes == {"bullish": "arrow_up", "bearish": "arrow_down", "neutral": "circle"}
+    assert all(pattern_marker(h).position == "below" for h in hits if h.bias == "bullish")

@@ -98,8 +98,10 @@ def test_plan_assigns_tools_to_the_roster() -> None:
         ("CryptoMarketAnalyst", "compare_assets"),
         ("TechnicalAnalyst", "compute_indicators"),
         ("TechnicalAnalyst", "find_key_levels"),
+        ("TechnicalAnalyst", "detect_patterns"),
         ("TechnicalAnalyst", "compute_indicators"),
         ("TechnicalAnalyst", "find_key_levels"),
+        ("TechnicalAnalyst", "detect_patterns"),
         ("ChartingAgent", "create_chart"),
         ("ChartingAgent", "create_chart"),
     ]
@@ -108,3 +110,30 @@ def test_plan_assigns_tools_to_the_roster() -> None:
 def test_plan_overview_prices_the_largest_available_coins() -> None:
     (task,) = plan(parse_intent("market overview"), ("litecoin", "ethereum", "bitcoin"))
     assert [call.arguments["coin"] for call in task.calls] == ["bitcoin", "ethereum", "litecoin"]
+
+
+@pytest.mark.parametrize(
+    ("question", "indicators"),
+    [
+        ("BTC ADX and stochastic", ("adx", "stoch")),
+        ("ETH stoch RSI", ("stoch",)),
+        ("SOL on-balance volume and VWAP", ("obv", "vwap")),
+        ("Analyze ETH", ()),
+    ],
+)
+def test_intent_reads_indicators_named_beyond_the_standard_set(
+    question: str, indicators: tuple[str, ...]
+) -> None:
+    intent = parse_intent(question)
+    assert intent.indicators == indicators
+    assert intent.technical
+
+
+def test_intent_does_not_take_indicator_names_for_coins() -> None:
+    intent = parse_intent("BTC ADX OBV VWAP")
+    assert [coin.symbol for coin in intent.coins] == ["BTC"]
+    assert intent.unknown_coins == ()
+
+
+def test_intent_treats_pattern_questions_as_technical() -> None:
+    assert parse_intent("Any candlestick patterns on ETH?").technical

@@ -4,12 +4,16 @@ import asyncio
 
 import pytest
 
+from cryptodesk.analysis.indicators import DEFAULT_INDICATORS
+from cryptodesk.charts.spec import MAX_PATTERN_MARKERS
 from cryptodesk.engines.base import HistoryMessage, RunRequest
 from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.engines.offline.report import SIMULATED_WARNING
 from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.runs.events import AgentStep, ChartCreated, Report, ToolCalled, ToolFinished
+from cryptodesk.tools import format as fmt
+from cryptodesk.tools.technical import PatternsResult
 from tests.engines.checks import check_event_sequence, unexplained_numbers
 from tests.engines.conftest import Desk
 from tests.fakes import MemoryChartStore, RecordingSink
@@ -56,6 +60,7 @@ async def test_offline_technical_question_runs_the_roster_and_reports(replay_des
         "get_crypto_price",
         "compute_indicators",
         "find_key_levels",
+        "detect_patterns",
         "create_chart",
     }
     assert all(f.success for f in sink.of_type(ToolFinished))
@@ -72,6 +77,8 @@ async def test_offline_technical_question_runs_the_roster_and_reports(replay_des
 async def test_offline_report_numbers_all_come_from_tool_results(replay_desk: Desk) -> None:
     for question in (
         "Analyze ETH on the 4h chart",
+        "ETH ADX, stochastic, OBV and VWAP on the 1h chart",
+        "Any candlestick patterns on BTC daily?",
         "Compare SOL and AVAX this month",
         "What is the price of Bitcoin?",
         "How is the market today?",
@@ -120,6 +127,7 @@ async def test_offline_unsupported_timeframe_fails_the_tools_and_the_report_says
     assert {f.tool_name for f in failed} == {
         "compute_indicators",
         "find_key_levels",
+        "detect_patterns",
         "create_chart",
     }
     assert all("timeframe '15m' is not supported" in (f.error or "") for f in failed)
@@ -208,3 +216,44 @@ async def test_offline_run_can_be_cancelled() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not sink.of_type(Report)
+
+
+async def test_offline_technical_report_lists_the_candlestick_patterns(replay_desk: Desk) -> None:
+    _, report = await _run(replay_desk, "Analyze BTC on the 1h chart")
+    (found,) = [r for r in replay_desk.results if isinstance(r, PatternsResult)]
+    assert found.patterns, "the replayed BTC 1h candles end with patterns"
+    assert "### Candlestick patterns: BTC (1h)" in report.content
+    latest = found.patterns[-1]
+    row = f"| {fmt.when(latest.time)} | {latest.label} | {latest.bias} | {latest.strength:+d} |"
+    assert row in report.content
+    assert f"{len(found.patterns)} patterns in the last {found.lookback} candles" in (
+        report.content
+    )
+
+
+async def test_offline_chart_marks_the_detected_patterns(replay_desk: Desk) -> None:
+    _, report = await _run(replay_desk, "Analyze SOL")
+    (found,) = [r for r in replay_desk.results if isinstance(r, PatternsResult)]
+    spec = replay_desk.charts.specs[report.charts[0]]
+    marked = [(m["time"], m["text"]) for m in spec["markers"] if "MACD" not in m["text"]]
+    expected = [(int(p.time.timestamp()), p.label) for p in found.patterns]
+    assert marked == expected[-MAX_PATTERN_MARKERS:]
+
+
+async def test_offline_computes_the_indicators_the_question_names(replay_desk: Desk) -> None:
+    sink, report = await _run(replay_desk, "ETH ADX, stochastic, OBV and VWAP on the 4h")
+    calls = {c.tool_name: c.arguments for c in sink.of_type(ToolCalled)}
+    for tool in ("compute_indicators", "create_chart"):
+        asked = calls[tool]["indicators"]
+        assert isinstance(asked, list), tool
+        assert {"rsi14", "macd", "adx", "stoch", "obv", "vwap"} <= set(asked), tool
+    for row in ("| ADX14 |", "| +DI14 |", "| Stoch %K |", "| OBV |", "| VWAP |"):
+        assert row in report.content
+    assert "**Trend strength:**" in report.content and "**Volume:**" in report.content
+
+
+async def test_offline_reports_without_new_indicators_unless_asked(replay_desk: Desk) -> None:
+    sink, report = await _run(replay_desk, "Analyze ETH on the 4h chart")
+    (call,) = [c for c in sink.of_type(ToolCalled) if c.tool_name == "compute_indicators"]
+    assert call.arguments["indicators"] == list(DEFAULT_INDICATORS)
+    assert "| ADX14 |" not in report.content and "**Trend strength:**" not in report.content

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.charts.png import png_size
 from tests.runtime.client import SEED_CHAT, connect, recv, run_to_end
 from tests.runtime.server import LiveServer
 
@@ -57,6 +58,7 @@ def test_openapi_docs_are_served(offline_server: LiveServer) -> None:
         "/api/v1/conversations/{conversation_id}",
         "/api/v1/conversations/{conversation_id}/export",
         "/api/v1/charts/{chart_id}",
+        "/api/v1/charts/{chart_id}.png",
     ):
         assert path in paths
 
@@ -110,6 +112,32 @@ async def test_chart_generated_is_served(offline_server: LiveServer) -> None:
     assert body["spec"]["candles"]
     result = next(f for f in frames if f["type"] == "result")
     assert chart["chart_id"] in result["charts"]
+
+
+async def test_chart_png_is_served_beside_its_spec(offline_server: LiveServer) -> None:
+    frames = await ask(offline_server, "Analyze BTC on the 4h chart with ADX and stochastic")
+    chart_id = next(f["chart_id"] for f in frames if f["type"] == "chart_generated")
+    base = f"{offline_server.http}/api/v1/charts/{chart_id}"
+    image = httpx.get(f"{base}.png")
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
+    width, height = png_size(image.content)
+    assert (width, height) >= (1000, 800)
+    assert httpx.get(f"{base}.png").content == image.content
+    spec = httpx.get(base)
+    assert spec.status_code == 200 and spec.json()["id"] == chart_id
+    assert {p["name"] for p in spec.json()["spec"]["panes"]} >= {"ADX14", "Stochastic"}
+
+
+def test_unknown_chart_png_is_the_same_404_as_an_unknown_chart(
+    offline_server: LiveServer,
+) -> None:
+    png = httpx.get(f"{offline_server.http}/api/v1/charts/nope.png")
+    spec = httpx.get(f"{offline_server.http}/api/v1/charts/nope")
+    assert png.status_code == spec.status_code == 404
+    assert png.headers["content-type"] == "application/json"
+    assert png.json() == {"detail": "chart 'nope' not found", "code": "not_found"}
+    assert spec.json() == {"detail": "chart 'nope' not found", "code": "not_found"}
 
 
 def test_unknown_ids_are_404_with_a_reason(offline_server: LiveServer) -> None:

@@ -10,9 +10,17 @@ TOOLS = (
     "get_crypto_price",
     "get_ohlc",
     "compare_assets",
+    "get_market_overview",
+    "get_trending",
+    "search_coins",
     "compute_indicators",
     "find_key_levels",
+    "detect_patterns",
     "create_chart",
+    "get_order_book",
+    "get_funding_rate",
+    "get_balances",
+    "get_open_orders",
 )
 
 

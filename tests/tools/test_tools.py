@@ -6,19 +6,24 @@ import numpy as np
 import pytest
 
 from cryptodesk.analysis import indicators
+from cryptodesk.analysis.indicators import IndicatorName
+from cryptodesk.analysis.patterns import detect
+from cryptodesk.charts.spec import MAX_PATTERN_MARKERS
 from cryptodesk.errors import BadRangeError, CoinNotFoundError, ToolError
 from cryptodesk.market.ohlcv import Ohlcv
 from cryptodesk.market.provider import MarketDataProvider
 from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 from cryptodesk.market.service import MarketDataService
+from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import ToolContext
 from cryptodesk.tools.charts import ChartResult
 from cryptodesk.tools.market import CompareResult, OhlcResult, PriceResult
 from cryptodesk.tools.registry import build_registry
-from cryptodesk.tools.technical import IndicatorsResult, LevelsResult
+from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 from tests.fakes import MemoryChartStore
 
 REGISTRY = build_registry()
+NEW_INDICATORS: list[IndicatorName] = ["adx", "stoch", "obv", "vwap"]
 
 
 async def test_get_crypto_price_returns_the_quote_with_its_source(context: ToolContext) -> None:
@@ -121,6 +126,7 @@ async def test_tool_previews_say_simulated_for_demo_data(
         ("get_ohlc", {"coin": "BTC"}),
         ("compute_indicators", {"coin": "BTC"}),
         ("find_key_levels", {"coin": "BTC"}),
+        ("detect_patterns", {"coin": "BTC"}),
         ("compare_assets", {"coins": ["BTC", "ETH"]}),
         ("create_chart", {"coin": "BTC"}),
     ):
@@ -174,3 +180,99 @@ async def test_tools_of_one_run_fetch_candles_once(
     )["sma50"]
     assert first is again
     assert not np.isnan(first[-1])
+
+
+async def test_compute_indicators_accepts_adx_stoch_obv_and_vwap(context: ToolContext) -> None:
+    args = {"coin": "ETH", "timeframe": "1h", "limit": 300, "indicators": NEW_INDICATORS}
+    result = await REGISTRY.get("compute_indicators").invoke(context, args)
+    assert isinstance(result, IndicatorsResult)
+    series = Ohlcv.from_candles(await context.market.get_ohlc("ETH", "1h", 300))
+    lines = indicators.compute(series, NEW_INDICATORS)
+    assert result.latest == {name: indicators.last_value(v) for name, v in lines.items()}
+    assert result.trend_strength is not None and result.trend_strength.adx == result.latest["adx"]
+    assert result.stochastic is not None and result.stochastic.k == result.latest["stoch_k"]
+    assert result.volume is not None and result.volume.vwap == result.latest["vwap"]
+
+
+async def test_compute_indicators_keeps_the_full_lines_for_charts(context: ToolContext) -> None:
+    args = {"coin": "ETH", "timeframe": "4h", "limit": 120, "indicators": ["adx", "vwap"]}
+    result = await REGISTRY.get("compute_indicators").invoke(context, args)
+    assert isinstance(result, IndicatorsResult)
+    assert len(result.lines.time) == 120
+    assert set(result.lines.values) == {"adx", "plus_di", "minus_di", "vwap"}
+    adx = result.lines.values["adx"]
+    assert len(adx) == 120 and adx[26] is None and adx[-1] == result.latest["adx"]
+
+
+async def test_compute_indicators_summary_stays_compact_with_every_indicator(
+    context: ToolContext,
+) -> None:
+    args = {"coin": "BTC", "timeframe": "1h", "indicators": list(indicators.INDICATORS)}
+    result = await REGISTRY.get("compute_indicators").invoke(context, args)
+    summary = result.summary()
+    assert len(summary) <= 500 and not summary.endswith("…")
+    assert "more" in summary  # values that do not fit are counted, not cut mid-word
+    assert summary.endswith(f"as of {fmt.when(result.as_of)}")
+    assert "ADX14" in summary and "OBV" in summary
+
+
+async def test_detect_patterns_reports_talib_patterns_of_recent_candles(
+    context: ToolContext,
+) -> None:
+    args = {"coin": "BTC", "timeframe": "1h", "lookback": 48, "limit": 300}
+    result = await REGISTRY.get("detect_patterns").invoke(context, args)
+    assert isinstance(result, PatternsResult)
+    series = Ohlcv.from_candles(await context.market.get_ohlc("BTC", "1h", 300))
+    hits = detect(series, 48)
+    assert [(p.pattern, p.strength, p.bars_ago) for p in result.patterns] == [
+        (h.pattern, h.strength, 299 - h.index) for h in hits
+    ]
+    assert result.bullish + result.bearish + result.neutral == len(hits) > 0
+    assert all(p.time <= result.as_of for p in result.patterns)
+    assert len(result.preview()) <= 500 and "candlestick patterns" in result.preview()
+
+
+async def test_detect_patterns_rejects_a_lookback_beyond_the_candles(context: ToolContext) -> None:
+    with pytest.raises(ToolError, match="lookback 100 exceeds limit 50"):
+        await REGISTRY.get("detect_patterns").invoke(
+            context, {"coin": "BTC", "lookback": 100, "limit": 50}
+        )
+
+
+async def test_create_chart_marks_detected_patterns(
+    context: ToolContext, charts: MemoryChartStore
+) -> None:
+    args = {"coin": "BTC", "timeframe": "1h", "limit": 300, "pattern_lookback": 20}
+    result = await REGISTRY.get("create_chart").invoke(context, args)
+    assert isinstance(result, ChartResult)
+    series = Ohlcv.from_candles(await context.market.get_ohlc("BTC", "1h", 300))
+    hits = detect(series, 20)
+    assert 0 < len(hits) <= MAX_PATTERN_MARKERS
+    marked = [m for m in charts.specs[result.chart_id]["markers"] if "MACD" not in m["text"]]
+    assert [(m["time"], m["text"]) for m in marked] == [(h.time, h.label) for h in hits]
+    assert result.patterns == len(hits)
+
+
+async def test_create_chart_draws_panes_of_the_new_indicators(
+    context: ToolContext, charts: MemoryChartStore
+) -> None:
+    args = {"coin": "ETH", "indicators": ["vwap", "adx", "stoch", "obv"], "pattern_lookback": 0}
+    result = await REGISTRY.get("create_chart").invoke(context, args)
+    spec = charts.specs[result.chart_id]
+    assert [line["name"] for line in spec["overlays"]] == ["VWAP"]
+    assert [pane["name"] for pane in spec["panes"]] == ["Stochastic", "ADX14", "OBV"]
+    assert spec["markers"] == [] and result.patterns == 0
+
+
+async def test_create_chart_keeps_only_the_most_recent_pattern_markers(
+    context: ToolContext, charts: MemoryChartStore
+) -> None:
+    args = {"coin": "BTC", "timeframe": "1h", "limit": 300, "pattern_lookback": 200}
+    result = await REGISTRY.get("create_chart").invoke(context, args)
+    series = Ohlcv.from_candles(await context.market.get_ohlc("BTC", "1h", 300))
+    hits = detect(series, 200)
+    assert len(hits) > MAX_PATTERN_MARKERS
+    marked = [m for m in charts.specs[result.chart_id]["markers"] if "MACD" not in m["text"]]
+    recent = hits[-MAX_PATTERN_MARKERS:]
+    assert [(m["time"], m["text"]) for m in marked] == [(h.time, h.label) for h in recent]
+    assert result.patterns == MAX_PATTERN_MARKERS

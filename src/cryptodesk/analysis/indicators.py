@@ -1,6 +1,7 @@
 """Technical indicators through TA-Lib, in its conventions (see reference/market-data.md §4.4).
 
-Every function returns an array as long as its input; warm-up rows are NaN.
+Every function returns arrays as long as its input; warm-up rows are NaN. The volume indicators
+(OBV, VWAP) live in `analysis.volume`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Literal, get_args
 import numpy as np
 import talib
 
+from cryptodesk.analysis.volume import obv, vwap_for
 from cryptodesk.market.ohlcv import FloatArray, Ohlcv
 
 IndicatorName = Literal[
@@ -27,6 +29,10 @@ IndicatorName = Literal[
     "macd",
     "bollinger",
     "atr14",
+    "adx",
+    "stoch",
+    "obv",
+    "vwap",
 ]
 INDICATORS: tuple[IndicatorName, ...] = get_args(IndicatorName)
 DEFAULT_INDICATORS: tuple[IndicatorName, ...] = (
@@ -55,6 +61,13 @@ LABELS: Mapping[str, str] = {
     "bb_middle": "BB middle",
     "bb_lower": "BB lower",
     "atr14": "ATR14",
+    "adx": "ADX14",
+    "plus_di": "+DI14",
+    "minus_di": "-DI14",
+    "stoch_k": "Stoch %K",
+    "stoch_d": "Stoch %D",
+    "obv": "OBV",
+    "vwap": "VWAP",
 }
 """Display labels of the lines `compute` produces."""
 
@@ -114,6 +127,52 @@ def atr(high: FloatArray, low: FloatArray, close: FloatArray, period: int = 14) 
     return _out(talib.ATR(_f64(high), _f64(low), _f64(close), timeperiod=period))
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class AdxSeries:
+    adx: FloatArray
+    plus_di: FloatArray
+    minus_di: FloatArray
+
+
+def adx(high: FloatArray, low: FloatArray, close: FloatArray, period: int = 14) -> AdxSeries:
+    """Wilder's ADX with +DI and -DI; ADX starts at index 2·period−1, the DIs at `period`."""
+    h, lo, c = _f64(high), _f64(low), _f64(close)
+    return AdxSeries(
+        _out(talib.ADX(h, lo, c, timeperiod=period)),
+        _out(talib.PLUS_DI(h, lo, c, timeperiod=period)),
+        _out(talib.MINUS_DI(h, lo, c, timeperiod=period)),
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StochasticSeries:
+    k: FloatArray
+    """Slow %K: the SMA(`smooth_k`) of fast %K."""
+    d: FloatArray
+    """Slow %D: the SMA(`smooth_d`) of slow %K."""
+
+
+def stochastic(
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    period: int = 14,
+    smooth_k: int = 3,
+    smooth_d: int = 3,
+) -> StochasticSeries:
+    """Slow stochastic (14, 3, 3) with SMA smoothing; starts at index period+smooth_k+smooth_d−3."""
+    # The matypes default to 0, SMA (the stubs claim otherwise, and mistype the enum).
+    k, d = talib.STOCH(
+        _f64(high),
+        _f64(low),
+        _f64(close),
+        fastk_period=period,
+        slowk_period=smooth_k,
+        slowd_period=smooth_d,
+    )
+    return StochasticSeries(_out(k), _out(d))
+
+
 def compute(series: Ohlcv, names: Iterable[IndicatorName]) -> dict[str, FloatArray]:
     """The lines of the requested indicators, keyed as in `LABELS`, in request order."""
     lines: dict[str, FloatArray] = {}
@@ -129,9 +188,21 @@ def compute(series: Ohlcv, names: Iterable[IndicatorName]) -> dict[str, FloatArr
         elif name == "macd":
             result = macd(series.close)
             lines.update(macd=result.macd, macd_signal=result.signal, macd_hist=result.histogram)
-        else:
+        elif name == "bollinger":
             bands = bollinger(series.close)
             lines.update(bb_upper=bands.upper, bb_middle=bands.middle, bb_lower=bands.lower)
+        elif name == "adx":
+            directional = adx(series.high, series.low, series.close)
+            lines.update(
+                adx=directional.adx, plus_di=directional.plus_di, minus_di=directional.minus_di
+            )
+        elif name == "stoch":
+            stoch = stochastic(series.high, series.low, series.close)
+            lines.update(stoch_k=stoch.k, stoch_d=stoch.d)
+        elif name == "obv":
+            lines[name] = obv(series.close, series.volume)
+        else:
+            lines[name] = vwap_for(series)
     return lines
 
 

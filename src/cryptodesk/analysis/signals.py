@@ -8,16 +8,23 @@ from typing import Literal
 
 import numpy as np
 
-from cryptodesk.analysis.indicators import MacdSeries, last_value
+from cryptodesk.analysis.indicators import AdxSeries, MacdSeries, StochasticSeries, last_value
 from cryptodesk.market.ohlcv import FloatArray
 
 TrendDirection = Literal["uptrend", "downtrend", "sideways", "undetermined"]
 RsiZone = Literal["overbought", "oversold", "neutral", "undetermined"]
 MacdCross = Literal["bullish", "bearish", "none"]
+TrendStrengthLevel = Literal["strong", "weak", "absent", "undetermined"]
+DirectionalLead = Literal["bulls", "bears", "undetermined"]
+FlowDirection = Literal["rising", "falling", "flat", "undetermined"]
 
 _YEAR_S = 365.25 * 86_400
 OVERBOUGHT = 70.0
 OVERSOLD = 30.0
+STRONG_TREND_ADX = 25.0
+NO_TREND_ADX = 20.0
+STOCH_OVERBOUGHT = 80.0
+STOCH_OVERSOLD = 20.0
 
 
 def _pct(value: float, reference: float | None) -> float | None:
@@ -146,3 +153,73 @@ def max_drawdown(close: FloatArray) -> Drawdown:
 
 def total_return_pct(close: FloatArray) -> float:
     return (float(close[-1]) / float(close[0]) - 1.0) * 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class TrendStrength:
+    adx: float | None
+    plus_di: float | None
+    minus_di: float | None
+    strength: TrendStrengthLevel
+    """Strong from ADX 25, absent below 20, weak between."""
+    lead: DirectionalLead
+    """Bulls when +DI is above -DI."""
+
+
+def trend_strength(lines: AdxSeries) -> TrendStrength:
+    value, plus, minus = (last_value(v) for v in (lines.adx, lines.plus_di, lines.minus_di))
+    strength: TrendStrengthLevel = "undetermined"
+    if value is not None:
+        strength = (
+            "strong" if value >= STRONG_TREND_ADX else "absent" if value < NO_TREND_ADX else "weak"
+        )
+    lead: DirectionalLead = "undetermined"
+    if plus is not None and minus is not None and plus != minus:
+        lead = "bulls" if plus > minus else "bears"
+    return TrendStrength(value, plus, minus, strength, lead)
+
+
+@dataclass(frozen=True, slots=True)
+class StochasticReading:
+    k: float | None
+    d: float | None
+    zone: RsiZone
+    """Overbought from %K 80, oversold up to 20."""
+    k_above_d: bool | None
+
+
+def stochastic_reading(lines: StochasticSeries) -> StochasticReading:
+    k, d = last_value(lines.k), last_value(lines.d)
+    zone: RsiZone = "undetermined"
+    if k is not None:
+        zone = (
+            "overbought"
+            if k >= STOCH_OVERBOUGHT
+            else "oversold"
+            if k <= STOCH_OVERSOLD
+            else "neutral"
+        )
+    return StochasticReading(k, d, zone, None if k is None or d is None else k > d)
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeReading:
+    obv: float | None
+    obv_direction: FlowDirection
+    """Sign of the OBV change over the last `slope_bars` candles."""
+    vwap: float | None
+    vs_vwap_pct: float | None
+    """Last close against VWAP, in percent."""
+
+
+def volume_reading(
+    close: FloatArray, obv: FloatArray | None, vwap: FloatArray | None, slope_bars: int = 10
+) -> VolumeReading:
+    value = None if obv is None else last_value(obv)
+    direction: FlowDirection = "undetermined"
+    if obv is not None and value is not None and obv.shape[0] > slope_bars:
+        before = last_value(obv[:-slope_bars])
+        if before is not None:
+            direction = "rising" if value > before else "falling" if value < before else "flat"
+    average = None if vwap is None else last_value(vwap)
+    return VolumeReading(value, direction, average, _pct(float(close[-1]), average))

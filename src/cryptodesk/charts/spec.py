@@ -10,17 +10,29 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from cryptodesk.analysis.indicators import LABELS
 from cryptodesk.analysis.levels import Level, LevelKind
+from cryptodesk.analysis.patterns import PatternHit
 from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv
 from cryptodesk.market.schemas import Candles, Timeframe
 
-_OVERLAY_PREFIXES = ("sma", "ema", "bb_")
+_OVERLAY_PREFIXES = ("sma", "ema", "bb_", "vwap")
 _PANES: Mapping[str, tuple[str, ...]] = {
     "RSI14": ("rsi14",),
     "MACD": ("macd", "macd_signal", "macd_hist"),
+    "Stochastic": ("stoch_k", "stoch_d"),
+    "ADX14": ("adx", "plus_di", "minus_di"),
     "ATR14": ("atr14",),
+    "OBV": ("obv",),
 }
-_PANE_GUIDES: Mapping[str, tuple[float, ...]] = {"RSI14": (30.0, 70.0), "MACD": (0.0,)}
+_PANE_GUIDES: Mapping[str, tuple[float, ...]] = {
+    "RSI14": (30.0, 70.0),
+    "MACD": (0.0,),
+    "Stochastic": (20.0, 80.0),
+    "ADX14": (20.0, 25.0),
+}
 MAX_MARKERS = 10
+"""MACD cross markers kept, the most recent ones."""
+MAX_PATTERN_MARKERS = 30
+"""Candlestick pattern markers kept, the most recent ones."""
 
 
 class _Frozen(BaseModel):
@@ -120,14 +132,25 @@ def _macd_markers(times: IntArray, hist: FloatArray) -> tuple[ChartMarker, ...]:
     return tuple(markers[-MAX_MARKERS:])
 
 
+def pattern_marker(hit: PatternHit) -> ChartMarker:
+    """Bullish patterns point up from below the candle, bearish down from above; neutral: a dot."""
+    if hit.bias == "bullish":
+        return ChartMarker(time=hit.time, position="below", shape="arrow_up", text=hit.label)
+    if hit.bias == "bearish":
+        return ChartMarker(time=hit.time, position="above", shape="arrow_down", text=hit.label)
+    return ChartMarker(time=hit.time, position="above", shape="circle", text=hit.label)
+
+
 def build_chart_spec(
     candles: Candles,
     lines: Mapping[str, FloatArray],
     levels: Sequence[Level] = (),
     *,
     title: str | None = None,
+    patterns: Sequence[PatternHit] = (),
 ) -> ChartSpec:
-    """A chart of `candles` with indicator `lines` (as from `indicators.compute`) and levels.
+    """A chart of `candles` with indicator `lines` (as from `indicators.compute`), levels and
+    candlestick `patterns` (as from `patterns.detect` on the same candles) as markers.
 
     Lines must be aligned with the candles (same length).
     """
@@ -151,6 +174,12 @@ def build_chart_spec(
         if any(name in lines for name in names)
     )
     markers = _macd_markers(times, lines["macd_hist"]) if "macd_hist" in lines else ()
+    known = set(times.tolist())
+    pattern_markers = tuple(pattern_marker(hit) for hit in patterns if hit.time in known)
+    # Markers go in time order, as lightweight-charts requires; the sort is stable.
+    markers = tuple(
+        sorted((*markers, *pattern_markers[-MAX_PATTERN_MARKERS:]), key=lambda m: m.time)
+    )
     suffix = " (simulated)" if candles.simulated else ""
     return ChartSpec(
         symbol=candles.symbol,

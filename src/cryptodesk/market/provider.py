@@ -1,4 +1,4 @@
-"""The interface every market data source implements (replay, demo, and later live sources)."""
+"""The interface every market data source implements (live CoinGecko, replay, demo)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 
 
 class MarketDataProvider(Protocol):
-    """A source of prices and candles for catalog coin ids.
+    """A source of prices and candles for coin ids (CoinGecko ids; replay and demo know the
+    catalog's).
 
     Raises `CoinNotFoundError` for a coin it does not know, `UnsupportedTimeframeError` for a
     timeframe it cannot serve and `DataUnavailableError` when it cannot serve anything at all.

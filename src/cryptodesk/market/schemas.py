@@ -1,6 +1,8 @@
-"""Market values: candles, price quotes and timeframes.
+"""Market values: candles, price quotes, market overviews and timeframes.
 
-Every value carries its `source` and `as_of`; `simulated` is true for demo data.
+Every value carries its `source` and `as_of`; `simulated` is true for demo data, `fallback` when
+the demo market stands in for an unreachable live source, and `stale` (with `age_s`) when a cached
+value is served because the upstream failed.
 """
 
 from __future__ import annotations
@@ -87,6 +89,10 @@ class Candles(_Frozen):
     as_of: AwareDatetime
     """Close time of the last candle."""
     simulated: bool
+    stale: bool = False
+    age_s: float | None = None
+    """Seconds since the value was fetched, when it came from a cache."""
+    fallback: bool = False
 
     _utc = field_validator("as_of")(_require_utc)
 
@@ -104,5 +110,80 @@ class PriceQuote(_Frozen):
     source: str
     as_of: AwareDatetime
     simulated: bool
+    market_cap_usd: float | None = None
+    stale: bool = False
+    age_s: float | None = None
+    """Seconds since the value was fetched, when it came from a cache."""
+    fallback: bool = False
 
     _utc = field_validator("as_of")(_require_utc)
+
+
+class _Labelled(_Frozen):
+    source: str
+    as_of: AwareDatetime
+    simulated: bool = False
+    stale: bool = False
+    age_s: float | None = None
+    """Seconds since the value was fetched, when it came from a cache."""
+    fallback: bool = False
+
+    _utc = field_validator("as_of")(_require_utc)
+
+
+class CoinMarket(_Frozen):
+    coin_id: str
+    symbol: str
+    name: str
+    rank: int | None
+    price_usd: float | None
+    change_24h_pct: float | None
+    market_cap_usd: float | None
+    volume_24h: float | None
+
+
+class TopCoins(_Labelled):
+    """Coins by market capitalisation, largest first."""
+
+    coins: tuple[CoinMarket, ...]
+
+
+class GlobalMarket(_Labelled):
+    total_market_cap_usd: float | None
+    total_volume_usd: float | None
+    market_cap_change_24h_pct: float | None
+    dominance_pct: dict[str, float]
+    """Share of the total market cap by lower-case symbol ("btc": 54.0), largest first."""
+    active_coins: int | None
+
+
+class MarketOverview(_Labelled):
+    top: TopCoins
+    global_market: GlobalMarket
+
+
+class TrendingCoin(_Frozen):
+    coin_id: str
+    symbol: str
+    name: str
+    rank: int | None
+    price_usd: float | None
+    change_24h_pct: float | None
+    market_cap_usd: float | None
+
+
+class TrendingCoins(_Labelled):
+    coins: tuple[TrendingCoin, ...]
+    categories: tuple[str, ...]
+
+
+class CoinMatch(_Frozen):
+    coin_id: str
+    symbol: str
+    name: str
+    rank: int | None
+
+
+class CoinSearch(_Labelled):
+    query: str
+    coins: tuple[CoinMatch, ...]

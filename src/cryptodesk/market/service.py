@@ -1,21 +1,60 @@
-"""The market data service: the provider chosen by settings, coin resolution and readiness."""
+"""The market data service: coin resolution, caching, the live/auto/replay/demo modes, readiness.
+
+In front of the live provider it puts a TTL cache per kind of data (single-flight, stale-on-error;
+`cache.py`); the CoinGecko client under it spends a per-provider rate budget (`ratelimit.py`) and
+retries through the one retry policy (`retry.py`). Modes:
+
+- `live`: CoinGecko; failures are typed errors, nothing is faked.
+- `auto`: live, and only when the network is unreachable (connection refused, DNS failure) the
+  demo market, every value labelled `fallback` and `simulated`, and `status()` saying so. A 4xx,
+  429 or 5xx is a typed error, never a fallback. After an unreachable error the demo market
+  answers for `offline_retry_s` before the network is tried again.
+- `replay`, `demo`: local sources, unchanged.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
 
 from cryptodesk.config import MarketDataMode, Settings
-from cryptodesk.errors import ConfigError, CryptoDeskError, DataUnavailableError
-from cryptodesk.market.catalog import CoinInfo, resolve_coin
-from cryptodesk.market.demo import DemoProvider
-from cryptodesk.market.provider import MarketDataProvider
-from cryptodesk.market.replay import ReplayProvider
-from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
-
-LIVE_UNAVAILABLE = (
-    "live market data is not available in this version (CoinGecko and exchange sources come "
-    "later); set CRYPTODESK_MARKET_DATA=replay with CRYPTODESK_REPLAY_DIR, or =demo"
+from cryptodesk.errors import (
+    CoinNotFoundError,
+    ConfigError,
+    CryptoDeskError,
+    DataUnavailableError,
+    UpstreamUnreachableError,
 )
+from cryptodesk.market.cache import Cached, CacheTtls, TtlCache
+from cryptodesk.market.catalog import CoinInfo, resolve_coin
+from cryptodesk.market.coingecko import PLANS, CoinGeckoClient, Plan
+from cryptodesk.market.demo import DemoProvider
+from cryptodesk.market.live import LiveProvider
+from cryptodesk.market.provider import MarketDataProvider
+from cryptodesk.market.ratelimit import TokenBucket
+from cryptodesk.market.replay import ReplayProvider
+from cryptodesk.market.retry import RetryPolicy
+from cryptodesk.market.schemas import (
+    Candles,
+    CoinSearch,
+    GlobalMarket,
+    MarketOverview,
+    PriceQuote,
+    Timeframe,
+    TopCoins,
+    TrendingCoins,
+)
+
+logger = logging.getLogger(__name__)
+
+V = TypeVar("V", PriceQuote, Candles, TopCoins, GlobalMarket, TrendingCoins, CoinSearch)
+R = TypeVar("R")
+Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,37 +66,55 @@ class MarketStatus:
     detail: str
 
 
-class LiveUnavailableProvider:
-    """What `live` resolves to until live sources exist: every call fails, nothing is faked."""
+class _Caches:
+    def __init__(self, ttls: CacheTtls, clock: Clock) -> None:
+        def cache(kind: str, ttl_s: float) -> TtlCache[V]:
+            stale_s = max(ttl_s, ttls.stale_s)
+            return TtlCache(kind, ttl_s, stale_s, max_entries=ttls.max_entries, clock=clock)
 
-    @property
-    def name(self) -> str:
-        return "live"
-
-    @property
-    def simulated(self) -> bool:
-        return False
-
-    async def get_price(self, coin_id: str) -> PriceQuote:
-        raise DataUnavailableError(LIVE_UNAVAILABLE)
-
-    async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
-        raise DataUnavailableError(LIVE_UNAVAILABLE)
-
-    def available_coins(self) -> tuple[str, ...]:
-        return ()
+        self.ttls = ttls
+        self.prices: TtlCache[PriceQuote] = cache("price", ttls.price_s)
+        self.candles: TtlCache[Candles] = cache("candles", max(ttls.candles_s.values()))
+        self.top: TtlCache[TopCoins] = cache("top coins", ttls.markets_s)
+        self.global_market: TtlCache[GlobalMarket] = cache("global market", ttls.global_s)
+        self.trending: TtlCache[TrendingCoins] = cache("trending", ttls.trending_s)
+        self.search: TtlCache[CoinSearch] = cache("search", ttls.search_s)
 
     async def aclose(self) -> None:
-        return None
+        await self.prices.aclose()
+        await self.candles.aclose()
+        await self.top.aclose()
+        await self.global_market.aclose()
+        await self.trending.aclose()
+        await self.search.aclose()
 
 
 class MarketDataService:
-    """Resolves user coin names through the catalog and delegates to one provider."""
+    """Resolves user coin names and serves market values from the provider chosen by the mode.
 
-    def __init__(self, provider: MarketDataProvider, mode: MarketDataMode, detail: str) -> None:
+    `fallback` (auto mode) answers prices and candles while the live provider is unreachable.
+    """
+
+    def __init__(
+        self,
+        provider: MarketDataProvider,
+        mode: MarketDataMode,
+        detail: str,
+        *,
+        fallback: MarketDataProvider | None = None,
+        ttls: CacheTtls | None = None,
+        clock: Clock = time.monotonic,
+        offline_retry_s: float = 60.0,
+    ) -> None:
         self._provider = provider
+        self._live = provider if isinstance(provider, LiveProvider) else None
         self._mode = mode
         self._detail = detail
+        self._fallback = fallback
+        self._caches = _Caches(ttls or CacheTtls(), clock) if self._live is not None else None
+        self._clock = clock
+        self._offline_retry_s = offline_retry_s
+        self._offline: tuple[float, UpstreamUnreachableError] | None = None
 
     @property
     def provider(self) -> MarketDataProvider:
@@ -65,33 +122,92 @@ class MarketDataService:
 
     @property
     def simulated(self) -> bool:
-        return self._provider.simulated
+        return self._provider.simulated or self._offline_error() is not None
 
     def resolve(self, coin: str) -> CoinInfo:
-        """A catalog coin from an id, symbol, name or alias; raises `CoinNotFoundError`."""
+        """A coin from an id, symbol, name or alias, without a network call: the catalog (and,
+        live, the CoinGecko coin list once loaded); raises `CoinNotFoundError`."""
+        if self._live is not None:
+            return self._live.lookup_loaded(coin)
         return resolve_coin(coin)
 
+    async def lookup_coin(self, coin: str) -> CoinInfo:
+        """Like `resolve`, loading CoinGecko's coin list when live and the catalog has no match."""
+        try:
+            return resolve_coin(coin)
+        except CoinNotFoundError:
+            if self._live is None:
+                raise
+        live = self._live
+        return await self._guard(lambda: live.lookup(coin))
+
     async def get_price(self, coin: str) -> PriceQuote:
-        return await self._provider.get_price(resolve_coin(coin).id)
+        info = await self.lookup_coin(coin)
+        if self._live is None or self._caches is None:
+            return await self._provider.get_price(info.id)
+        live, caches = self._live, self._caches
+        return await self._serve(
+            caches.prices,
+            info.id,
+            lambda: live.get_price(info.id),
+            lambda fallback: fallback.get_price(info.id),
+        )
 
     async def get_ohlc(self, coin: str, timeframe: Timeframe, limit: int) -> Candles:
-        return await self._provider.get_ohlc(resolve_coin(coin).id, timeframe, limit)
+        info = await self.lookup_coin(coin)
+        if self._live is None or self._caches is None:
+            return await self._provider.get_ohlc(info.id, timeframe, limit)
+        live, caches = self._live, self._caches
+        return await self._serve(
+            caches.candles,
+            (info.id, timeframe, limit),
+            lambda: live.get_ohlc(info.id, timeframe, limit),
+            lambda fallback: fallback.get_ohlc(info.id, timeframe, limit),
+            ttl_s=caches.ttls.candles_s.get(timeframe),
+        )
+
+    async def market_overview(self, limit: int = 10) -> MarketOverview:
+        """The top `limit` coins by market cap and the global market."""
+        live, caches = self._directory("a market overview")
+        top = await self._serve(caches.top, limit, lambda: live.top_coins(limit))
+        global_market = await self.global_market()
+        return MarketOverview(
+            top=top,
+            global_market=global_market,
+            source=live.name,
+            as_of=min(top.as_of, global_market.as_of),
+            stale=top.stale or global_market.stale,
+            age_s=max(top.age_s or 0.0, global_market.age_s or 0.0),
+        )
+
+    async def global_market(self) -> GlobalMarket:
+        live, caches = self._directory("global market data")
+        return await self._serve(caches.global_market, "global", live.global_market)
+
+    async def trending(self) -> TrendingCoins:
+        live, caches = self._directory("trending coins")
+        return await self._serve(caches.trending, "trending", live.trending)
+
+    async def search_coins(self, query: str) -> CoinSearch:
+        live, caches = self._directory("coin search")
+        key = query.strip().lower()
+        return await self._serve(caches.search, key, lambda: live.search(query.strip()))
 
     def available_coins(self) -> tuple[str, ...]:
         return self._provider.available_coins()
 
     def status(self) -> MarketStatus:
+        """Configured mode and the last upstream outcome; never makes a network call."""
+        if self._live is not None:
+            return self._live_status(self._live)
         ready, detail = True, self._detail
-        if isinstance(self._provider, LiveUnavailableProvider):
-            ready = False
+        try:
+            coins = self._provider.available_coins()
+        except CryptoDeskError as e:
+            ready, detail = False, f"{detail}; {e.message}"
         else:
-            try:
-                coins = self._provider.available_coins()
-            except CryptoDeskError as e:
-                ready, detail = False, f"{detail}; {e.message}"
-            else:
-                ready = bool(coins)
-                detail = f"{detail}; {len(coins)} coins"
+            ready = bool(coins)
+            detail = f"{detail}; {len(coins)} coins"
         return MarketStatus(
             mode=self._mode,
             provider=self._provider.name,
@@ -101,11 +217,113 @@ class MarketDataService:
         )
 
     async def aclose(self) -> None:
+        if self._caches is not None:
+            await self._caches.aclose()
         await self._provider.aclose()
+        if self._fallback is not None:
+            await self._fallback.aclose()
+
+    def _live_status(self, live: LiveProvider) -> MarketStatus:
+        client = live.client
+        parts = [self._detail]
+        outcome = client.last_outcome
+        if outcome is None:
+            parts.append("no request made yet")
+        else:
+            verdict = "ok" if outcome.ok else f"failed: {outcome.detail}"
+            parts.append(f"last request at {outcome.at:%Y-%m-%d %H:%M:%S} UTC {verdict}")
+        offline = self._offline_error()
+        if offline is not None:
+            parts.append(
+                f"FALLBACK: CoinGecko is unreachable ({offline.reason}), so prices and candles "
+                "come from the built-in demo market (simulated, labelled)"
+            )
+        ready = offline is not None or outcome is None or outcome.ok
+        return MarketStatus(
+            mode=self._mode,
+            provider=live.name,
+            ready=ready,
+            simulated=offline is not None,
+            detail="; ".join(parts),
+        )
+
+    def _directory(self, what: str) -> tuple[LiveProvider, _Caches]:
+        if self._live is None or self._caches is None:
+            raise DataUnavailableError(
+                f"{what} needs live market data (CRYPTODESK_MARKET_DATA=auto or live); "
+                f"the {self._provider.name} market has none"
+            )
+        return self._live, self._caches
+
+    async def _serve(
+        self,
+        cache: TtlCache[V],
+        key: Hashable,
+        fetch: Callable[[], Awaitable[V]],
+        fallback: Callable[[MarketDataProvider], Awaitable[V]] | None = None,
+        *,
+        ttl_s: float | None = None,
+    ) -> V:
+        if fallback is not None and self._fallback is not None:
+            standin = self._fallback
+            if self._offline_error() is not None:
+                # Real data we still hold (even stale) beats simulated data.
+                recalled = cache.recall(key)
+                if recalled is not None:
+                    return _labelled(recalled)
+                return _as_fallback(await fallback(standin))
+            try:
+                return _labelled(await self._guard(lambda: cache.get(key, fetch, ttl_s=ttl_s)))
+            except UpstreamUnreachableError:
+                return _as_fallback(await fallback(standin))
+        return _labelled(await self._guard(lambda: cache.get(key, fetch, ttl_s=ttl_s)))
+
+    async def _guard(self, call: Callable[[], Awaitable[R]]) -> R:
+        """Runs a live call, remembering (auto mode) when the network turned out unreachable."""
+        offline = self._offline_error()
+        if offline is not None:
+            raise UpstreamUnreachableError(offline.provider, offline.reason)
+        try:
+            result = await call()
+        except UpstreamUnreachableError as e:
+            if self._fallback is not None:
+                if self._offline is None:
+                    logger.warning("CoinGecko unreachable (%s): using the demo market", e.reason)
+                self._offline = (self._clock(), e)
+            raise
+        self._offline = None
+        return result
+
+    def _offline_error(self) -> UpstreamUnreachableError | None:
+        if self._offline is None:
+            return None
+        since, error = self._offline
+        if self._clock() - since >= self._offline_retry_s:
+            return None
+        return error
 
 
-def build_market_service(settings: Settings) -> MarketDataService:
-    """The service for `settings.market_data`; raises `ConfigError` for an impossible setup."""
+def _labelled(cached: Cached[V]) -> V:
+    return cached.value.model_copy(update={"stale": cached.stale, "age_s": round(cached.age_s, 1)})
+
+
+def _as_fallback(value: V) -> V:
+    return value.model_copy(update={"fallback": True})
+
+
+def build_market_service(
+    settings: Settings,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    ttls: CacheTtls | None = None,
+    clock: Clock = time.monotonic,
+) -> MarketDataService:
+    """The service for `settings.market_data`; raises `ConfigError` for an impossible setup.
+
+    `http_client` replaces the CoinGecko HTTP client (tests inject a transport or point
+    `coingecko_base_url` at a loopback fake); an injected client is not closed by the service.
+    `ttls` and `clock` drive the caches (tests use short TTLs and a fake clock).
+    """
     mode = settings.market_data
     if mode == "replay":
         if settings.replay_dir is None:
@@ -119,18 +337,43 @@ def build_market_service(settings: Settings) -> MarketDataService:
         return MarketDataService(
             DemoProvider(settings.demo_seed), mode, "built-in demo market: simulated prices"
         )
+    client = build_coingecko_client(settings, http_client)
+    live = LiveProvider(client, monotonic=clock)
+    budget = f"{client.limiter.per_minute:g} requests/min"
+    detail = f"CoinGecko {client.plan} plan at {client.base_url} ({budget})"
     if mode == "live":
-        return MarketDataService(LiveUnavailableProvider(), mode, LIVE_UNAVAILABLE)
-    if settings.replay_dir is not None:
-        return MarketDataService(
-            ReplayProvider(settings.replay_dir),
-            mode,
-            f"auto: live data is not available in this version, so replaying CSV files in "
-            f"{settings.replay_dir}",
-        )
+        return MarketDataService(live, mode, f"live: {detail}", ttls=ttls, clock=clock)
     return MarketDataService(
-        DemoProvider(settings.demo_seed),
+        live,
         mode,
-        "auto: live data is not available in this version and CRYPTODESK_REPLAY_DIR is not set, "
-        "so using the built-in demo market (simulated prices)",
+        f"auto: {detail}; the demo market (simulated) only if the network is unreachable",
+        fallback=DemoProvider(settings.demo_seed),
+        ttls=ttls,
+        clock=clock,
+    )
+
+
+def build_coingecko_client(
+    settings: Settings, http_client: httpx.AsyncClient | None = None
+) -> CoinGeckoClient:
+    key = settings.coingecko_api_key
+    plan: Plan = settings.coingecko_plan
+    if plan == "keyless" and key is not None:
+        plan = "demo"  # the free key most users have; a pro key is told to say so (10010)
+    if plan != "keyless" and key is None:
+        raise ConfigError(
+            f"CRYPTODESK_COINGECKO_PLAN={plan} needs CRYPTODESK_COINGECKO_API_KEY "
+            "(or use CRYPTODESK_COINGECKO_PLAN=keyless)"
+        )
+    rate = settings.coingecko_rate_per_minute or PLANS[plan].rate_per_minute
+    return CoinGeckoClient(
+        http_client,
+        plan=plan,
+        api_key=key,
+        base_url=settings.coingecko_base_url,
+        limiter=TokenBucket(rate),
+        retry=RetryPolicy(
+            max_attempts=settings.retry_max_attempts, max_wait_s=settings.retry_max_wait_s
+        ),
+        timeout_s=settings.http_timeout_s,
     )

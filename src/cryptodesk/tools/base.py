@@ -10,6 +10,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cryptodesk.errors import ToolError
+from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.runs.events import DomainEvent
 from cryptodesk.tools.context import ChartStore
@@ -29,6 +30,7 @@ class ToolContext:
     run_id: str
     conversation_id: str
     memo: RunMemo = field(default_factory=RunMemo)
+    exchange: ExchangeService | None = None
 
 
 class ToolResult(BaseModel):

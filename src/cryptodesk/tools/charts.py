@@ -1,4 +1,4 @@
-"""The chart tool: candles with indicators and key levels, stored for the browser."""
+"""The chart tool: candles with indicators, key levels and patterns, stored for the browser."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from pydantic import AwareDatetime, Field
 
 from cryptodesk.analysis.indicators import LABELS, IndicatorName
 from cryptodesk.analysis.levels import find_levels
-from cryptodesk.charts.spec import build_chart_spec
+from cryptodesk.analysis.patterns import detect
+from cryptodesk.charts.spec import MAX_PATTERN_MARKERS, build_chart_spec
 from cryptodesk.market.schemas import Timeframe
 from cryptodesk.runs.events import ChartCreated, DomainEvent
 from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs
+from cryptodesk.tools.technical import MAX_PATTERN_LOOKBACK
 
 CHART_INDICATORS: tuple[IndicatorName, ...] = ("sma50", "sma200", "bollinger", "rsi14", "macd")
 
@@ -20,6 +22,12 @@ class ChartArgs(CoinArgs):
     timeframe: Timeframe = Field("4h", description="Candle timeframe.")
     indicators: list[IndicatorName] = Field(default_factory=lambda: list(CHART_INDICATORS))
     with_levels: bool = Field(True, description="Draw support and resistance levels.")
+    pattern_lookback: int = Field(
+        20,
+        ge=0,
+        le=MAX_PATTERN_LOOKBACK,
+        description="Mark candlestick patterns on this many most recent candles (0: none).",
+    )
     limit: int = Field(300, ge=20, le=MAX_CANDLES, description="Candles on the chart.")
 
 
@@ -33,12 +41,15 @@ class ChartResult(ToolResult):
     candles: int
     lines: tuple[str, ...]
     levels: int
+    patterns: int = 0
+    """Candlestick pattern markers drawn."""
 
     def summary(self) -> str:
         drawn = ", ".join(self.lines) or "no indicators"
         return (
-            f"chart {self.chart_id}: {self.title}, {self.candles} candles with {drawn} and "
-            f"{self.levels} levels; source {self.source}, as of {fmt.when(self.as_of)}"
+            f"chart {self.chart_id}: {self.title}, {self.candles} candles with {drawn}, "
+            f"{self.levels} levels and {self.patterns} pattern markers; source {self.source}, "
+            f"as of {fmt.when(self.as_of)}"
         )
 
     def events(self) -> tuple[DomainEvent, ...]:
@@ -54,7 +65,8 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
     title = f"{coin.name} ({candles.symbol}) {candles.timeframe}"
     if candles.simulated:
         title += " (simulated)"
-    spec = build_chart_spec(candles, lines, levels, title=title)
+    patterns = detect(series, args.pattern_lookback) if args.pattern_lookback else ()
+    spec = build_chart_spec(candles, lines, levels, title=title, patterns=patterns)
     chart_id = await context.charts.save_chart(
         run_id=context.run_id,
         conversation_id=context.conversation_id,
@@ -74,13 +86,14 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
         candles=len(spec.candles),
         lines=tuple(LABELS.get(name, name) for name in lines),
         levels=len(spec.levels),
+        patterns=min(len(patterns), MAX_PATTERN_MARKERS),
     )
 
 
 CHART_TOOL = Tool(
     "create_chart",
-    "Draws a candlestick chart of a coin with indicators and support/resistance levels; "
-    "returns the chart id.",
+    "Draws a candlestick chart of a coin with indicators, support/resistance levels and "
+    "candlestick pattern markers; returns the chart id.",
     ChartArgs,
     ChartResult,
     create_chart,

@@ -48,3 +48,14 @@ def when_epoch(epoch_s: int) -> str:
 
 def clip(text: str, limit: int = 500) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def freshness(*, stale: bool, age_s: float | None, fallback: bool) -> str:
+    """The label a market value's preview starts with when it is not fresh live data."""
+    labels = []
+    if fallback:
+        labels.append("FALLBACK (live source unreachable)")
+    if stale:
+        age = f" (age {age_s:.0f} s)" if age_s is not None else ""
+        labels.append(f"STALE{age}")
+    return " ".join(labels) + ": " if labels else ""

@@ -32,7 +32,7 @@ class RunMemo:
     async def candles(
         self, market: MarketDataService, coin: str, timeframe: Timeframe, limit: int
     ) -> Candles:
-        key = (market.resolve(coin).id, timeframe, limit)
+        key = ((await market.lookup_coin(coin)).id, timeframe, limit)
         cached = self._candles.get(key)
         if cached is None:
             cached = await market.get_ohlc(coin, timeframe, limit)

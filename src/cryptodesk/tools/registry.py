@@ -8,8 +8,21 @@ from typing import Any
 from cryptodesk.errors import ToolError
 from cryptodesk.tools.base import AnyTool, ToolContext, ToolResult
 from cryptodesk.tools.charts import CHART_TOOL
-from cryptodesk.tools.market import COMPARE_TOOL, OHLC_TOOL, PRICE_TOOL
-from cryptodesk.tools.technical import INDICATORS_TOOL, LEVELS_TOOL
+from cryptodesk.tools.exchange import (
+    BALANCES_TOOL,
+    FUNDING_TOOL,
+    OPEN_ORDERS_TOOL,
+    ORDER_BOOK_TOOL,
+)
+from cryptodesk.tools.market import (
+    COMPARE_TOOL,
+    OHLC_TOOL,
+    OVERVIEW_TOOL,
+    PRICE_TOOL,
+    SEARCH_TOOL,
+    TRENDING_TOOL,
+)
+from cryptodesk.tools.technical import INDICATORS_TOOL, LEVELS_TOOL, PATTERNS_TOOL
 
 __all__ = ["ToolContext", "ToolRegistry", "ToolResult", "build_registry"]
 
@@ -50,5 +63,20 @@ class ToolRegistry:
 def build_registry() -> ToolRegistry:
     """The registry of every tool this version has."""
     return ToolRegistry(
-        (PRICE_TOOL, OHLC_TOOL, COMPARE_TOOL, INDICATORS_TOOL, LEVELS_TOOL, CHART_TOOL)
+        (
+            PRICE_TOOL,
+            OHLC_TOOL,
+            COMPARE_TOOL,
+            OVERVIEW_TOOL,
+            TRENDING_TOOL,
+            SEARCH_TOOL,
+            INDICATORS_TOOL,
+            LEVELS_TOOL,
+            PATTERNS_TOOL,
+            CHART_TOOL,
+            ORDER_BOOK_TOOL,
+            FUNDING_TOOL,
+            BALANCES_TOOL,
+            OPEN_ORDERS_TOOL,
+        )
     )

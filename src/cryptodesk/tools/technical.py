@@ -1,39 +1,71 @@
-"""Technical tools: indicators with their readings, and support and resistance levels."""
+"""Technical tools: indicators with their readings, key levels and candlestick patterns."""
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, Field
+import math
+from typing import Self
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from cryptodesk.analysis.indicators import (
     DEFAULT_INDICATORS,
     LABELS,
+    AdxSeries,
     IndicatorName,
     MacdSeries,
+    StochasticSeries,
     last_value,
 )
 from cryptodesk.analysis.levels import LevelKind, find_levels
+from cryptodesk.analysis.patterns import PATTERNS, PatternBias, PatternName, detect
 from cryptodesk.analysis.signals import (
     Momentum,
+    StochasticReading,
     Trend,
+    TrendStrength,
     Volatility,
+    VolumeReading,
     max_drawdown,
     momentum,
+    stochastic_reading,
     total_return_pct,
     trend,
+    trend_strength,
     volatility,
+    volume_reading,
 )
+from cryptodesk.market.ohlcv import FloatArray
 from cryptodesk.market.schemas import Timeframe, timeframe_seconds, utc_from_epoch
 from cryptodesk.tools import format as fmt
-from cryptodesk.tools.base import Tool, ToolContext, ToolResult
+from cryptodesk.tools.base import PREVIEW_LIMIT, SIMULATED_PREFIX, Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs
 
 _READING_LINES: tuple[IndicatorName, ...] = ("sma50", "sma200", "rsi14", "macd", "atr14")
+MAX_PATTERN_LOOKBACK = 200
+
+
+def fit(head: str, parts: list[str], tail: str, limit: int = PREVIEW_LIMIT) -> str:
+    """`head: parts; tail` with as many parts as fit in `limit` (and the simulated prefix)."""
+    budget = limit - len(SIMULATED_PREFIX) - len(head) - len(tail) - 4
+    kept: list[str] = []
+    for index, part in enumerate(parts):
+        more = f"+{len(parts) - index} more"
+        needed = len("; ".join([*kept, part]))
+        if index < len(parts) - 1:
+            needed += len(more) + 2
+        if needed > budget:
+            kept.append(more)
+            break
+        kept.append(part)
+    return f"{head}: {'; '.join(kept)}; {tail}" if kept else f"{head}; {tail}"
 
 
 class IndicatorsArgs(CoinArgs):
     timeframe: Timeframe = Field("4h", description="Candle timeframe.")
     indicators: list[IndicatorName] = Field(
-        default_factory=lambda: list(DEFAULT_INDICATORS), min_length=1
+        default_factory=lambda: list(DEFAULT_INDICATORS),
+        min_length=1,
+        description="Indicators to compute; vwap is per UTC-day session on intraday candles.",
     )
     limit: int = Field(
         300, ge=30, le=MAX_CANDLES, description="Candles to compute on (SMA200 needs 200)."
@@ -53,25 +85,60 @@ class SeriesStamp(ToolResult):
         return f"source {self.source}, as of {fmt.when(self.as_of)}"
 
 
+class IndicatorLines(BaseModel):
+    """Full indicator lines aligned with the candles, for charts; None during warm-up."""
+
+    time: tuple[int, ...]
+    """Candle open times, epoch seconds."""
+    values: dict[str, tuple[float | None, ...]]
+
+
+def _lines(time: list[int], lines: dict[str, FloatArray]) -> IndicatorLines:
+    return IndicatorLines(
+        time=tuple(time),
+        values={
+            name: tuple(None if math.isnan(v) else v for v in values.tolist())
+            for name, values in lines.items()
+        },
+    )
+
+
 class IndicatorsResult(SeriesStamp):
     latest: dict[str, float | None]
     """Last value of each requested line (None while warming up), keyed like indicators.LABELS."""
     trend: Trend
     momentum: Momentum
     volatility: Volatility
+    trend_strength: TrendStrength | None = None
+    """With `adx` requested."""
+    stochastic: StochasticReading | None = None
+    """With `stoch` requested."""
+    volume: VolumeReading | None = None
+    """With `obv` or `vwap` requested."""
     return_pct: float
     """Return over the candles computed on."""
     max_drawdown_pct: float
+    lines: IndicatorLines
+
+    def _readings(self) -> list[str]:
+        m = self.momentum
+        cross = f", MACD {m.macd_cross} cross {m.cross_bars_ago}" if m.macd_cross != "none" else ""
+        parts = [f"trend {self.trend.direction}, RSI14 {fmt.number(m.rsi)} ({m.rsi_zone}){cross}"]
+        if self.trend_strength is not None:
+            ts = self.trend_strength
+            parts.append(f"ADX14 {fmt.number(ts.adx)} ({ts.strength} trend, {ts.lead} lead)")
+        if self.stochastic is not None:
+            parts.append(f"Stoch %K {fmt.number(self.stochastic.k)} ({self.stochastic.zone})")
+        if self.volume is not None and self.volume.vwap is not None:
+            parts.append(f"close {fmt.pct(self.volume.vs_vwap_pct)} vs VWAP")
+        if self.volume is not None and self.volume.obv is not None:
+            parts.append(f"OBV {self.volume.obv_direction}")
+        return parts
 
     def summary(self) -> str:
-        values = ", ".join(f"{LABELS.get(k, k)} {fmt.number(v)}" for k, v in self.latest.items())
-        cross = self.momentum.macd_cross
-        crossed = "" if cross == "none" else f", MACD {cross} cross {self.momentum.cross_bars_ago}"
-        return (
-            f"{self.symbol} {self.timeframe} close {fmt.price(self.close)}: trend "
-            f"{self.trend.direction}, RSI14 {fmt.number(self.momentum.rsi)} "
-            f"({self.momentum.rsi_zone}){crossed}; {values}; {self.stamp()}"
-        )
+        values = [f"{LABELS.get(k, k)} {fmt.number(v)}" for k, v in self.latest.items()]
+        head = f"{self.symbol} {self.timeframe} close {fmt.price(self.close)}"
+        return fit(head, [*self._readings(), *values], self.stamp())
 
 
 async def compute_indicators(context: ToolContext, args: IndicatorsArgs) -> IndicatorsResult:
@@ -80,6 +147,7 @@ async def compute_indicators(context: ToolContext, args: IndicatorsArgs) -> Indi
     requested = context.memo.lines(candles, args.indicators)
     lines = context.memo.lines(candles, _READING_LINES)
     macd = MacdSeries(lines["macd"], lines["macd_signal"], lines["macd_hist"])
+    wanted = set(args.indicators)
     return IndicatorsResult(
         simulated=candles.simulated,
         coin_id=candles.coin_id,
@@ -93,8 +161,24 @@ async def compute_indicators(context: ToolContext, args: IndicatorsArgs) -> Indi
         trend=trend(series.close, lines["sma50"], lines["sma200"]),
         momentum=momentum(lines["rsi14"], macd),
         volatility=volatility(series.close, lines["atr14"], timeframe_seconds(args.timeframe)),
+        trend_strength=(
+            trend_strength(AdxSeries(requested["adx"], requested["plus_di"], requested["minus_di"]))
+            if "adx" in wanted
+            else None
+        ),
+        stochastic=(
+            stochastic_reading(StochasticSeries(requested["stoch_k"], requested["stoch_d"]))
+            if "stoch" in wanted
+            else None
+        ),
+        volume=(
+            volume_reading(series.close, requested.get("obv"), requested.get("vwap"))
+            if wanted & {"obv", "vwap"}
+            else None
+        ),
         return_pct=total_return_pct(series.close),
         max_drawdown_pct=max_drawdown(series.close).max_drawdown_pct,
+        lines=_lines(series.time.tolist(), requested),
     )
 
 
@@ -155,10 +239,96 @@ async def find_key_levels(context: ToolContext, args: LevelsArgs) -> LevelsResul
     )
 
 
+class PatternsArgs(CoinArgs):
+    timeframe: Timeframe = Field("4h", description="Candle timeframe.")
+    lookback: int = Field(
+        20, ge=1, le=MAX_PATTERN_LOOKBACK, description="Most recent candles to search."
+    )
+    limit: int = Field(
+        300,
+        ge=30,
+        le=MAX_CANDLES,
+        description="Candles to fetch; the ones before the lookback give TA-Lib its context.",
+    )
+    patterns: list[PatternName] = Field(
+        default_factory=lambda: list(PATTERNS), min_length=1, description="Patterns to look for."
+    )
+
+    @model_validator(mode="after")
+    def _lookback_within_limit(self) -> Self:
+        if self.lookback > self.limit:
+            raise ValueError(f"lookback {self.lookback} exceeds limit {self.limit}")
+        return self
+
+
+class PatternFound(BaseModel):
+    time: AwareDatetime
+    """Open time of the candle that completes the pattern."""
+    bars_ago: int
+    pattern: PatternName
+    label: str
+    bias: PatternBias
+    strength: int
+    """TA-Lib's score: ±100, ±200 when confirmed, ±80 for a weak variant."""
+
+
+class PatternsResult(SeriesStamp):
+    lookback: int
+    patterns: tuple[PatternFound, ...]
+    """Oldest first."""
+    bullish: int
+    bearish: int
+    neutral: int
+
+    def summary(self) -> str:
+        head = (
+            f"{self.symbol} {self.timeframe} candlestick patterns in the last {self.lookback} "
+            f"candles: {len(self.patterns)} found ({self.bullish} bullish, {self.bearish} "
+            f"bearish, {self.neutral} neutral)"
+        )
+        latest = [
+            f"{p.label} {p.bias} {p.strength:+d} {p.bars_ago} bars ago"
+            for p in reversed(self.patterns)
+        ]
+        return fit(head, latest, self.stamp())
+
+
+async def detect_patterns(context: ToolContext, args: PatternsArgs) -> PatternsResult:
+    candles = await context.memo.candles(context.market, args.coin, args.timeframe, args.limit)
+    series = context.memo.series(candles)
+    hits = detect(series, args.lookback, args.patterns)
+    last = len(series) - 1
+    return PatternsResult(
+        simulated=candles.simulated,
+        coin_id=candles.coin_id,
+        symbol=candles.symbol,
+        timeframe=candles.timeframe,
+        source=candles.source,
+        as_of=candles.as_of,
+        candles=len(series),
+        close=float(series.close[-1]),
+        lookback=args.lookback,
+        patterns=tuple(
+            PatternFound(
+                time=utc_from_epoch(hit.time),
+                bars_ago=last - hit.index,
+                pattern=hit.pattern,
+                label=hit.label,
+                bias=hit.bias,
+                strength=hit.strength,
+            )
+            for hit in hits
+        ),
+        bullish=sum(hit.bias == "bullish" for hit in hits),
+        bearish=sum(hit.bias == "bearish" for hit in hits),
+        neutral=sum(hit.bias == "neutral" for hit in hits),
+    )
+
+
 INDICATORS_TOOL = Tool(
     "compute_indicators",
-    "TA-Lib indicators of a coin (SMA, EMA, RSI, MACD, Bollinger, ATR) with trend, momentum "
-    "and volatility readings.",
+    "TA-Lib indicators of a coin (SMA, EMA, RSI, MACD, Bollinger, ATR, ADX, stochastic, OBV) "
+    "and VWAP, with trend, momentum, trend strength, volume and volatility readings.",
     IndicatorsArgs,
     IndicatorsResult,
     compute_indicators,
@@ -169,4 +339,12 @@ LEVELS_TOOL = Tool(
     LevelsArgs,
     LevelsResult,
     find_key_levels,
+)
+PATTERNS_TOOL = Tool(
+    "detect_patterns",
+    "TA-Lib candlestick patterns (engulfing, hammer, doji, stars, harami, soldiers/crows, ...) "
+    "completed on a coin's most recent candles, each bullish, bearish or neutral.",
+    PatternsArgs,
+    PatternsResult,
+    detect_patterns,
 )

@@ -23,7 +23,7 @@ from cryptodesk.tools.context import ChartStore
 from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
 from cryptodesk.tools.market import CompareResult, PriceResult
 from cryptodesk.tools.registry import ToolRegistry, build_registry
-from cryptodesk.tools.technical import IndicatorsResult, LevelsResult
+from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 
 EXCHANGE_NOTE = (
     "Exchange data (order book, spread, funding, open interest) is not available in this "
@@ -155,6 +155,8 @@ def _collect(findings: Findings, task: AgentTask, outcomes: Sequence[ToolOutcome
             findings.indicators.append(result)
         elif isinstance(result, LevelsResult):
             findings.levels.append(result)
+        elif isinstance(result, PatternsResult):
+            findings.patterns.append(result)
         elif isinstance(result, ChartResult):
             findings.charts.append(result)
         elif isinstance(result, CompareResult):

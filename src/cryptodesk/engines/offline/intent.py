@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptodesk.analysis.indicators import IndicatorName
 from cryptodesk.engines.base import HistoryMessage
 from cryptodesk.market.catalog import CoinInfo, find_coins
 from cryptodesk.market.schemas import TIMEFRAMES, Timeframe
@@ -16,7 +17,8 @@ _PRICE = re.compile(
 )
 _TECHNICAL = re.compile(
     r"\b(analy[sz]e|analysis|analytics|technicals?|ta|rsi|macd|indicators?|support|resistance|"
-    r"trend|trending|bollinger|sma|ema|moving averages?|atr|signals?|levels?|outlook|momentum)\b",
+    r"trend|trending|bollinger|sma|ema|moving averages?|atr|signals?|levels?|outlook|momentum|"
+    r"adx|stoch\w*|obv|vwap|patterns?|doji|hammer|engulfing)\b",
     re.I,
 )
 _CHART = re.compile(r"\b(chart|charts|plot|graph|draw|visuali[sz]e|candles?|candlesticks?)\b", re.I)
@@ -27,6 +29,12 @@ _OVERVIEW = re.compile(
     r"\b(overview|top coins|top cryptos?|whole market|crypto market|the market|market "
     r"(?:today|now|summary|update))\b",
     re.I,
+)
+_EXTRA_INDICATORS: tuple[tuple[re.Pattern[str], IndicatorName], ...] = (
+    (re.compile(r"\b(adx|directional movement|trend strength)\b", re.I), "adx"),
+    (re.compile(r"\bstoch\w*", re.I), "stoch"),
+    (re.compile(r"\b(obv|on[- ]balance volume)\b", re.I), "obv"),
+    (re.compile(r"\b(vwap|volume[- ]weighted average price)\b", re.I), "vwap"),
 )
 _EXCHANGE = re.compile(r"\b(order ?book|spread|funding|open interest|depth|liquidity)\b", re.I)
 
@@ -54,8 +62,8 @@ _NAMED_TIMEFRAMES: tuple[tuple[re.Pattern[str], Timeframe], ...] = (
 )
 _TICKER = re.compile(r"(?<![\w$])\$?([A-Z][A-Z0-9]{1,9})\b")
 _NOT_TICKERS = frozenset(
-    "RSI MACD SMA EMA ATR BB TA USD USDT USDC EUR UTC OK AI LLM API ETF ATH ATL OHLC OHLCV "
-    "PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN".split()
+    "RSI MACD SMA EMA ATR ADX OBV VWAP DI BB TA USD USDT USDC EUR UTC OK AI LLM API ETF ATH ATL "
+    "OHLC OHLCV PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN".split()
 )
 _PERIOD_DAYS: tuple[tuple[float, Period], ...] = (
     (1, "24h"),
@@ -96,6 +104,8 @@ class Intent:
     timeframe: str
     """As asked; may be one no source supports (the tools then say so)."""
     period: Period | None
+    indicators: tuple[IndicatorName, ...] = ()
+    """Indicators asked for by name beyond the standard set (ADX, stochastic, OBV, VWAP)."""
 
     @property
     def coin_queries(self) -> tuple[str, ...]:
@@ -206,4 +216,5 @@ def parse_intent(question: str, history: Sequence[HistoryMessage] = ()) -> Inten
         exchange=exchange,
         timeframe=timeframe,
         period=period,
+        indicators=tuple(name for pattern, name in _EXTRA_INDICATORS if pattern.search(question)),
     )

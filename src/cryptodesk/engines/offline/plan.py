@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptodesk.analysis.indicators import DEFAULT_INDICATORS, IndicatorName
 from cryptodesk.engines.offline.intent import Intent
 from cryptodesk.engines.roster import AgentName
 from cryptodesk.errors import UnsupportedTimeframeError
@@ -16,6 +17,8 @@ from cryptodesk.tools.market import MAX_CANDLES, PERIOD_SECONDS
 TECHNICAL_CANDLES = 300
 """Enough for SMA200 plus a hundred candles of context."""
 OVERVIEW_COINS = 8
+PATTERN_LOOKBACK = 20
+"""Recent candles searched for candlestick patterns, in the report and on the chart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,10 @@ def technical_limit(intent: Intent) -> int:
         return TECHNICAL_CANDLES
     wanted = PERIOD_SECONDS[intent.period] // step + 1
     return min(max(wanted, TECHNICAL_CANDLES), MAX_CANDLES)
+
+
+def _with_asked(base: Sequence[IndicatorName], intent: Intent) -> list[IndicatorName]:
+    return list(dict.fromkeys((*base, *intent.indicators)))
 
 
 def _label(query: str, intent: Intent) -> str:
@@ -87,14 +94,29 @@ def plan(intent: Intent, available: Sequence[str]) -> tuple[AgentTask, ...]:
         tasks.append(
             AgentTask(
                 "TechnicalAnalyst",
-                f"Compute indicators, trend, momentum and key levels of {_label(query, intent)} "
-                f"on {tf}.",
+                f"Compute indicators, trend, momentum, key levels and candlestick patterns of "
+                f"{_label(query, intent)} on {tf}.",
                 (
                     PlannedCall(
-                        "compute_indicators", {"coin": query, "timeframe": tf, "limit": limit}
+                        "compute_indicators",
+                        {
+                            "coin": query,
+                            "timeframe": tf,
+                            "indicators": _with_asked(DEFAULT_INDICATORS, intent),
+                            "limit": limit,
+                        },
                     ),
                     PlannedCall(
                         "find_key_levels", {"coin": query, "timeframe": tf, "limit": limit}
+                    ),
+                    PlannedCall(
+                        "detect_patterns",
+                        {
+                            "coin": query,
+                            "timeframe": tf,
+                            "lookback": PATTERN_LOOKBACK,
+                            "limit": limit,
+                        },
                     ),
                 ),
             )
@@ -104,15 +126,16 @@ def plan(intent: Intent, available: Sequence[str]) -> tuple[AgentTask, ...]:
             AgentTask(
                 "ChartingAgent",
                 f"Draw a {tf} chart of {_label(query, intent)} with moving averages, Bollinger "
-                "bands, RSI, MACD and the key levels.",
+                "bands, RSI, MACD, the key levels and candlestick patterns.",
                 (
                     PlannedCall(
                         "create_chart",
                         {
                             "coin": query,
                             "timeframe": tf,
-                            "indicators": list(CHART_INDICATORS),
+                            "indicators": _with_asked(CHART_INDICATORS, intent),
                             "with_levels": True,
+                            "pattern_lookback": PATTERN_LOOKBACK,
                             "limit": limit,
                         },
                     ),

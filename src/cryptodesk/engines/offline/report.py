@@ -10,12 +10,14 @@ from cryptodesk.engines.offline.intent import Intent
 from cryptodesk.tools import format as fmt
 from cryptodesk.tools.charts import ChartResult
 from cryptodesk.tools.market import CompareResult, PriceResult
-from cryptodesk.tools.technical import IndicatorsResult, LevelsResult
+from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 
 SIMULATED_WARNING = "> ⚠️ Simulated demo data — not real market prices."
 REPLAY_WARNING = (
     "> ⏪ Replayed historical data — not live prices: “now” is the end of the replayed files."
 )
+MAX_PATTERN_ROWS = 8
+"""Most recent patterns listed per coin; the counts cover them all."""
 FOOTER = (
     "_Written by the offline analyst (rule-based, no LLM). To let the LLM agent team answer, set "
     "`CRYPTODESK_LLM_PROVIDER`, `CRYPTODESK_LLM_MODEL` and `CRYPTODESK_LLM_API_KEY` "
@@ -36,6 +38,7 @@ class Findings:
     prices: list[PriceResult] = field(default_factory=list)
     indicators: list[IndicatorsResult] = field(default_factory=list)
     levels: list[LevelsResult] = field(default_factory=list)
+    patterns: list[PatternsResult] = field(default_factory=list)
     charts: list[ChartResult] = field(default_factory=list)
     comparison: CompareResult | None = None
     failures: list[Failure] = field(default_factory=list)
@@ -50,12 +53,16 @@ class Findings:
     def replayed(self) -> bool:
         return any(source.startswith("replay:") for source, _ in self._stamps())
 
-    def _results(self) -> list[PriceResult | IndicatorsResult | LevelsResult | ChartResult]:
-        return [*self.prices, *self.indicators, *self.levels, *self.charts]
+    def _results(
+        self,
+    ) -> list[PriceResult | IndicatorsResult | LevelsResult | PatternsResult | ChartResult]:
+        return [*self.prices, *self.indicators, *self.levels, *self.patterns, *self.charts]
 
     def _stamps(self) -> list[tuple[str, str]]:
         stamps = [(p.quote.source, fmt.when(p.quote.as_of)) for p in self.prices]
-        stamps += [(r.source, fmt.when(r.as_of)) for r in [*self.indicators, *self.levels]]
+        stamps += [
+            (r.source, fmt.when(r.as_of)) for r in [*self.indicators, *self.levels, *self.patterns]
+        ]
         stamps += [(c.source, fmt.when(c.as_of)) for c in self.charts]
         if self.comparison is not None:
             stamps += [(s.source, fmt.when(s.as_of)) for s in self.comparison.sources]
@@ -101,6 +108,10 @@ def _summary(findings: Findings) -> list[str]:
             parts.append(f"RSI14 {fmt.number(ta.momentum.rsi)} ({ta.momentum.rsi_zone})")
             if ta.momentum.macd_cross != "none":
                 parts.append(f"MACD {ta.momentum.macd_cross} cross")
+        found = next((r for r in findings.patterns if r.coin_id == q.coin_id), None)
+        if found is not None and found.patterns:
+            last = found.patterns[-1]
+            parts.append(f"latest pattern {last.label} ({last.bias}, {_ago(last.bars_ago)})")
         lines.append("- " + " · ".join(parts))
     if findings.comparison is not None:
         c = findings.comparison
@@ -126,10 +137,14 @@ def _prices(findings: Findings) -> list[str]:
     return ["## Prices", "", *_table(header, rows)]
 
 
-def _technical(ta: IndicatorsResult, levels: LevelsResult | None) -> list[str]:
+def _ago(bars: int) -> str:
+    if bars == 0:
+        return "on the last candle"
+    return f"{bars} candle ago" if bars == 1 else f"{bars} candles ago"
+
+
+def _readings(ta: IndicatorsResult) -> dict[str, str]:
     t, m, v = ta.trend, ta.momentum, ta.volatility
-    out = [f"## Technical analysis: {ta.symbol} ({ta.timeframe})", ""]
-    rows: list[tuple[str, ...]] = [("Close", fmt.price(ta.close), "")]
     readings = {
         "sma50": f"price {fmt.pct(t.vs_sma50_pct)} vs SMA50",
         "sma200": f"price {fmt.pct(t.vs_sma200_pct)} vs SMA200",
@@ -137,6 +152,62 @@ def _technical(ta: IndicatorsResult, levels: LevelsResult | None) -> list[str]:
         "macd": f"{m.macd_cross} cross" if m.macd_cross != "none" else "",
         "atr14": f"{fmt.number(v.atr_pct)}% of price",
     }
+    if ta.trend_strength is not None:
+        ts = ta.trend_strength
+        readings["adx"] = f"{ts.strength} trend, {ts.lead} lead"
+    if ta.stochastic is not None and ta.stochastic.k_above_d is not None:
+        readings["stoch_k"] = ta.stochastic.zone
+        readings["stoch_d"] = "%K above %D" if ta.stochastic.k_above_d else "%K below %D"
+    if ta.volume is not None:
+        readings["obv"] = ta.volume.obv_direction
+        readings["vwap"] = f"price {fmt.pct(ta.volume.vs_vwap_pct)} vs VWAP"
+    return readings
+
+
+def _extra_bullets(ta: IndicatorsResult) -> list[str]:
+    out: list[str] = []
+    if ta.trend_strength is not None:
+        ts = ta.trend_strength
+        out.append(
+            f"- **Trend strength:** ADX14 {fmt.number(ts.adx)} ({ts.strength} trend); +DI14 "
+            f"{fmt.number(ts.plus_di)} vs -DI14 {fmt.number(ts.minus_di)} ({ts.lead} lead)."
+        )
+    if ta.stochastic is not None:
+        st = ta.stochastic
+        out.append(f"- **Stochastic:** %K {fmt.number(st.k)}, %D {fmt.number(st.d)} ({st.zone}).")
+    if ta.volume is not None:
+        vol = ta.volume
+        flow = [f"OBV {vol.obv_direction}"] if vol.obv is not None else []
+        if vol.vwap is not None:
+            flow.append(f"price {fmt.pct(vol.vs_vwap_pct)} vs VWAP {fmt.price(vol.vwap)}")
+        out.append(f"- **Volume:** {'; '.join(flow)}.")
+    return out
+
+
+def _patterns(found: PatternsResult) -> list[str]:
+    out = [f"### Candlestick patterns: {found.symbol} ({found.timeframe})", ""]
+    if not found.patterns:
+        return [*out, f"No candlestick pattern in the last {found.lookback} candles.", ""]
+    out.append(
+        f"{len(found.patterns)} patterns in the last {found.lookback} candles: "
+        f"{found.bullish} bullish, {found.bearish} bearish, {found.neutral} neutral. "
+        "Most recent first:"
+    )
+    out.append("")
+    rows = [
+        (fmt.when(p.time), p.label, p.bias, f"{p.strength:+d}", _ago(p.bars_ago))
+        for p in reversed(found.patterns[-MAX_PATTERN_ROWS:])
+    ]
+    return out + _table(("Candle", "Pattern", "Bias", "TA-Lib score", "When"), rows)
+
+
+def _technical(
+    ta: IndicatorsResult, levels: LevelsResult | None, patterns: PatternsResult | None
+) -> list[str]:
+    t, m, v = ta.trend, ta.momentum, ta.volatility
+    out = [f"## Technical analysis: {ta.symbol} ({ta.timeframe})", ""]
+    rows: list[tuple[str, ...]] = [("Close", fmt.price(ta.close), "")]
+    readings = _readings(ta)
     for name, value in ta.latest.items():
         rows.append((LABELS.get(name, name), fmt.number(value), readings.get(name, "")))
     out += _table(("Indicator", "Value", "Reading"), rows)
@@ -156,6 +227,7 @@ def _technical(ta: IndicatorsResult, levels: LevelsResult | None) -> list[str]:
         f"- **Window:** {ta.candles} candles, return {fmt.pct(ta.return_pct)}, max drawdown "
         f"{fmt.pct(ta.max_drawdown_pct)}."
     )
+    out += _extra_bullets(ta)
     out.append("")
     if levels is not None:
         out += [f"### Key levels: {levels.symbol} ({levels.timeframe})", ""]
@@ -167,6 +239,8 @@ def _technical(ta: IndicatorsResult, levels: LevelsResult | None) -> list[str]:
             out += _table(("Kind", "Price", "Touches", "Distance"), rows)
         else:
             out += ["No level with two or more touches in the window.", ""]
+    if patterns is not None:
+        out += _patterns(patterns)
     return out
 
 
@@ -210,6 +284,10 @@ def _data(findings: Findings) -> list[str]:
         for r in findings.levels
     ]
     rows += [
+        (f"{r.symbol} {r.timeframe} candlestick patterns", r.source, fmt.when(r.as_of))
+        for r in findings.patterns
+    ]
+    rows += [
         (f"{c.symbol} {c.interval} chart", c.source, fmt.when(c.as_of)) for c in findings.charts
     ]
     if findings.comparison is not None:
@@ -233,14 +311,20 @@ def render_report(intent: Intent, findings: Findings) -> str:
     if findings.comparison is not None:
         lines += _comparison(findings.comparison)
     for ta in findings.indicators:
-        lines += _technical(ta, next((r for r in findings.levels if r.coin_id == ta.coin_id), None))
+        levels = next((r for r in findings.levels if r.coin_id == ta.coin_id), None)
+        patterns = next((r for r in findings.patterns if r.coin_id == ta.coin_id), None)
+        lines += _technical(ta, levels, patterns)
     for lv in findings.levels:
         if not any(ta.coin_id == lv.coin_id for ta in findings.indicators):
             lines += _technical_levels_only(lv)
+    for found in findings.patterns:
+        if not any(ta.coin_id == found.coin_id for ta in findings.indicators):
+            lines += _patterns(found)
     if findings.charts:
         lines += ["## Charts", ""]
         lines += [
-            f"- {c.title}: {', '.join(c.lines) or 'candles'}; {c.levels} levels drawn"
+            f"- {c.title}: {', '.join(c.lines) or 'candles'}; {c.levels} levels and "
+            f"{c.patterns} candlestick pattern markers drawn"
             for c in findings.charts
         ]
         lines.append("")

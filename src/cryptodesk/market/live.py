@@ -1,0 +1,239 @@
+"""The live market: CoinGecko prices, candles, overview, trending coins and search.
+
+Implements `MarketDataProvider` for prices and candles and adds the directory calls the service
+exposes. A quote comes from `/coins/markets` rather than `/simple/price`, because only the former
+has the 24 h high and low a quote carries (and it has market cap and volume too). Candles come from
+`/ohlc` or `/market_chart`; `coingecko_candles` says which are real OHLC and which approximated.
+The provider keeps no cache except the coin list that resolves non-catalog coins; the service
+caches everything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cryptodesk.errors import CoinNotFoundError, DataUnavailableError
+from cryptodesk.market.cache import TtlCache
+from cryptodesk.market.catalog import COINS, CoinInfo, resolve_coin
+from cryptodesk.market.coingecko import CoinGeckoClient
+from cryptodesk.market.coingecko_candles import build_candles, plan_candles
+from cryptodesk.market.coingecko_payloads import GlobalData, MarketRow, TrendingItem
+from cryptodesk.market.coinindex import CoinIndex
+from cryptodesk.market.schemas import (
+    Candles,
+    CoinMarket,
+    CoinMatch,
+    CoinSearch,
+    GlobalMarket,
+    PriceQuote,
+    Timeframe,
+    TopCoins,
+    TrendingCoin,
+    TrendingCoins,
+    parse_timeframe,
+    timeframe_delta,
+    utc_from_epoch,
+)
+
+SOURCE = "coingecko"
+COIN_LIST_TTL_S = 6 * 3600.0
+COIN_LIST_STALE_TTL_S = 7 * 86_400.0
+MAX_TOP_COINS = 250
+_DOMINANCE_SHOWN = 10
+
+
+class LiveProvider:
+    def __init__(
+        self,
+        client: CoinGeckoClient,
+        *,
+        now: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self._now = now or (lambda: datetime.now(UTC))
+        self._coin_lists: TtlCache[CoinIndex] = TtlCache(
+            "coin list", COIN_LIST_TTL_S, COIN_LIST_STALE_TTL_S, max_entries=1, clock=monotonic
+        )
+        self._index: CoinIndex | None = None
+
+    @property
+    def name(self) -> str:
+        return SOURCE
+
+    @property
+    def simulated(self) -> bool:
+        return False
+
+    def available_coins(self) -> tuple[str, ...]:
+        """The catalog's majors (any other CoinGecko coin resolves on demand)."""
+        return tuple(coin.id for coin in COINS)
+
+    async def aclose(self) -> None:
+        await self._coin_lists.aclose()
+        await self.client.aclose()
+
+    async def get_price(self, coin_id: str) -> PriceQuote:
+        rows = await self.client.coins_markets(ids=(coin_id,), per_page=1)
+        row = next((r for r in rows if r.id == coin_id), None)
+        if row is None or row.current_price is None:
+            raise CoinNotFoundError(coin_id)
+        price = row.current_price
+        return PriceQuote(
+            coin_id=row.id,
+            symbol=row.symbol.upper(),
+            name=row.name,
+            price_usd=price,
+            change_24h_pct=row.price_change_percentage_24h,
+            high_24h=row.high_24h if row.high_24h is not None else price,
+            low_24h=row.low_24h if row.low_24h is not None else price,
+            volume_24h=row.total_volume,
+            source=SOURCE,
+            as_of=row.last_updated or self._now(),
+            simulated=False,
+            market_cap_usd=row.market_cap,
+        )
+
+    async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
+        plan = plan_candles(parse_timeframe(timeframe), limit)
+        coin = await self.coin(coin_id)
+        if plan.ohlc_days is None:
+            chart = await self.client.market_chart(coin_id, plan.chart_days)
+            ohlc = None
+        else:
+            async with asyncio.TaskGroup() as group:
+                chart_task = group.create_task(self.client.market_chart(coin_id, plan.chart_days))
+                ohlc_task = group.create_task(self.client.ohlc(coin_id, plan.ohlc_days))
+            chart, ohlc = chart_task.result(), ohlc_task.result()
+        candles = build_candles(plan, chart, ohlc, int(self._now().timestamp()))
+        if not candles:
+            raise DataUnavailableError(f"CoinGecko returned no complete {timeframe} candle")
+        return Candles(
+            coin_id=coin.id,
+            symbol=coin.symbol,
+            timeframe=timeframe,
+            candles=candles,
+            source=plan.source,
+            as_of=candles[-1].time + timeframe_delta(timeframe),
+            simulated=False,
+        )
+
+    async def top_coins(self, limit: int) -> TopCoins:
+        if not 1 <= limit <= MAX_TOP_COINS:
+            raise DataUnavailableError(f"top coins: limit must be 1-{MAX_TOP_COINS}, got {limit}")
+        rows = await self.client.coins_markets(per_page=limit)
+        stamps = [row.last_updated for row in rows if row.last_updated is not None]
+        return TopCoins(
+            coins=tuple(_coin_market(row) for row in rows),
+            source=SOURCE,
+            as_of=max(stamps) if stamps else self._now(),
+        )
+
+    async def global_market(self) -> GlobalMarket:
+        data = await self.client.global_market()
+        return _global(data, self._now())
+
+    async def trending(self) -> TrendingCoins:
+        payload = await self.client.trending()
+        return TrendingCoins(
+            coins=tuple(_trending(entry.item) for entry in payload.coins),
+            categories=tuple(category.name for category in payload.categories),
+            source=SOURCE,
+            as_of=self._now(),
+        )
+
+    async def search(self, query: str) -> CoinSearch:
+        payload = await self.client.search(query)
+        return CoinSearch(
+            query=query,
+            coins=tuple(
+                CoinMatch(
+                    coin_id=c.id, symbol=c.symbol.upper(), name=c.name, rank=c.market_cap_rank
+                )
+                for c in payload.coins
+            ),
+            source=SOURCE,
+            as_of=self._now(),
+        )
+
+    async def lookup(self, query: str) -> CoinInfo:
+        """A coin from user text: the catalog first, then CoinGecko's coin list (cached 6 h)."""
+        try:
+            return resolve_coin(query)
+        except CoinNotFoundError:
+            pass
+        return (await self._coin_index()).resolve(query)
+
+    def lookup_loaded(self, query: str) -> CoinInfo:
+        """Like `lookup`, without a network call: the catalog and the coin list if loaded."""
+        try:
+            return resolve_coin(query)
+        except CoinNotFoundError:
+            if self._index is None:
+                raise
+        return self._index.resolve(query)
+
+    async def coin(self, coin_id: str) -> CoinInfo:
+        try:
+            return resolve_coin(coin_id)
+        except CoinNotFoundError:
+            return (await self._coin_index()).coin(coin_id)
+
+    async def _coin_index(self) -> CoinIndex:
+        async def fetch() -> CoinIndex:
+            return CoinIndex.build(await self.client.coins_list(), SOURCE)
+
+        self._index = (await self._coin_lists.get("all", fetch)).value
+        return self._index
+
+
+def _coin_market(row: MarketRow) -> CoinMarket:
+    return CoinMarket(
+        coin_id=row.id,
+        symbol=row.symbol.upper(),
+        name=row.name,
+        rank=row.market_cap_rank,
+        price_usd=row.current_price,
+        change_24h_pct=row.price_change_percentage_24h,
+        market_cap_usd=row.market_cap,
+        volume_24h=row.total_volume,
+    )
+
+
+def _global(data: GlobalData, now: datetime) -> GlobalMarket:
+    dominance = sorted(data.market_cap_percentage.items(), key=lambda item: -item[1])
+    return GlobalMarket(
+        total_market_cap_usd=data.total_market_cap.get("usd"),
+        total_volume_usd=data.total_volume.get("usd"),
+        market_cap_change_24h_pct=data.market_cap_change_percentage_24h_usd,
+        dominance_pct=dict(dominance[:_DOMINANCE_SHOWN]),
+        active_coins=data.active_cryptocurrencies,
+        source=SOURCE,
+        as_of=utc_from_epoch(data.updated_at) if data.updated_at is not None else now,
+    )
+
+
+def _trending(item: TrendingItem) -> TrendingCoin:
+    data = item.data
+    return TrendingCoin(
+        coin_id=item.id,
+        symbol=item.symbol.upper(),
+        name=item.name,
+        rank=item.market_cap_rank,
+        price_usd=data.price if data else None,
+        change_24h_pct=data.price_change_percentage_24h.get("usd") if data else None,
+        market_cap_usd=_money(data.market_cap) if data else None,
+    )
+
+
+def _money(text: str | None) -> float | None:
+    """ "$99,703,583" -> 99703583.0; None for anything else."""
+    if not text:
+        return None
+    try:
+        return float(text.replace("$", "").replace(",", "").strip())
+    except ValueError:
+        return None
