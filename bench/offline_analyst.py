@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from bench.paths import replay_dir
-from bench.report import Section, percentile, print_section
+from bench.report import Section, make_console, percentile, print_section
 from cryptodesk.config import Settings
 from cryptodesk.desk import Desk
 from cryptodesk.engines.base import RunRequest
@@ -85,17 +83,20 @@ async def _end_to_end(desk: Desk, kind: str, question: str) -> Timed:
             if frame.run_id != started.run_id:
                 continue
             frames += 1
+            if '"final":true' not in frame.text:
+                continue
             data = json.loads(frame.text)
-            if data.get("type") == "status" and data.get("final") is True:
+            if data.get("type") == "status":
                 elapsed = (time.perf_counter() - started_at) * 1000
                 return Timed(kind, elapsed, frames, str(data.get("status")))
     finally:
         desk.hub.remove(listener)
 
 
-async def _engine_only(desk: Desk, kind: str, question: str, index: int) -> Timed:
-    engine = OfflineAnalyst(desk.market, _NoopCharts(), desk.settings.tool_timeout_s)
-    request = RunRequest(f"bench-{index}", "bench", question, (), desk.settings.max_turns)
+async def _engine_only(
+    engine: OfflineAnalyst, max_turns: int, kind: str, question: str, index: int
+) -> Timed:
+    request = RunRequest(f"bench-{index}", "bench", question, (), max_turns)
     started_at = time.perf_counter()
     await engine.run(request, _NoopSink())
     return Timed(kind, (time.perf_counter() - started_at) * 1000, 0, "completed")
@@ -129,7 +130,11 @@ async def measure(rounds: int = ROUNDS) -> Section:
             cold = [await _end_to_end(desk, kind, q) for kind, q in QUESTIONS]
             schedule = _schedule(rounds)
             e2e = [await _end_to_end(desk, kind, q) for kind, q in schedule]
-            engine = [await _engine_only(desk, kind, q, i) for i, (kind, q) in enumerate(schedule)]
+            bare = OfflineAnalyst(desk.market, _NoopCharts(), settings.tool_timeout_s)
+            engine = [
+                await _engine_only(bare, settings.max_turns, kind, q, i)
+                for i, (kind, q) in enumerate(schedule)
+            ]
         finally:
             await desk.close()
     return _section(rounds, open_ms, cold, e2e, engine)
@@ -139,11 +144,12 @@ def _section(
     rounds: int, open_ms: float, cold: list[Timed], e2e: list[Timed], engine: list[Timed]
 ) -> Section:
     section = Section(
+        "1. offline analyst",
         f"1. Offline analyst latency ({rounds} questions, replay data, in-process)",
         ("questions", "n", "p50 ms", "p95 ms", "mean ms", "max ms", "engine p50 ms", "frames/run"),
     )
     p50, p95, mean, _ = _stats(e2e)
-    ep50, ep95, emean, etop = _stats(engine)
+    ep50, ep95, emean, _ = _stats(engine)
     frames = statistics.fmean(t.frames for t in e2e)
     section.row("all, end to end", len(e2e), *_cells(e2e), f"{ep50:.1f}", f"{frames:.1f}")
     for kind in dict.fromkeys(k for k, _ in QUESTIONS):
@@ -187,4 +193,4 @@ def _cells(timings: list[Timed]) -> tuple[str, ...]:
 
 
 if __name__ == "__main__":
-    print_section(Console(), asyncio.run(measure()))
+    print_section(make_console(), asyncio.run(measure()))

@@ -19,6 +19,8 @@ class Check:
 
 @dataclass(slots=True)
 class Section:
+    name: str
+    """Short, for the summary."""
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[str, ...]] = field(default_factory=list)
@@ -39,6 +41,12 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[rank - 1]
 
 
+def make_console() -> Console:
+    """A console wide enough for the tables when the output is not a terminal (CI, a pipe)."""
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
 def print_section(console: Console, section: Section) -> None:
     table = Table(title=section.title, title_justify="left", show_lines=False)
     for i, name in enumerate(section.columns):
@@ -57,7 +65,7 @@ def print_summary(console: Console, sections: Sequence[Section], failed: Sequenc
         table.add_column(name)
     for section in sections:
         for check in section.checks:
-            table.add_row(section.title, check.target, check.measured, _verdict(check.passed))
+            table.add_row(section.name, check.target, check.measured, _verdict(check.passed))
     for title in failed:
         table.add_row(title, "-", "benchmark crashed", "ERROR")
     console.print(table)
