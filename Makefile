@@ -8,11 +8,17 @@ PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup run test lint typecheck pytest bench clean
+NPM ?= npm
+WEB_INDEX := src/cryptodesk/web/index.html
+NODE_STAMP := frontend/node_modules/.package-lock.json
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts \
+	frontend/tsconfig.json frontend/package.json -type f 2>/dev/null)
+
+.PHONY: help setup run test lint typecheck pytest bench clean web frontend-check
 
 help:
 	@echo "make run    - set up and start CryptoDesk on http://127.0.0.1:8500"
-	@echo "make test   - set up and run lint, mypy (strict) and the whole test suite"
+	@echo "make test   - set up and run lint, mypy (strict), the frontend checks and all tests"
 	@echo "make bench  - run the benchmarks (not part of make test)"
 
 .tools/bin/uv:
@@ -25,7 +31,19 @@ help:
 
 setup: .venv/.synced
 
-run: setup
+# The web app: npm ci when node_modules is missing or package-lock.json changed (npm ci writes
+# the stamp), vite build when a source is newer than the built index.html.
+$(NODE_STAMP): frontend/package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "Node 20+ with npm is needed to build the web app"; exit 1; }
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_INDEX): $(NODE_STAMP) $(FRONTEND_SRC)
+	cd frontend && $(NPM) run build
+
+web: $(WEB_INDEX)
+
+run: setup web
 	$(UV) run --frozen cryptodesk serve
 
 lint: setup
@@ -38,10 +56,17 @@ typecheck: setup
 pytest: setup
 	$(UV) run --frozen pytest
 
-test: lint typecheck pytest
+# Generated types up to date, strict TypeScript, and the frontend's unit tests.
+frontend-check: setup $(NODE_STAMP)
+	cd frontend && CRYPTODESK_BIN=$(CURDIR)/.venv/bin/cryptodesk $(NPM) run --silent check:types
+	cd frontend && $(NPM) exec --no -- tsc --noEmit
+	cd frontend && $(NPM) exec --no -- vitest run
+
+# pytest includes the browser tests (tests/e2e), which drive the built web app.
+test: lint typecheck frontend-check web pytest
 
 bench: setup
 	$(UV) run --frozen python -m bench
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache frontend/node_modules src/cryptodesk/web

@@ -12,7 +12,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from cryptodesk.realtime.protocol import MAX_FRAME_BYTES
+from cryptodesk.serving import UVICORN_OPTIONS
 
 
 def free_port() -> int:
@@ -29,10 +29,9 @@ class LiveServer:
             app,
             host="127.0.0.1",
             port=self.port,
-            ws_max_size=MAX_FRAME_BYTES,
             log_level="warning",
             lifespan="on",
-            timeout_graceful_shutdown=5,
+            **{**UVICORN_OPTIONS, "timeout_graceful_shutdown": 5},
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -29,6 +29,22 @@ def cli(
     )
 
 
+def test_openapi_schema_prints_the_rest_api_without_a_server(tmp_path: Path) -> None:
+    result = cli("openapi-schema", env={"CRYPTODESK_DATA_DIR": str(tmp_path / "data")})
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert "/api/v1/runs/{run_id}/events" in document["paths"]
+    assert "ConversationDetail" in document["components"]["schemas"]
+    assert not (tmp_path / "data").exists(), "printing the schema must not open the database"
+
+
+def test_chart_schema_describes_the_chart_spec() -> None:
+    result = cli("chart-schema")
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert {"candles", "overlays", "panes", "levels", "markers"} <= set(schema["properties"])
+
+
 @pytest.fixture
 def replay_env(tmp_path: Path) -> dict[str, str]:
     return {

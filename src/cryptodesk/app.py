@@ -16,6 +16,7 @@ from cryptodesk.api import charts, conversations, health, runs
 from cryptodesk.api.errors import install_error_handlers
 from cryptodesk.config import Settings, get_settings
 from cryptodesk.desk import Desk
+from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.realtime import ws
 from cryptodesk.runs.manager import EngineFactory
 
@@ -32,19 +33,25 @@ the WebSocket at <code>/ws/stream</code>, or the API documented at <a href="/doc
 
 
 def create_app(
-    settings: Settings | None = None, engine_for: EngineFactory | None = None
+    settings: Settings | None = None,
+    engine_for: EngineFactory | None = None,
+    *,
+    exchange: ExchangeService | None = None,
 ) -> FastAPI:
+    """The app; `engine_for` and `exchange` replace the engine selection and the exchange
+    gateway built from the settings (tests use both)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        desk = await Desk.open(settings, engine_for)
+        desk = await Desk.open(settings, engine_for, exchange=exchange)
         app.state.desk = desk
         log.info(
-            "CryptoDesk %s ready: engine=%s market=%s",
+            "CryptoDesk %s ready: engine=%s market=%s exchange=%r",
             __version__,
             desk.engines.describe(),
             desk.market.status().detail,
+            desk.exchange,
         )
         try:
             yield

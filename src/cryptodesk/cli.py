@@ -1,4 +1,4 @@
-"""The `cryptodesk` command: serve, ask, doctor, protocol-schema."""
+"""The `cryptodesk` command: serve, ask, doctor, protocol-schema, openapi-schema, chart-schema."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def serve(
     import uvicorn
 
     from cryptodesk.app import create_app
-    from cryptodesk.realtime.protocol import MAX_FRAME_BYTES
+    from cryptodesk.serving import UVICORN_OPTIONS
 
     settings = _settings()
     if host is not None or port is not None:
@@ -63,11 +63,8 @@ def serve(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        ws_max_size=MAX_FRAME_BYTES,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
-        timeout_graceful_shutdown=10,
         log_level=settings.log_level.lower(),
+        **UVICORN_OPTIONS,
     )
 
 
@@ -118,6 +115,24 @@ def doctor() -> None:
 def protocol_schema_cmd() -> None:
     """Print the JSON Schema of the WebSocket protocol."""
     sys.stdout.write(json.dumps(protocol_schema(), indent=2) + "\n")
+
+
+@app.command("openapi-schema")
+def openapi_schema_cmd() -> None:
+    """Print the OpenAPI document of the REST API (without starting a server)."""
+    from cryptodesk.app import create_app
+
+    document = create_app(Settings(_env_file=None)).openapi()
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+@app.command("chart-schema")
+def chart_schema_cmd() -> None:
+    """Print the JSON Schema of a chart spec (the `spec` of `GET /api/v1/charts/{id}`)."""
+    from cryptodesk.charts.spec import ChartSpec
+
+    schema = ChartSpec.model_json_schema(mode="serialization")
+    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
 
 
 @app.command("settings-doc")

@@ -55,6 +55,46 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="LLM endpoint.")
     llm_api_key: SecretStr | None = Field(None, description="LLM API key.")
     llm_model: str | None = Field(None, description="Default LLM model.")
+    llm_orchestrator_model: str | None = Field(
+        None, description="Model (Azure: deployment) of the orchestrator; default: the LLM model."
+    )
+    llm_worker_model: str | None = Field(
+        None, description="Model (Azure: deployment) of the specialist agents; default: LLM model."
+    )
+    azure_openai_endpoint: str | None = Field(
+        None, description="Azure OpenAI resource endpoint, e.g. https://NAME.openai.azure.com."
+    )
+    azure_openai_deployment: str | None = Field(
+        None, description="Azure OpenAI deployment used when no model is set."
+    )
+    azure_openai_api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
+    ollama_url: str = Field(
+        "http://127.0.0.1:11434",
+        description="Ollama server (provider ollama; engine auto uses a reachable local one).",
+    )
+    llm_timeout_s: float = Field(60.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    llm_max_retries: int = Field(
+        2, ge=0, le=10, description="Retries of an LLM request on 429, 5xx, timeouts (backoff)."
+    )
+    llm_history_tokens: int = Field(
+        2000, ge=0, description="Earlier messages of a conversation given to the team, in tokens."
+    )
+    run_budget_tokens: int | None = Field(
+        None, ge=1, description="Tokens one run may use before the team summarises and stops."
+    )
+    run_budget_usd: float | None = Field(
+        None, gt=0, description="Estimated USD one run may cost before the team summarises."
+    )
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description=(
+            'JSON {"model": [prompt, completion]} in USD per 1M tokens, added to the built-in '
+            "table (common OpenAI models; local models cost 0)."
+        ),
+    )
+    llm_check_ttl_s: float = Field(
+        60.0, gt=0, description="How long a readiness check of the LLM is cached, in seconds."
+    )
 
     market_data: MarketDataMode = Field(
         "auto",
@@ -136,7 +176,17 @@ class Settings(BaseSettings):
 
     @property
     def llm_configured(self) -> bool:
-        return self.llm_provider is not None and self.llm_model is not None
+        if self.llm_provider == "azure":
+            return self.azure_openai_endpoint is not None and self.orchestrator_model is not None
+        return self.llm_provider is not None and self.orchestrator_model is not None
+
+    @property
+    def orchestrator_model(self) -> str | None:
+        return self.llm_orchestrator_model or self.llm_model or self.azure_openai_deployment
+
+    @property
+    def worker_model(self) -> str | None:
+        return self.llm_worker_model or self.llm_model or self.azure_openai_deployment
 
 
 @lru_cache(maxsize=1)
@@ -149,7 +199,11 @@ def settings_table() -> str:
     rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
         if field.default_factory is not None:
-            default = {"data_dir": "per-user data dir", "allowed_origins": "none"}.get(name, "")
+            default = {
+                "data_dir": "per-user data dir",
+                "allowed_origins": "none",
+                "llm_prices": "built-in table",
+            }.get(name, "")
         elif field.default is None:
             default = "unset"
         else:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from cryptodesk.charts.images import ChartImages
 from cryptodesk.config import Settings
 from cryptodesk.engines.selection import EngineSelector
+from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.realtime.hub import Hub
 from cryptodesk.runs.manager import EngineFactory, RunManager
@@ -19,6 +20,7 @@ class Desk:
     store: Store
     hub: Hub
     market: MarketDataService
+    exchange: ExchangeService
     engines: EngineSelector
     runs: RunManager
     chart_images: ChartImages = field(init=False)
@@ -28,17 +30,28 @@ class Desk:
         self.chart_images = ChartImages(self.store.charts)
 
     @classmethod
-    async def open(cls, settings: Settings, engine_for: EngineFactory | None = None) -> Desk:
+    async def open(
+        cls,
+        settings: Settings,
+        engine_for: EngineFactory | None = None,
+        *,
+        exchange: ExchangeService | None = None,
+    ) -> Desk:
         """Opens the store (migrating it), builds the services, recovers crashed runs.
 
-        `engine_for` replaces the engine selection (tests drive scripted engines with it).
+        `engine_for` replaces the engine selection (tests drive scripted engines with it);
+        `exchange` replaces the gateway built from the settings (tests pass an offline one).
+        The desk owns and closes either.
         """
+        from cryptodesk.market.exchange_service import build_exchange
         from cryptodesk.market.service import build_market_service
 
         store = await Store.open(settings.resolved_database_url)
         hub = Hub()
         market = build_market_service(settings)
-        engines = EngineSelector(settings, market, store.charts)
+        exchange = exchange or build_exchange(settings)  # lazy: connects on first use
+        engines = EngineSelector(settings, market, store.charts, exchange)
+        await engines.refresh()  # checks the LLM; `auto` may find a local Ollama
         runs = RunManager(
             store,
             hub,
@@ -47,10 +60,12 @@ class Desk:
             default_max_turns=settings.max_turns,
         )
         await runs.recover()
-        return cls(settings, store, hub, market, engines, runs)
+        return cls(settings, store, hub, market, exchange, engines, runs)
 
     async def close(self) -> None:
         await self.runs.shutdown()
+        await self.engines.aclose()
         self.hub.close_all()
         await self.market.aclose()
+        await self.exchange.aclose()
         await self.store.close()

@@ -16,6 +16,7 @@
     │   └── DataUnavailableError         the configured source cannot serve this at all
     ├── ToolError                        a tool failed (unknown tool, bad arguments, timeout)
     └── EngineError                      an engine could not run
+        └── LlmError                     the LLM provider failed for good (down, refused, no tools)
 
 Exceptions carry their data as attributes and build their own message; `code` is the protocol's
 error code when the error reaches a client.
@@ -139,3 +140,11 @@ class ToolError(CryptoDeskError):
 
 class EngineError(CryptoDeskError):
     code = "engine_error"
+
+
+class LlmError(EngineError):
+    """The LLM could not answer; `code` says why (`llm_unavailable`, `llm_no_tools`, ...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -137,3 +137,84 @@ def test_intent_does_not_take_indicator_names_for_coins() -> None:
 
 def test_intent_treats_pattern_questions_as_technical() -> None:
     assert parse_intent("Any candlestick patterns on ETH?").technical
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What's the order book and funding for BTC on Bitget?",
+        "BTC spread",
+        "ETH bid/ask depth",
+        "SOL open interest",
+        "How is the liquidity of DOGE?",
+        "BTC perp funding",
+        "BTC on Bitget",
+    ],
+)
+def test_intent_reads_exchange_questions(question: str) -> None:
+    intent = parse_intent(question)
+    assert intent.exchange and not intent.account
+    assert intent.unknown_coins == ()
+
+
+def test_intent_in_depth_is_not_order_book_depth() -> None:
+    assert not parse_intent("in-depth analysis of ETH").exchange
+    assert not parse_intent("an in depth look at ETH").exchange
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What's my balance?", "show my orders", "my open orders on Bitget", "How is my portfolio?"],
+)
+def test_intent_reads_account_questions_without_a_coin(question: str) -> None:
+    intent = parse_intent(question)
+    assert intent.account and not intent.needs_coin
+
+
+@pytest.mark.parametrize(
+    "question", ["What's trending?", "hot coins today", "top movers", "biggest gainers"]
+)
+def test_intent_trending_is_a_market_question(question: str) -> None:
+    intent = parse_intent(question)
+    assert intent.trending and intent.overview and not intent.needs_coin
+    assert not (intent.technical or intent.chart)
+
+
+def test_intent_trend_of_a_coin_stays_technical() -> None:
+    intent = parse_intent("Is BTC trending up?")
+    assert intent.technical and not intent.trending and not intent.overview
+
+
+def test_plan_exchange_question_reads_book_and_funding_per_coin() -> None:
+    intent = parse_intent("order book and funding of BTC and ETH on Bitget")
+    tasks = [t for t in plan(intent, (), exchange="bitget") if t.agent == "ExchangeAnalyst"]
+    assert [(c.tool, c.arguments) for t in tasks for c in t.calls] == [
+        ("get_order_book", {"symbol": "BTC"}),
+        ("get_funding_rate", {"coin": "BTC"}),
+        ("get_order_book", {"symbol": "ETH"}),
+        ("get_funding_rate", {"coin": "ETH"}),
+    ]
+    assert all("bitget" in t.instruction for t in tasks)
+
+
+def test_plan_account_question_reads_balances_and_open_orders() -> None:
+    (task,) = plan(parse_intent("What are my balances and open orders?"), ())
+    assert task.agent == "ExchangeAnalyst"
+    assert [(c.tool, c.arguments) for c in task.calls] == [
+        ("get_balances", {}),
+        ("get_open_orders", {}),
+    ]
+    account = plan(parse_intent("my open orders on BTC"), ())[-1]
+    assert [(c.tool, c.arguments) for c in account.calls] == [
+        ("get_balances", {}),
+        ("get_open_orders", {"symbol": "BTC"}),
+    ]
+
+
+def test_plan_overview_with_a_live_directory_falls_back_to_prices() -> None:
+    (task,) = plan(parse_intent("what is trending?"), ("bitcoin", "ethereum"), directory=True)
+    assert [call.tool for call in task.calls] == ["get_market_overview", "get_trending"]
+    assert task.fallback is not None
+    assert [c.arguments["coin"] for c in task.fallback.calls] == ["bitcoin", "ethereum"]
+    (plain,) = plan(parse_intent("market overview"), ("bitcoin",), directory=True)
+    assert [call.tool for call in plain.calls] == ["get_market_overview"]

@@ -179,12 +179,16 @@ async def test_offline_follow_up_uses_the_coins_of_the_last_question(replay_desk
     assert {c.arguments.get("timeframe") for c in calls} - {None} == {"1d"}
 
 
-async def test_offline_exchange_questions_say_exchange_data_is_missing(replay_desk: Desk) -> None:
-    _, report = await _run(replay_desk, "What is the BTC funding rate and order book?")
+async def test_offline_exchange_questions_without_an_exchange_say_the_data_is_missing(
+    replay_desk: Desk,
+) -> None:
+    sink, report = await _run(replay_desk, "What is the BTC funding rate and order book?")
     assert "ExchangeAnalyst" in report.agents_used
-    assert "Exchange data (order book, spread, funding, open interest) is not available" in (
-        report.content
-    )
+    failed = {f.tool_name for f in sink.of_type(ToolFinished) if not f.success}
+    assert failed == {"get_order_book", "get_funding_rate"}
+    assert "## Missing data" in report.content
+    assert "could not run `get_order_book` for BTC: no exchange configured" in report.content
+    assert "## Order book" not in report.content and "## Funding" not in report.content
 
 
 class _StuckMarket:

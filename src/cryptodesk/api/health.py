@@ -32,6 +32,7 @@ async def ready(desk: DeskDep) -> JSONResponse:
         database = ComponentStatus(
             ready=False, detail=f"database unreachable: {type(exc).__name__}"
         )
+    llm = await desk.engines.refresh()  # a cheap real request, cached for a minute
     engine_name = desk.engines.describe()
     engine = ComponentStatus(
         ready=not engine_name.startswith("unavailable"), detail=f"engine: {engine_name}"
@@ -46,6 +47,9 @@ async def ready(desk: DeskDep) -> JSONResponse:
         market_data=market_data,
         engine_name=engine_name,
         llm_status=desk.engines.llm_status(),
+        llm_model=llm.model if llm else None,
+        llm_latency_ms=llm.latency_ms if llm else None,
+        llm_detail=llm.detail if llm else None,
         market_data_mode=market.mode,
         simulated_data=market.simulated,
         timestamp=datetime.now(UTC),

@@ -26,6 +26,9 @@ class Readiness(BaseModel):
     market_data: ComponentStatus
     engine_name: str
     llm_status: str
+    llm_model: str | None = None
+    llm_latency_ms: int | None = None
+    llm_detail: str | None = None
     market_data_mode: str
     simulated_data: bool
     timestamp: datetime

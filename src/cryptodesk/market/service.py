@@ -247,12 +247,20 @@ class MarketDataService:
             detail="; ".join(parts),
         )
 
+    def directory_unavailable(self, what: str) -> str | None:
+        """Why `what` (overview, trending, search) cannot be served in this mode, or None when
+        the mode can try (live, auto); the same message the tools' error carries."""
+        if self._live is not None and self._caches is not None:
+            return None
+        return (
+            f"{what} needs live market data (CRYPTODESK_MARKET_DATA=auto or live); "
+            f"the {self._provider.name} market has none"
+        )
+
     def _directory(self, what: str) -> tuple[LiveProvider, _Caches]:
-        if self._live is None or self._caches is None:
-            raise DataUnavailableError(
-                f"{what} needs live market data (CRYPTODESK_MARKET_DATA=auto or live); "
-                f"the {self._provider.name} market has none"
-            )
+        reason = self.directory_unavailable(what)
+        if reason is not None or self._live is None or self._caches is None:
+            raise DataUnavailableError(reason or what)
         return self._live, self._caches
 
     async def _serve(

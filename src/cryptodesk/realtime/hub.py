@@ -119,7 +119,7 @@ class Subscriber:
     async def _write_loop(self) -> None:
         try:
             while True:
-                item = await self.queue.get()
+                item = self.queue.get_nowait() if not self.queue.empty() else await self.queue.get()
                 if isinstance(item, Direct):
                     await self.ws.send_text(item.text)
                 elif isinstance(item, Replay):

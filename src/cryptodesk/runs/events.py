@@ -56,10 +56,20 @@ class ChartCreated:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentTokens:
+    agent: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
+    by_agent: tuple[AgentTokens, ...] = ()
+    """LLM calls and tokens per agent (stored with the run; not part of the `result` frame)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,11 @@ from cryptodesk.engines.base import Engine, HistoryMessage, RunRequest
 from cryptodesk.errors import CryptoDeskError, RunActiveError
 from cryptodesk.realtime.hub import Hub
 from cryptodesk.realtime.protocol import RunFrame, RunStatus, StatusFrame, StatusValue, dump_frame
+from cryptodesk.runs.eventlog import RunLog
 from cryptodesk.runs.events import DomainEvent, Report, RunError
 from cryptodesk.runs.frames import to_frame
 from cryptodesk.store.ids import new_id
+from cryptodesk.store.runs import PendingEvent
 from cryptodesk.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ class ActiveRunHandle:
     report: Report | None = None
     cancel_reason: str = "cancelled by user"
     finishing: bool = False
-    _pending_write: asyncio.Future[None] | None = field(default=None, repr=False)
+    log: RunLog | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,7 @@ class RunManager:
 
         run_id = new_id()
         handle = ActiveRunHandle(run_id, conversation_id, chosen.name)
+        handle.log = RunLog(self._store.runs, self._hub, run_id, conversation_id)
         # Claim the conversation before any await, so two chats cannot both start.
         self._active[run_id] = handle
         self._by_conversation[conversation_id] = run_id
@@ -170,23 +173,25 @@ class RunManager:
         for run in await self._store.runs.unfinished():
             handle = ActiveRunHandle(run.id, run.conversation_id, run.engine)
             handle.last_seq = await self._store.runs.last_seq(run.id)
-            await self._append(
-                handle,
-                to_frame(
-                    RunError(
-                        "server_restart",
-                        "The server restarted while this run was in progress.",
-                        "Ask again to start a new run.",
-                        recoverable=False,
-                    ),
-                    run.id,
-                    run.conversation_id,
-                    handle.last_seq + 1,
+            error = to_frame(
+                RunError(
+                    "server_restart",
+                    "The server restarted while this run was in progress.",
+                    "Ask again to start a new run.",
+                    recoverable=False,
                 ),
+                run.id,
+                run.conversation_id,
+                handle.last_seq + 1,
             )
+            handle.last_seq += 1
             terminal = self._terminal_frame(handle, "failed", "Run failed: the server restarted")
-            await self._store.runs.append_event(
-                run.id, handle.last_seq, "status", dump_frame(terminal)
+            await self._store.runs.append_events(
+                run.id,
+                [
+                    PendingEvent(handle.last_seq - 1, "error", dump_frame(error)),
+                    PendingEvent(handle.last_seq, "status", dump_frame(terminal)),
+                ],
             )
             await self._store.runs.finish(
                 run.id,
@@ -254,8 +259,8 @@ class RunManager:
         published, so a client that sees it can start the next run at once."""
         handle.finishing = True
         try:
-            if handle._pending_write is not None:
-                await asyncio.wait([handle._pending_write])
+            if handle.log is not None:
+                await handle.log.flush()
             if error is not None:
                 await self._emit(handle, RunError(error.code, error.message, error.details, False))
                 status = "failed"
@@ -324,20 +329,12 @@ class RunManager:
         )
 
     async def _append(self, handle: ActiveRunHandle, frame: RunFrame) -> None:
-        """Stores, then publishes. Shielded: a cancel never leaves a half-written frame."""
-        text = dump_frame(frame)
+        """Queues the frame in the run's log, which stores it and then publishes it."""
         seq = frame.seq
-        if seq is None:
-            raise ValueError("run frames carry a seq")
+        if seq is None or handle.log is None:
+            raise ValueError("run frames carry a seq and go to a live run's log")
         handle.last_seq = seq
-
-        async def write() -> None:
-            await self._store.runs.append_event(handle.run_id, seq, frame.type, text)
-            self._hub.publish(handle.conversation_id, handle.run_id, seq, text)
-
-        future = asyncio.ensure_future(write())
-        handle._pending_write = future
-        await asyncio.shield(future)
+        await handle.log.append(seq, frame.type, dump_frame(frame))
 
     async def _history(self, conversation_id: str) -> tuple[HistoryMessage, ...]:
         messages = await self._store.conversations.messages(conversation_id)
@@ -373,5 +370,13 @@ def _usage_json(report: Report | None) -> str | None:
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
             "cost_usd": usage.cost_usd,
+            "by_agent": {
+                a.agent: {
+                    "calls": a.calls,
+                    "prompt_tokens": a.prompt_tokens,
+                    "completion_tokens": a.completion_tokens,
+                }
+                for a in usage.by_agent
+            },
         }
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cryptodesk.errors import NotFoundError
@@ -14,6 +15,13 @@ from cryptodesk.store.models import RunEventRow, RunRow
 from cryptodesk.store.records import Run, StoredEvent
 
 UNFINISHED = ("pending", "running")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    seq: int
+    type: str
+    text: str
 
 
 def _run(row: RunRow) -> Run:
@@ -131,6 +139,25 @@ class RunRepo:
         )
         async with self._sessions() as s:
             s.add(row)
+            await s.commit()
+
+    async def append_events(self, run_id: str, events: Sequence[PendingEvent]) -> None:
+        """Stores several frames of one run in one transaction."""
+        now = datetime.now(UTC)
+        async with self._sessions() as s:
+            await s.execute(
+                insert(RunEventRow),
+                [
+                    {
+                        "run_id": run_id,
+                        "seq": e.seq,
+                        "type": e.type,
+                        "frame": e.text,
+                        "created_at": now,
+                    }
+                    for e in events
+                ],
+            )
             await s.commit()
 
     async def last_seq(self, run_id: str) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Callable
 
 import httpx
 from rich.console import Console
@@ -11,9 +13,32 @@ from rich.table import Table
 from cryptodesk import __version__
 from cryptodesk.config import Settings
 from cryptodesk.engines.selection import EngineSelector
-from cryptodesk.errors import CryptoDeskError
+from cryptodesk.errors import ConfigError, CryptoDeskError
+from cryptodesk.market.exchange_service import build_exchange
 from cryptodesk.market.service import build_market_service
 from cryptodesk.store.store import Store
+
+EXCHANGE_PROBE_S = 3.0
+"""How long doctor waits for one ticker from the exchange."""
+
+
+async def _check_exchange(settings: Settings, row: Callable[[str, bool | None, str], None]) -> None:
+    """The exchange id, whether keys are set (never the keys) and a quick public ticker."""
+    exchange = build_exchange(settings)
+    keys = "API keys set" if exchange.has_credentials else "no API keys (balances, orders off)"
+    row("exchange", None, f"{exchange.name}: {keys}")
+    try:
+        async with asyncio.timeout(EXCHANGE_PROBE_S):
+            ticker = await exchange.ticker("BTC")
+        row("exchange api", True, f"reachable: {ticker.symbol} last {ticker.last:g}")
+    except TimeoutError:
+        row("exchange api", None, f"unreachable: no answer in {EXCHANGE_PROBE_S:g} s")
+    except ConfigError as exc:
+        row("exchange api", False, exc.message)
+    except CryptoDeskError as exc:
+        row("exchange api", None, f"unreachable: {exc.message}")
+    finally:
+        await exchange.aclose()
 
 
 async def run_doctor(settings: Settings, console: Console) -> bool:
@@ -44,13 +69,25 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
         row("market data", status.ready, f"{status.mode}: {status.detail}")
         if store is not None:
             engines = EngineSelector(settings, market, store.charts)
+            check = await engines.refresh()  # one cheap real request to the LLM
             row("engine", None, f"{settings.engine} → {engines.describe()}")
-            row("llm", None, engines.llm_status())
+            llm_status = engines.llm_status()
+            if check is None:
+                row("llm", None, llm_status)
+            else:
+                latency = f", {check.latency_ms} ms" if check.latency_ms is not None else ""
+                row(
+                    "llm",
+                    llm_status == "connected" or (None if settings.engine == "auto" else False),
+                    f"{llm_status}: {check.model}{latency}; {check.detail}",
+                )
+            await engines.aclose()
         await market.aclose()
     except CryptoDeskError as exc:
         row("market data", False, exc.message)
     if store is not None:
         await store.close()
+    await _check_exchange(settings, row)
     url = f"http://{settings.host}:{settings.port}/api/v1/health"
     try:
         async with httpx.AsyncClient(timeout=2.0) as client:

@@ -12,7 +12,7 @@ from cryptodesk.market.schemas import Timeframe
 from cryptodesk.runs.events import ChartCreated, DomainEvent
 from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
-from cryptodesk.tools.market import MAX_CANDLES, CoinArgs
+from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
 from cryptodesk.tools.technical import MAX_PATTERN_LOOKBACK
 
 CHART_INDICATORS: tuple[IndicatorName, ...] = ("sma50", "sma200", "bollinger", "rsi14", "macd")
@@ -43,10 +43,14 @@ class ChartResult(ToolResult):
     levels: int
     patterns: int = 0
     """Candlestick pattern markers drawn."""
+    stale: bool = False
+    age_s: float | None = None
+    fallback: bool = False
 
     def summary(self) -> str:
         drawn = ", ".join(self.lines) or "no indicators"
         return (
+            f"{fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)}"
             f"chart {self.chart_id}: {self.title}, {self.candles} candles with {drawn}, "
             f"{self.levels} levels and {self.patterns} pattern markers; source {self.source}, "
             f"as of {fmt.when(self.as_of)}"
@@ -87,6 +91,7 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
         lines=tuple(LABELS.get(name, name) for name in lines),
         levels=len(spec.levels),
         patterns=min(len(patterns), MAX_PATTERN_MARKERS),
+        **freshness_of(candles),
     )
 
 

@@ -3,7 +3,7 @@ trending coins and coin search."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -11,6 +11,7 @@ from cryptodesk.analysis.compare import AssetPerformance, AssetSeries, compare
 from cryptodesk.errors import BadRangeError, ToolError
 from cryptodesk.market.schemas import (
     Candle,
+    Candles,
     CoinSearch,
     MarketOverview,
     PriceQuote,
@@ -39,6 +40,11 @@ PERIOD_SECONDS: dict[Period, int] = {
     "180d": 180 * 86_400,
     "1y": 365 * 86_400,
 }
+
+
+def freshness_of(value: Candles) -> dict[str, Any]:
+    """The `stale`, `age_s` and `fallback` labels of candles, for the results built on them."""
+    return {"stale": value.stale, "age_s": value.age_s, "fallback": value.fallback}
 
 
 class CoinArgs(BaseModel):

@@ -38,7 +38,7 @@ from cryptodesk.market.ohlcv import FloatArray
 from cryptodesk.market.schemas import Timeframe, timeframe_seconds, utc_from_epoch
 from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import PREVIEW_LIMIT, SIMULATED_PREFIX, Tool, ToolContext, ToolResult
-from cryptodesk.tools.market import MAX_CANDLES, CoinArgs
+from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
 
 _READING_LINES: tuple[IndicatorName, ...] = ("sma50", "sma200", "rsi14", "macd", "atr14")
 MAX_PATTERN_LOOKBACK = 200
@@ -80,9 +80,14 @@ class SeriesStamp(ToolResult):
     as_of: AwareDatetime
     candles: int
     close: float
+    stale: bool = False
+    age_s: float | None = None
+    """Seconds since the candles were fetched, when they came from a cache."""
+    fallback: bool = False
 
     def stamp(self) -> str:
-        return f"source {self.source}, as of {fmt.when(self.as_of)}"
+        fresh = fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)
+        return f"{fresh}source {self.source}, as of {fmt.when(self.as_of)}"
 
 
 class IndicatorLines(BaseModel):
@@ -155,6 +160,7 @@ async def compute_indicators(context: ToolContext, args: IndicatorsArgs) -> Indi
         timeframe=candles.timeframe,
         source=candles.source,
         as_of=candles.as_of,
+        **freshness_of(candles),
         candles=len(series),
         close=float(series.close[-1]),
         latest={name: last_value(values) for name, values in requested.items()},
@@ -224,6 +230,7 @@ async def find_key_levels(context: ToolContext, args: LevelsArgs) -> LevelsResul
         timeframe=candles.timeframe,
         source=candles.source,
         as_of=candles.as_of,
+        **freshness_of(candles),
         candles=len(series),
         close=float(series.close[-1]),
         levels=tuple(
@@ -305,6 +312,7 @@ async def detect_patterns(context: ToolContext, args: PatternsArgs) -> PatternsR
         timeframe=candles.timeframe,
         source=candles.source,
         as_of=candles.as_of,
+        **freshness_of(candles),
         candles=len(series),
         close=float(series.close[-1]),
         lookback=args.lookback,

@@ -8,28 +8,34 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from cryptodesk.engines.base import RunRequest
+from cryptodesk.engines.offline.findings import Failure, Findings
 from cryptodesk.engines.offline.intent import Intent, parse_intent
-from cryptodesk.engines.offline.plan import AgentTask, plan
-from cryptodesk.engines.offline.report import Failure, Findings, ask_for_coin, render_report
+from cryptodesk.engines.offline.plan import AgentTask, PlannedCall, plan
+from cryptodesk.engines.offline.report import ask_for_coin, render_report
 from cryptodesk.engines.roster import EMOJIS, AgentName
 from cryptodesk.market.catalog import coin_by_id
+from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.runs.events import AgentStep, EventSink, Progress, Report
-from cryptodesk.tools.base import ToolContext
+from cryptodesk.tools.base import ToolContext, ToolResult
 from cryptodesk.tools.charts import ChartResult
 from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.exchange import (
+    BalancesResult,
+    FundingResult,
+    OpenOrdersResult,
+    OrderBookResult,
+)
 from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
-from cryptodesk.tools.market import CompareResult, PriceResult
+from cryptodesk.tools.market import CompareResult, OverviewResult, PriceResult, TrendingResult
 from cryptodesk.tools.registry import ToolRegistry, build_registry
 from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 
-EXCHANGE_NOTE = (
-    "Exchange data (order book, spread, funding, open interest) is not available in this "
-    "version; the ExchangeAnalyst has no tools yet."
-)
 _OUTCOME_CHARS = 300
+_ACCOUNT_TOOLS = frozenset({"get_balances", "get_open_orders"})
 
 
 class _Turns:
@@ -67,11 +73,14 @@ class OfflineAnalyst:
         charts: ChartStore,
         tool_timeout_s: float,
         registry: ToolRegistry | None = None,
+        *,
+        exchange: ExchangeService | None = None,
     ) -> None:
         self._market = market
         self._charts = charts
         self._tool_timeout_s = tool_timeout_s
         self._registry = registry or build_registry()
+        self._exchange = exchange
 
     @property
     def name(self) -> str:
@@ -86,21 +95,39 @@ class OfflineAnalyst:
             symbols = tuple(coin_by_id(c).symbol for c in self._market.available_coins())
             await sink.emit(Report(ask_for_coin(symbols), tuple(turns.agents), (), self.name))
             return
-        tasks = plan(intent, self._market.available_coins())
-        await turns.finish("Orchestrator", step, _describe_plan(tasks))
-        context = ToolContext(self._market, self._charts, request.run_id, request.conversation_id)
-        invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
         findings = Findings()
-        for index, task in enumerate(tasks):
+        unavailable = self._market.directory_unavailable("a market overview")
+        if intent.overview and not intent.coin_queries and unavailable is not None:
+            findings.overview_unavailable = unavailable
+        tasks = plan(
+            intent,
+            self._market.available_coins(),
+            directory=unavailable is None,
+            exchange=self._exchange.name if self._exchange is not None else "the exchange",
+        )
+        await turns.finish("Orchestrator", step, _describe_plan(tasks))
+        context = ToolContext(
+            self._market,
+            self._charts,
+            request.run_id,
+            request.conversation_id,
+            exchange=self._exchange,
+        )
+        invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
+        pending = list(tasks)
+        while pending:
             if turns.left <= 1:  # the last turn belongs to the ReportWriter
-                findings.notes.append(_skipped(tasks[index:]))
+                findings.notes.append(_skipped(pending))
                 break
+            task = pending.pop(0)
             step = await turns.start(task.agent, task.instruction)
             outcomes = [await invoker.call(task.agent, c.tool, c.arguments) for c in task.calls]
             _collect(findings, task, outcomes)
-            if task.agent == "ExchangeAnalyst":
-                findings.notes.append(EXCHANGE_NOTE)
-            await turns.finish(task.agent, step, _describe_outcomes(task, outcomes))
+            await turns.finish(task.agent, step, _describe_outcomes(outcomes))
+            # Only the market overview has a fallback (the prices of the largest coins).
+            if task.fallback is not None and outcomes and not outcomes[0].success:
+                findings.overview_unavailable = outcomes[0].error or "failed"
+                pending.insert(0, task.fallback)
         content = await self._write(turns, intent, findings)
         await sink.emit(
             Report(
@@ -135,9 +162,9 @@ def _skipped(tasks: Sequence[AgentTask]) -> str:
     return f"Turn limit reached before: {undone}"
 
 
-def _describe_outcomes(task: AgentTask, outcomes: Sequence[ToolOutcome]) -> str:
+def _describe_outcomes(outcomes: Sequence[ToolOutcome]) -> str:
     if not outcomes:
-        return EXCHANGE_NOTE if task.agent == "ExchangeAnalyst" else "Nothing to do."
+        return "Nothing to do."
     parts = [
         o.preview.split(";")[0] if o.success else f"{o.tool_name} failed: {o.error}"
         for o in outcomes
@@ -146,27 +173,52 @@ def _describe_outcomes(task: AgentTask, outcomes: Sequence[ToolOutcome]) -> str:
     return text if len(text) <= _OUTCOME_CHARS else text[: _OUTCOME_CHARS - 1] + "…"
 
 
+def _subject(call: PlannedCall) -> str:
+    """What a failed call was about, for the report's missing data."""
+    args = call.arguments
+    coins = args.get("coins")
+    subject = ", ".join(map(str, coins)) if isinstance(coins, list) else None
+    subject = subject or next((str(args[k]) for k in ("coin", "symbol") if args.get(k)), None)
+    if subject is None:
+        return "the account" if call.tool in _ACCOUNT_TOOLS else "the market"
+    timeframe = args.get("timeframe")
+    return subject + (f" ({timeframe})" if timeframe else "")
+
+
+def _keep(findings: Findings, result: ToolResult) -> bool:
+    """Files `result` under its kind; False for a kind the report does not show."""
+    lists: tuple[tuple[type[ToolResult], list[Any]], ...] = (
+        (PriceResult, findings.prices),
+        (IndicatorsResult, findings.indicators),
+        (LevelsResult, findings.levels),
+        (PatternsResult, findings.patterns),
+        (ChartResult, findings.charts),
+        (OrderBookResult, findings.books),
+        (FundingResult, findings.funding),
+        (OpenOrdersResult, findings.orders),
+    )
+    for kind, found in lists:
+        if isinstance(result, kind):
+            found.append(result)
+            return True
+    if isinstance(result, CompareResult):
+        findings.comparison = result
+    elif isinstance(result, OverviewResult):
+        findings.overview = result
+    elif isinstance(result, TrendingResult):
+        findings.trending = result
+    elif isinstance(result, BalancesResult):
+        findings.balances = result
+    else:
+        return False
+    return True
+
+
 def _collect(findings: Findings, task: AgentTask, outcomes: Sequence[ToolOutcome]) -> None:
     for call, outcome in zip(task.calls, outcomes, strict=True):
-        result = outcome.result
-        if isinstance(result, PriceResult):
-            findings.prices.append(result)
-        elif isinstance(result, IndicatorsResult):
-            findings.indicators.append(result)
-        elif isinstance(result, LevelsResult):
-            findings.levels.append(result)
-        elif isinstance(result, PatternsResult):
-            findings.patterns.append(result)
-        elif isinstance(result, ChartResult):
-            findings.charts.append(result)
-        elif isinstance(result, CompareResult):
-            findings.comparison = result
-        elif not outcome.success:
-            coins = call.arguments.get("coins")
-            subject = ", ".join(map(str, coins)) if isinstance(coins, list) else None
-            subject = subject or str(call.arguments.get("coin"))
-            timeframe = call.arguments.get("timeframe")
-            label = subject + (f" ({timeframe})" if timeframe else "")
+        if outcome.result is not None:
+            _keep(findings, outcome.result)
+        else:
             findings.failures.append(
-                Failure(task.agent, outcome.tool_name, label, outcome.error or "failed")
+                Failure(task.agent, outcome.tool_name, _subject(call), outcome.error or "failed")
             )

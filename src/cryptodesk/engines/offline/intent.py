@@ -36,7 +36,16 @@ _EXTRA_INDICATORS: tuple[tuple[re.Pattern[str], IndicatorName], ...] = (
     (re.compile(r"\b(obv|on[- ]balance volume)\b", re.I), "obv"),
     (re.compile(r"\b(vwap|volume[- ]weighted average price)\b", re.I), "vwap"),
 )
-_EXCHANGE = re.compile(r"\b(order ?book|spread|funding|open interest|depth|liquidity)\b", re.I)
+_EXCHANGE = re.compile(
+    r"\b(order ?books?|bid[/ -]ask|spreads?|funding|open interest|(?<!in )(?<!in-)depth|"
+    r"liquidity|bitget|perps?|perpetuals?)\b",
+    re.I,
+)
+_ACCOUNT = re.compile(
+    r"\b(my (?:balances?|orders?|holdings|account|wallet|positions?)|portfolio|open orders?)\b",
+    re.I,
+)
+_TRENDING = re.compile(r"\b(trending|hot|top movers|movers|top gainers|gainers|losers)\b", re.I)
 
 _UNIT_SECONDS = {
     "m": 60,
@@ -63,7 +72,8 @@ _NAMED_TIMEFRAMES: tuple[tuple[re.Pattern[str], Timeframe], ...] = (
 _TICKER = re.compile(r"(?<![\w$])\$?([A-Z][A-Z0-9]{1,9})\b")
 _NOT_TICKERS = frozenset(
     "RSI MACD SMA EMA ATR ADX OBV VWAP DI BB TA USD USDT USDC EUR UTC OK AI LLM API ETF ATH ATL "
-    "OHLC OHLCV PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN".split()
+    "OHLC OHLCV PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN BITGET "
+    "BPS OI".split()
 )
 _PERIOD_DAYS: tuple[tuple[float, Period], ...] = (
     (1, "24h"),
@@ -101,11 +111,16 @@ class Intent:
     comparison: bool
     overview: bool
     exchange: bool
+    """Order book, spread, depth, funding or open interest of the coins (exchange data)."""
     timeframe: str
     """As asked; may be one no source supports (the tools then say so)."""
     period: Period | None
     indicators: tuple[IndicatorName, ...] = ()
     """Indicators asked for by name beyond the standard set (ADX, stochastic, OBV, VWAP)."""
+    trending: bool = False
+    """The coins trending now (a market question: only without coins named)."""
+    account: bool = False
+    """The exchange account's balances and open orders (needs exchange keys)."""
 
     @property
     def coin_queries(self) -> tuple[str, ...]:
@@ -113,7 +128,7 @@ class Intent:
 
     @property
     def needs_coin(self) -> bool:
-        return not self.coin_queries and not self.overview
+        return not self.coin_queries and not self.overview and not self.account
 
 
 def _unit_seconds(unit: str) -> int:
@@ -194,11 +209,15 @@ def parse_intent(question: str, history: Sequence[HistoryMessage] = ()) -> Inten
     technical = bool(_TECHNICAL.search(question))
     chart = bool(_CHART.search(question)) or technical
     comparison = bool(_COMPARE.search(question)) or len(coins) + len(unknown) >= 2
-    overview = bool(_OVERVIEW.search(question)) and not (coins or unknown)
+    trending = bool(_TRENDING.search(question)) and not (coins or unknown)
+    overview = (bool(_OVERVIEW.search(question)) or trending) and not (coins or unknown)
     overview = overview or bool(re.search(r"\b(overview|top coins)\b", question, re.I))
+    if overview and not (coins or unknown):
+        technical = chart = False  # "what is trending?" is about the market, not a chart
     price = bool(_PRICE.search(question))
     exchange = bool(_EXCHANGE.search(question))
-    if not (price or technical or chart or comparison or overview or exchange):
+    account = bool(_ACCOUNT.search(question))
+    if not (price or technical or chart or comparison or overview or exchange or account):
         price = technical = chart = True
     if timeframe is None:
         timeframe = _PERIOD_TIMEFRAME[period] if period else ("1d" if comparison else "4h")
@@ -217,4 +236,6 @@ def parse_intent(question: str, history: Sequence[HistoryMessage] = ()) -> Inten
         timeframe=timeframe,
         period=period,
         indicators=tuple(name for pattern, name in _EXTRA_INDICATORS if pattern.search(question)),
+        trending=trending,
+        account=account,
     )

@@ -32,6 +32,8 @@ class AgentTask:
     agent: AgentName
     instruction: str
     calls: tuple[PlannedCall, ...]
+    fallback: AgentTask | None = None
+    """Run (as a turn of its own) when the first call of this task fails."""
 
 
 def technical_limit(intent: Intent) -> int:
@@ -54,20 +56,79 @@ def _label(query: str, intent: Intent) -> str:
     return f"{coin.name} ({coin.symbol})" if coin else query
 
 
-def plan(intent: Intent, available: Sequence[str]) -> tuple[AgentTask, ...]:
-    """The agent turns that answer `intent`, in order; the ReportWriter's turn is not included."""
+def _price_list(available: Sequence[str]) -> AgentTask:
+    top = [coin.id for coin in COINS if coin.id in available][:OVERVIEW_COINS]
+    return AgentTask(
+        "CryptoMarketAnalyst",
+        "Get current prices and 24h changes of the largest coins for a market overview.",
+        tuple(PlannedCall("get_crypto_price", {"coin": coin}) for coin in top),
+    )
+
+
+def _overview(intent: Intent, available: Sequence[str], directory: bool) -> AgentTask:
+    """The market overview (and trending coins) from the live directory when the mode has one,
+    else (or when it fails) the prices of the largest coins one by one."""
+    if not directory:
+        return _price_list(available)
+    calls = [PlannedCall("get_market_overview", {"limit": OVERVIEW_COINS})]
+    if intent.trending:
+        calls.append(PlannedCall("get_trending", {}))
+    trending = " and the coins trending now" if intent.trending else ""
+    return AgentTask(
+        "CryptoMarketAnalyst",
+        f"Get the market overview: the largest coins, total market cap and dominance{trending}.",
+        tuple(calls),
+        fallback=_price_list(available),
+    )
+
+
+def _exchange_tasks(intent: Intent, exchange: str) -> list[AgentTask]:
+    tasks: list[AgentTask] = []
+    symbols = [*(coin.symbol for coin in intent.coins), *intent.unknown_coins]
+    for symbol in symbols if intent.exchange else ():
+        tasks.append(
+            AgentTask(
+                "ExchangeAnalyst",
+                f"Read the {symbol} order book (spread, depth) and the funding rate and open "
+                f"interest of its perpetual on {exchange}.",
+                (
+                    PlannedCall("get_order_book", {"symbol": symbol}),
+                    PlannedCall("get_funding_rate", {"coin": symbol}),
+                ),
+            )
+        )
+    if intent.account:
+        orders = [PlannedCall("get_open_orders", {"symbol": symbol}) for symbol in symbols]
+        tasks.append(
+            AgentTask(
+                "ExchangeAnalyst",
+                f"Read the balances and open orders of the {exchange} account (read-only).",
+                (
+                    PlannedCall("get_balances", {}),
+                    *(orders or [PlannedCall("get_open_orders", {})]),
+                ),
+            )
+        )
+    return tasks
+
+
+def plan(
+    intent: Intent,
+    available: Sequence[str],
+    *,
+    directory: bool = False,
+    exchange: str = "the exchange",
+) -> tuple[AgentTask, ...]:
+    """The agent turns that answer `intent`, in order; the ReportWriter's turn is not included.
+
+    `directory`: the market mode can serve the overview and trending tools (live, auto).
+    `exchange`: the configured exchange's name, for the ExchangeAnalyst's instructions.
+    """
     tasks: list[AgentTask] = []
     queries = intent.coin_queries
     tf = intent.timeframe
     if intent.overview and not queries:
-        top = [coin.id for coin in COINS if coin.id in available][:OVERVIEW_COINS]
-        tasks.append(
-            AgentTask(
-                "CryptoMarketAnalyst",
-                "Get current prices and 24h changes of the largest coins for a market overview.",
-                tuple(PlannedCall("get_crypto_price", {"coin": coin}) for coin in top),
-            )
-        )
+        tasks.append(_overview(intent, available, directory))
     market_calls = [PlannedCall("get_crypto_price", {"coin": q}) for q in queries]
     # Unknown coins get their own failing price call; the comparison is of the coins we know.
     compared = [coin.id for coin in intent.coins][:6]
@@ -142,12 +203,5 @@ def plan(intent: Intent, available: Sequence[str]) -> tuple[AgentTask, ...]:
                 ),
             )
         )
-    if intent.exchange:
-        tasks.append(
-            AgentTask(
-                "ExchangeAnalyst",
-                "Check order book, spread and funding for the coins asked about.",
-                (),
-            )
-        )
+    tasks += _exchange_tasks(intent, exchange)
     return tuple(tasks)

@@ -1,0 +1,95 @@
+import { useState, type KeyboardEvent } from "react";
+import { MAX_MESSAGE_CHARS } from "../../lib/protocol";
+import type { Notice } from "../../state/types";
+
+interface Props {
+  busy: boolean;
+  running: boolean;
+  online: boolean;
+  notices: Notice[];
+  onAsk: (text: string) => boolean;
+  onCancel: () => void;
+  onDismiss: (key: string) => void;
+}
+
+export function validateMessage(text: string): string | null {
+  if (text.length > MAX_MESSAGE_CHARS) {
+    return `Too long: ${text.length.toLocaleString("en-US")} characters. The limit is ${MAX_MESSAGE_CHARS.toLocaleString("en-US")}.`;
+  }
+  return null;
+}
+
+export function Composer({ busy, running, online, notices, onAsk, onCancel, onDismiss }: Props) {
+  const [text, setText] = useState("");
+  const error = validateMessage(text);
+  const blank = text.trim().length === 0;
+  const canSend = !blank && !error && !busy;
+
+  const send = () => {
+    if (canSend && onAsk(text)) setText("");
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  };
+
+  return (
+    <form
+      className="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        send();
+      }}
+    >
+      {notices.map((notice) => (
+        <div key={notice.key} className="notice" role="alert" data-testid="notice">
+          <span className="grow">
+            <strong>{notice.message}</strong>
+            {notice.details ? <span className="muted"> {notice.details}</span> : null}
+          </span>
+          <button type="button" className="btn ghost small" aria-label="Dismiss" onClick={() => onDismiss(notice.key)}>
+            ✕
+          </button>
+        </div>
+      ))}
+      <label htmlFor="question" className="sr-only">
+        Your question
+      </label>
+      <textarea
+        id="question"
+        data-testid="composer"
+        value={text}
+        placeholder={running ? "The team is working… (Cancel to stop it)" : "Ask about a coin, a chart, a comparison…"}
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={onKeyDown}
+        aria-invalid={error ? true : undefined}
+        aria-describedby="composer-hint composer-error"
+      />
+      {error && (
+        <div id="composer-error" className="field-error" role="alert" data-testid="composer-error">
+          {error}
+        </div>
+      )}
+      <div className="row">
+        <span id="composer-hint" className="hint">
+          Enter to send · Shift+Enter for a new line ·{" "}
+          <span className={text.length > MAX_MESSAGE_CHARS ? "down" : ""}>
+            {text.length.toLocaleString("en-US")} / {MAX_MESSAGE_CHARS.toLocaleString("en-US")}
+          </span>
+          {!online && " · offline: your question will be sent on reconnect"}
+        </span>
+        {running ? (
+          <button type="button" className="btn danger" onClick={onCancel} data-testid="cancel">
+            ⏹ Cancel
+          </button>
+        ) : null}
+        <button type="submit" className="btn primary" disabled={!canSend} data-testid="send">
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,50 @@
+import { useEffect, useState } from "react";
+import type { ConnectionState } from "./socket";
+
+const CLOSE_REASONS: Record<number, string> = {
+  1000: "The connection was closed.",
+  1008: "The server closed the connection (policy).",
+  1009: "The server closed the connection: a message was too large.",
+  4401: "Not authorized.",
+  4403: "Forbidden.",
+  4404: "That run or conversation does not exist.",
+};
+
+export function ConnectionDot({ state }: { state: ConnectionState }) {
+  const label = { open: "Live", connecting: "Connecting", reconnecting: "Reconnecting", closed: "Offline" }[state.phase];
+  return (
+    <span className="badge" data-testid="connection" data-phase={state.phase} title={`Connection: ${label}`}>
+      <span className={`conn-dot ${state.phase}`} aria-hidden="true" /> {label}
+    </span>
+  );
+}
+
+/** Shown while the socket is not open; says what happens next and offers to retry now. */
+export function ConnectionBanner({ state, onRetry }: { state: ConnectionState; onRetry: () => void }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (state.phase !== "reconnecting") return;
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, [state.phase]);
+
+  if (state.phase === "open") return null;
+  if (state.phase === "connecting" && state.attempt === 0) return null;
+  let text: string;
+  if (state.phase === "reconnecting") {
+    const seconds = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
+    text = `Connection lost (code ${state.code}). Reconnecting in ${seconds} s (attempt ${state.attempt}); your work is kept and resumes where it stopped.`;
+  } else if (state.phase === "connecting") {
+    text = `Reconnecting (attempt ${state.attempt})…`;
+  } else {
+    text = CLOSE_REASONS[state.code] ?? `Disconnected (code ${state.code}).`;
+  }
+  return (
+    <div className={`banner ${state.phase}`} role="status" data-testid="connection-banner">
+      <span className="grow">{text}</span>
+      <button type="button" className="btn small" onClick={onRetry}>
+        Retry now
+      </button>
+    </div>
+  );
+}

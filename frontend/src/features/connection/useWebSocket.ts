@@ -1,0 +1,92 @@
+/**
+ * `useWebSocket`: one `DeskSocket` for the page's lifetime. Frames are handed to `onFrames` in
+ * batches, once per animation frame, so a burst of frames costs one render.
+ */
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { ChatFrame, ServerFrame } from "../../lib/protocol";
+import { DeskSocket, type ConnectionState, type ResumeTarget } from "./socket";
+
+export interface UseWebSocketOptions {
+  target: () => ResumeTarget;
+  onFrames: (frames: ServerFrame[]) => void;
+  onSent: (clientMsgIds: string[]) => void;
+  acks: () => Record<string, number>;
+}
+
+export interface DeskConnection {
+  state: ConnectionState;
+  sendChat: (frame: ChatFrame) => boolean;
+  cancel: (runId: string | null) => void;
+  ack: (clientMsgId: string) => void;
+  queued: () => string[];
+  reconnect: () => void;
+}
+
+export function streamUrl(location: Location): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws/stream`;
+}
+
+declare global {
+  interface Window {
+    /** Test hooks for the browser tests; nothing secret is reachable from here. */
+    __cryptodesk?: { drop: () => void; reconnect: () => void; socket: DeskSocket };
+  }
+}
+
+export function useWebSocket(options: UseWebSocketOptions): DeskConnection {
+  const latest = useRef(options);
+  latest.current = options;
+  const [state, setState] = useState<ConnectionState>({ phase: "connecting", attempt: 0 });
+
+  const socket = useMemo(() => {
+    let buffer: ServerFrame[] = [];
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      const frames = buffer;
+      buffer = [];
+      if (frames.length > 0) latest.current.onFrames(frames);
+    };
+    return new DeskSocket({
+      baseUrl: streamUrl(window.location),
+      target: () => latest.current.target(),
+      acks: () => latest.current.acks(),
+      onSent: (ids) => latest.current.onSent(ids),
+      onState: setState,
+      onFrame: (frame) => {
+        buffer.push(frame);
+        if (scheduled) return;
+        scheduled = true;
+        if (document.visibilityState === "visible") requestAnimationFrame(flush);
+        else setTimeout(flush, 0);
+      },
+    });
+  }, []);
+
+  useEffect(() => {
+    socket.start();
+    window.__cryptodesk = {
+      socket,
+      drop: () => socket.simulateDrop(),
+      reconnect: () => socket.reconnect(),
+    };
+    return () => {
+      socket.stop();
+      delete window.__cryptodesk;
+    };
+  }, [socket]);
+
+  // Stable functions: effects may depend on them without re-running on every state change.
+  const actions = useMemo(
+    () => ({
+      sendChat: (frame: ChatFrame) => socket.sendChat(frame),
+      cancel: (runId: string | null) => socket.cancel(runId),
+      ack: (id: string) => socket.ack(id),
+      queued: () => socket.queued,
+      reconnect: () => socket.reconnect(),
+    }),
+    [socket],
+  );
+  return useMemo(() => ({ state, ...actions }), [state, actions]);
+}

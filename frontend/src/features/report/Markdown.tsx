@@ -1,0 +1,35 @@
+import { Children, isValidElement, type ReactNode } from "react";
+import ReactMarkdown, { type Components } from "react-markdown";
+import rehypeSanitize from "rehype-sanitize";
+import remarkGfm from "remark-gfm";
+import { Signed } from "../../components/Signed";
+
+/** Colours signed percentages in plain-text children. */
+function signed(children: ReactNode): ReactNode {
+  return Children.map(children, (child) => (typeof child === "string" ? <Signed text={child} /> : child));
+}
+
+const components: Components = {
+  td: ({ children }) => <td>{signed(children)}</td>,
+  li: ({ children }) => <li>{signed(children)}</li>,
+  p: ({ children }) => <p>{signed(children)}</p>,
+  a: ({ href, children }) => (
+    <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+      {isValidElement(children) ? children : signed(children)}
+    </a>
+  ),
+};
+
+/**
+ * Agent markdown, GitHub-flavoured (tables), sanitized. Raw HTML in the markdown is not parsed
+ * (react-markdown escapes it) and rehype-sanitize drops anything unsafe that remains.
+ */
+export function Markdown({ content }: { content: string }) {
+  return (
+    <div className="markdown" data-testid="markdown">
+      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={[rehypeSanitize]} components={components}>
+        {content}
+      </ReactMarkdown>
+    </div>
+  );
+}

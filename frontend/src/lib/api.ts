@@ -1,0 +1,60 @@
+/** Typed REST calls; payload types come from the generated OpenAPI types. */
+import type { components } from "../types/api";
+import type { ChartSpec } from "../types/chart";
+
+export type Schemas = components["schemas"];
+export type ConversationDetail = Schemas["ConversationDetail"];
+export type ConversationPage = Schemas["ConversationPage"];
+export type ConversationOut = Schemas["ConversationOut"];
+export type RunEvents = Schemas["RunEvents"];
+export type RunOut = Schemas["RunOut"];
+export type Readiness = Schemas["Readiness"];
+export type ChartOut = Omit<Schemas["ChartOut"], "spec"> & { spec: ChartSpec };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(path, {
+    ...init,
+    headers: { Accept: "application/json", ...(init?.body ? { "Content-Type": "application/json" } : {}) },
+  });
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try {
+      const body = (await response.json()) as { detail?: unknown };
+      if (typeof body.detail === "string") detail = body.detail;
+    } catch {
+      // the body was not JSON: keep the status line
+    }
+    throw new ApiError(response.status, detail);
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  conversations: (limit = 100) =>
+    request<ConversationPage>(`/api/v1/conversations?limit=${limit}`),
+  conversation: (id: string) =>
+    request<ConversationDetail>(`/api/v1/conversations/${encodeURIComponent(id)}`),
+  rename: (id: string, title: string) =>
+    request<ConversationOut>(`/api/v1/conversations/${encodeURIComponent(id)}`, {
+      method: "PATCH",
+      body: JSON.stringify({ title }),
+    }),
+  remove: (id: string) =>
+    request<void>(`/api/v1/conversations/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  exportUrl: (id: string) => `/api/v1/conversations/${encodeURIComponent(id)}/export`,
+  runEvents: (runId: string, afterSeq = 0) =>
+    request<RunEvents>(`/api/v1/runs/${encodeURIComponent(runId)}/events?after_seq=${afterSeq}`),
+  chart: (id: string) => request<ChartOut>(`/api/v1/charts/${encodeURIComponent(id)}`),
+  chartPngUrl: (id: string) => `/api/v1/charts/${encodeURIComponent(id)}.png`,
+  ready: () => request<Readiness>("/api/v1/health/ready"),
+};

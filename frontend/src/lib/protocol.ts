@@ -1,0 +1,83 @@
+/** Names over the generated protocol types (src/types/protocol.ts): nothing here is hand-copied. */
+import type {
+  AgentStepFrame,
+  ChartGeneratedFrame,
+  ChatFrame,
+  ErrorFrame,
+  ResultFrame,
+  ServerFrame,
+  StatusFrame,
+  ToolCallFrame,
+  ToolResultFrame,
+  ProgressFrame,
+} from "../types/protocol";
+
+export type {
+  AgentStepFrame,
+  ChartGeneratedFrame,
+  ChatFrame,
+  ErrorFrame,
+  ResultFrame,
+  ServerFrame,
+  StatusFrame,
+  ToolCallFrame,
+  ToolResultFrame,
+  ProgressFrame,
+};
+export type { CancelFrame, PingFrame, ClientFrame } from "../types/protocol";
+
+/** Limits from docs/protocol.md ("Limits and bad input"). */
+export const MAX_MESSAGE_CHARS = 8000;
+
+export type RunScopedFrame =
+  | StatusFrame
+  | AgentStepFrame
+  | ToolCallFrame
+  | ToolResultFrame
+  | ProgressFrame
+  | ResultFrame
+  | ChartGeneratedFrame
+  | ErrorFrame;
+
+export type TerminalStatus = "completed" | "cancelled" | "failed";
+export const TERMINAL: ReadonlySet<string> = new Set(["completed", "cancelled", "failed"]);
+
+/** Close codes after which the client reconnects (docs/protocol.md, "Close codes"). */
+export const RECONNECT_CODES: ReadonlySet<number> = new Set([1001, 1006, 1011, 1012, 1013, 4008]);
+
+/** A frame of a run's log: it has a run id and a sequence number. */
+export function runSeq(frame: ServerFrame): { runId: string; seq: number } | null {
+  if (!("run_id" in frame) || !("seq" in frame)) return null;
+  const { run_id: runId, seq } = frame;
+  if (typeof runId !== "string" || typeof seq !== "number") return null;
+  return { runId, seq };
+}
+
+/** Parses a frame from the wire or from REST history; null when it is not a known frame. */
+export function parseFrame(data: unknown): ServerFrame | null {
+  const value: unknown = typeof data === "string" ? safeJson(data) : data;
+  if (value === null || typeof value !== "object") return null;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === "string" && FRAME_TYPES.has(type) ? (value as ServerFrame) : null;
+}
+
+const FRAME_TYPES = new Set([
+  "status",
+  "agent_step",
+  "tool_call",
+  "tool_result",
+  "progress",
+  "result",
+  "chart_generated",
+  "error",
+  "pong",
+  "ping",
+]);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,168 @@
+"""The `magentic` engine: the LLM team, its fast path, and the offline analyst as fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+
+from cryptodesk.engines.base import Engine, RunRequest
+from cryptodesk.engines.magentic import report_writer
+from cryptodesk.engines.magentic.agentspec import AgentSpec
+from cryptodesk.engines.magentic.events import TeamReporter
+from cryptodesk.engines.magentic.evidence import Findings
+from cryptodesk.engines.magentic.failures import classify
+from cryptodesk.engines.magentic.fastpath import (
+    FAST_AGENT,
+    FAST_INSTRUCTIONS,
+    FAST_TOOL,
+    fast_prompt,
+    is_simple_lookup,
+)
+from cryptodesk.engines.magentic.memory import with_history
+from cryptodesk.engines.magentic.providers import LlmProviders
+from cryptodesk.engines.magentic.target import LlmTarget
+from cryptodesk.engines.magentic.team import TeamRun, run_team
+from cryptodesk.engines.magentic.tools import record_outcome
+from cryptodesk.engines.magentic.usage import PriceTable, UsageMeter
+from cryptodesk.engines.offline.intent import parse_intent
+from cryptodesk.market.exchange_service import ExchangeService
+from cryptodesk.market.service import MarketDataService
+from cryptodesk.runs.events import DomainEvent, EventSink, Report, RunError, Usage
+from cryptodesk.tools.base import ToolContext
+from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.invoker import ToolInvoker
+from cryptodesk.tools.registry import ToolRegistry, build_registry
+
+log = logging.getLogger(__name__)
+
+FALLBACK_ENGINE = "offline (LLM fallback)"
+
+
+class _FallbackSink:
+    """The offline analyst's events, its report labelled as a fallback with the LLM usage."""
+
+    def __init__(self, sink: EventSink, usage: Usage) -> None:
+        self._sink = sink
+        self._usage = usage
+
+    async def emit(self, event: DomainEvent) -> None:
+        if isinstance(event, Report):
+            labels = (*event.data_labels, "llm_fallback")
+            event = replace(event, engine=FALLBACK_ENGINE, usage=self._usage, data_labels=labels)
+        await self._sink.emit(event)
+
+
+class MagenticEngine:
+    def __init__(
+        self,
+        target: LlmTarget,
+        *,
+        market: MarketDataService,
+        charts: ChartStore,
+        fallback: Engine,
+        tool_timeout_s: float,
+        history_tokens: int,
+        prices: PriceTable,
+        budget_tokens: int | None = None,
+        budget_usd: float | None = None,
+        exchange: ExchangeService | None = None,
+        registry: ToolRegistry | None = None,
+        providers: LlmProviders | None = None,
+    ) -> None:
+        self.providers = providers or LlmProviders(target)
+        self._market = market
+        self._charts = charts
+        self._fallback = fallback
+        self._tool_timeout_s = tool_timeout_s
+        self._history_tokens = history_tokens
+        self._prices = prices
+        self._budget_tokens = budget_tokens
+        self._budget_usd = budget_usd
+        self._exchange = exchange
+        self._registry = registry or build_registry()
+
+    @property
+    def name(self) -> str:
+        return self.providers.target.label
+
+    @property
+    def target(self) -> LlmTarget:
+        return self.providers.target
+
+    async def aclose(self) -> None:
+        await self.providers.aclose()
+
+    async def run(self, request: RunRequest, sink: EventSink) -> None:
+        findings = Findings()
+        reporter = TeamReporter(request, sink, findings)
+        meter = UsageMeter(self._prices, self._budget_tokens, self._budget_usd)
+        context = ToolContext(
+            self._market,
+            self._charts,
+            request.run_id,
+            request.conversation_id,
+            exchange=self._exchange,
+        )
+        invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
+        team = TeamRun(
+            self.providers, self._registry, invoker, reporter, findings, meter, request.max_turns
+        )
+        try:
+            intent = parse_intent(request.question, request.history)
+            if is_simple_lookup(intent):
+                content = await self._fast(team, request.question, intent.coin_queries[0])
+            else:
+                task = with_history(request.question, request.history, self._history_tokens)
+                content = await run_team(team, task)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            failure = classify(exc, self.target)
+            log.warning(
+                "run %s: LLM team failed (%s); the offline analyst answers",
+                request.run_id,
+                failure.code,
+                exc_info=failure.code == "llm_team_failed",
+            )
+            await reporter.abort(failure.message)
+            await sink.emit(
+                RunError(
+                    failure.code,
+                    failure.message + " The offline analyst answers instead.",
+                    recoverable=True,
+                )
+            )
+            await self._fallback.run(request, _FallbackSink(sink, meter.usage()))
+            return
+        log.info("run %s used %s", request.run_id, meter.breakdown())
+        labels = list(findings.data_labels)
+        if self._market.status().mode == "replay":
+            labels.append("replay")
+        await sink.emit(
+            Report(
+                content=content,
+                agents_used=tuple(findings.agents),
+                charts=tuple(findings.charts),
+                engine=self.name,
+                usage=meter.usage(),
+                data_labels=tuple(labels),
+            )
+        )
+
+    async def _fast(self, team: TeamRun, question: str, coin: str) -> str:
+        """One price lookup and one short ReportWriter turn."""
+        team.reporter.round = 1
+        await team.reporter.start(
+            FAST_AGENT, f"Look up the current price of {coin}.", progress=True
+        )
+        arguments = {"coin": coin}
+        outcome = await team.invoker.call(FAST_AGENT, FAST_TOOL, arguments)
+        result = record_outcome(team.findings, FAST_AGENT, arguments, outcome)
+        await team.reporter.finish(result)
+        spec = AgentSpec("ReportWriter", report_writer.SPEC.description, FAST_INSTRUCTIONS)
+        writer = team.agent(spec, self.target.worker_model, progress=False)
+        stream = writer.run(fast_prompt(question, result), stream=True)
+        async for _update in stream:
+            pass
+        return (await stream.get_final_response()).text

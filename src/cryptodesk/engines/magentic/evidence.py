@@ -1,0 +1,41 @@
+"""What the team found: every tool result (its compact preview) and each specialist's notes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+_NOTE_CHARS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    agent: str
+    tool: str
+    arguments: dict[str, object]
+    success: bool
+    preview: str
+
+    def cite(self, number: int) -> str:
+        args = json.dumps(self.arguments, separators=(",", ":"), default=str)
+        status = self.preview if self.success else f"FAILED: {self.preview}"
+        return f"[{number}: {self.tool}] {self.tool}({args}) by {self.agent} -> {status}"
+
+
+@dataclass(slots=True)
+class Findings:
+    evidence: list[Evidence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)
+    data_labels: list[str] = field(default_factory=list)
+
+    def used(self, agent: str) -> None:
+        if agent not in self.agents:
+            self.agents.append(agent)
+
+    def note(self, agent: str, text: str) -> None:
+        text = " ".join(text.split())
+        if text:
+            clipped = text if len(text) <= _NOTE_CHARS else text[: _NOTE_CHARS - 1] + "…"
+            self.notes.append(f"{agent}: {clipped}")

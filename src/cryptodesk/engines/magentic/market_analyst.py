@@ -1,0 +1,24 @@
+"""The CryptoMarketAnalyst 📊: prices, market caps, volumes, trending coins, comparisons."""
+
+from __future__ import annotations
+
+from cryptodesk.engines.magentic.agentspec import COMMON_RULES, AgentSpec
+
+SPEC = AgentSpec(
+    name="CryptoMarketAnalyst",
+    description=(
+        "Fetches current prices, 24h change and volume, the market overview, trending coins, "
+        "coin search, and compares the performance of several coins."
+    ),
+    instructions=(
+        "You are the CryptoMarketAnalyst of a crypto research desk. Call the market tools that "
+        "answer the instruction, then summarise the figures you got. " + COMMON_RULES
+    ),
+    tools=(
+        "get_crypto_price",
+        "compare_assets",
+        "get_market_overview",
+        "get_trending",
+        "search_coins",
+    ),
+)

@@ -1,0 +1,66 @@
+"""Registry tools as Agent Framework function tools, each call made through the `ToolInvoker`.
+
+The invoker emits the `tool_call`/`tool_result` events (with `call_id`), validates arguments,
+applies the tool timeout and lets a cancel through, exactly as for the offline analyst. The
+model gets the tool's compact preview (or the error) as the function's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from cryptodesk.engines.magentic.evidence import Evidence, Findings
+from cryptodesk.runs.events import ChartCreated
+from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
+from cryptodesk.tools.registry import ToolRegistry
+
+if TYPE_CHECKING:
+    from agent_framework import FunctionTool
+
+BeforeCall = Callable[[], Awaitable[None]]
+
+
+def record_outcome(
+    findings: Findings, agent: str, arguments: Mapping[str, object], outcome: ToolOutcome
+) -> str:
+    """Keeps the outcome as evidence for the report; returns what the model sees."""
+    findings.evidence.append(
+        Evidence(agent, outcome.tool_name, dict(arguments), outcome.success, outcome.preview)
+    )
+    result = outcome.result
+    if result is not None:
+        if result.simulated and "simulated" not in findings.data_labels:
+            findings.data_labels.append("simulated")
+        findings.charts += [e.chart_id for e in result.events() if isinstance(e, ChartCreated)]
+    return outcome.preview if outcome.success else f"error: {outcome.error}"
+
+
+def function_tools(
+    agent: str,
+    names: Sequence[str],
+    registry: ToolRegistry,
+    invoker: ToolInvoker,
+    findings: Findings,
+    before_call: BeforeCall,
+) -> list[FunctionTool]:
+    from agent_framework import FunctionTool
+
+    def bind(tool_name: str) -> Callable[..., Awaitable[str]]:
+        async def call(**arguments: object) -> str:
+            await before_call()  # streamed text so far goes out before the tool_call frame
+            outcome = await invoker.call(agent, tool_name, arguments)
+            return record_outcome(findings, agent, arguments, outcome)
+
+        return call
+
+    return [
+        FunctionTool(
+            name=name,
+            description=registry.get(name).description,
+            func=bind(name),
+            input_model=registry.get(name).args_schema(),
+        )
+        for name in names
+        if name in registry.names()
+    ]

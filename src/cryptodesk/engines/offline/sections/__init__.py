@@ -1,0 +1,1 @@
+"""The sections of the offline analyst's report, one module per kind of data."""

@@ -1,0 +1,98 @@
+"""Browser tests: Debian's Chromium, headless, driven by Playwright against the real server.
+
+They need `/usr/bin/chromium` (README, "Test prerequisites"; `.ci/run` installs it) and the web
+app built into `src/cryptodesk/web` (`make test` builds it first; here it is built when missing).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cryptodesk.app import WEB_DIR, create_app
+from cryptodesk.config import Settings
+from tests.runtime.scripted import ScriptedEngine
+from tests.runtime.server import REPO, LiveServer, running
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+FRONTEND = REPO / "frontend"
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "browser tests need Debian's chromium at /usr/bin/chromium "
+        "(sudo apt-get install -y chromium; .ci/run installs it)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
+
+
+def _ensure_web_build() -> None:
+    if (WEB_DIR / "index.html").is_file():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail(
+            f"the web app is not built ({WEB_DIR}/index.html is missing) and npm is not installed: "
+            "install Node 20+ and run `make test` (it builds the app first)"
+        )
+    if not (FRONTEND / "node_modules").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
+    subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
+    if not (WEB_DIR / "index.html").is_file():
+        pytest.fail(f"`npm run build` did not write {WEB_DIR}/index.html")
+
+
+# Package scope, not session: Playwright's sync API keeps an event loop running in this thread
+# while it is started, which the asyncio tests of other packages must not inherit.
+@pytest.fixture(scope="package")
+def playwright_instance() -> Iterator[Playwright]:
+    _ensure_web_build()
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="package")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def slow_engine() -> ScriptedEngine:
+    """Paced so that a test can act mid-run: about 0.4 s per step."""
+    return ScriptedEngine(steps=6, pause_s=0.4, tool_wait_s=0.4, deltas_per_step=2, delta_bytes=12)
+
+
+@pytest.fixture
+def slow_server(replay_settings: Settings, slow_engine: ScriptedEngine) -> Iterator[LiveServer]:
+    with running(create_app(replay_settings, engine_for=lambda _choice: slow_engine)) as server:
+        yield server
+
+
+def shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

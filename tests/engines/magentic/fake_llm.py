@@ -1,0 +1,396 @@
+"""A loopback OpenAI-compatible chat server, scripted per test.
+
+Serves `/v1/chat/completions` (JSON, or SSE with split tool-call deltas and a usage chunk), the
+Azure route `/openai/deployments/{dep}/chat/completions`, Ollama's `/api/chat` (NDJSON) and the
+model lists (`/v1/models`, `/api/tags`). It answers Magentic's orchestrator prompts by their
+wording and worker turns with a tool call, then text. Every request is recorded with the usage
+reported for it; a delay makes responses slow and the server notes when a client hung up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from tests.runtime.server import free_port
+
+Body = dict[str, Any]
+
+
+@dataclass
+class Reply:
+    content: str | None = None
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    status: int = 200
+    delay_s: float = 0.0
+
+
+@dataclass
+class Recorded:
+    path: str
+    body: Body
+    kind: str
+    headers: dict[str, str]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    closed_early: bool = False
+
+    @property
+    def last_text(self) -> str:
+        messages = self.body.get("messages") or []
+        return text_of(messages[-1]) if messages else ""
+
+    @property
+    def all_text(self) -> str:
+        return "\n".join(text_of(m) for m in self.body.get("messages") or [])
+
+
+def text_of(message: Body) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return str(content or "")
+
+
+def ledger(
+    done: bool,
+    speaker: str = "",
+    instruction: str = "",
+    *,
+    progress: bool = True,
+    loop: bool = False,
+) -> str:
+    def item(value: object) -> Body:
+        return {"reason": "scripted", "answer": value}
+
+    return json.dumps(
+        {
+            "is_request_satisfied": item(done),
+            "is_in_loop": item(loop),
+            "is_progress_being_made": item(progress),
+            "next_speaker": item(speaker),
+            "instruction_or_question": item(instruction),
+        }
+    )
+
+
+def kind_of(body: Body) -> str:
+    """Which Magentic call (or worker turn) a request is, from its last message."""
+    messages = body.get("messages") or []
+    last = text_of(messages[-1]) if messages else ""
+    if "pre-survey" in last:
+        return "facts"
+    if "bullet-point plan" in last:
+        return "plan"
+    if "pure JSON format" in last:
+        return "ledger"
+    if "final report" in last.lower() and "ReportWriter" in json.dumps(messages[:1]):
+        return "report"
+    if "final answer" in last:
+        return "final"
+    if "price lookup" in last:
+        return "fast"
+    if body.get("tools"):
+        return "worker"
+    return "text"
+
+
+Responder = Callable[["FakeLLM", Body, str], Reply]
+
+
+def default_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
+    """The happy path: one market analyst turn with a price tool call, then the report."""
+    convo = "\n".join(text_of(m) for m in body.get("messages") or [])
+    if kind == "facts":
+        return Reply("1. GIVEN OR VERIFIED FACTS\n- asset: BTC")
+    if kind == "plan":
+        return Reply("- CryptoMarketAnalyst: fetch the BTC price with get_crypto_price")
+    if kind == "ledger":
+        done = llm.count("worker") >= 2
+        return Reply(
+            ledger(
+                done,
+                "" if done else "CryptoMarketAnalyst",
+                ""
+                if done
+                else "Fetch the current BTC price with get_crypto_price (coin: bitcoin).",
+            )
+        )
+    if kind == "fast":
+        return Reply("BTC is at the price get_crypto_price reported [get_crypto_price].")
+    if kind in ("report", "final"):
+        return Reply(
+            "## BTC\nBTC trades at the price get_crypto_price reported (source: get_crypto_price)."
+        )
+    if kind == "worker":
+        if not any(m.get("role") == "tool" for m in body.get("messages") or []):
+            return Reply(tool_calls=[("get_crypto_price", {"coin": "bitcoin"})])
+        return Reply("BTC price fetched with get_crypto_price; see the tool result.")
+    return Reply("ok " + convo[-20:])
+
+
+class FakeLLM:
+    def __init__(self, responder: Responder = default_responder) -> None:
+        self.responder = responder
+        self.requests: list[Recorded] = []
+        self.delay_s = 0.0
+        self.fail_status: int | None = None
+        self.models = ["fake-model"]
+        self.request_started = threading.Event()
+        self.request_closed = threading.Event()
+        self._lock = threading.Lock()
+
+    def count(self, kind: str) -> int:
+        return sum(1 for r in self.requests if r.kind == kind)
+
+    def of_kind(self, kind: str) -> list[Recorded]:
+        return [r for r in self.requests if r.kind == kind]
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(r.prompt_tokens for r in self.requests)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(r.completion_tokens for r in self.requests)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _record(self, request: Request, body: Body) -> tuple[Recorded, Reply]:
+        kind = kind_of(body)
+        with self._lock:
+            reply = self.responder(self, body, kind)
+            if self.fail_status is not None:
+                reply = Reply(status=self.fail_status)
+            recorded = Recorded(
+                request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                body,
+                kind,
+                {k.lower(): v for k, v in request.headers.items()},
+            )
+            recorded.prompt_tokens = max(1, len(json.dumps(body.get("messages"))) // 4)
+            text = (reply.content or "") + json.dumps(reply.tool_calls)
+            recorded.completion_tokens = max(1, len(text) // 4)
+            self.requests.append(recorded)
+        self.request_started.set()
+        return recorded, reply
+
+    async def _wait(self, request: Request, recorded: Recorded, seconds: float) -> bool:
+        """Sleeps; True when the client closed the connection meanwhile."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if await request.is_disconnected():
+                recorded.closed_early = True
+                self.request_closed.set()
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
+    def _usage(self, recorded: Recorded) -> Body:
+        return {
+            "prompt_tokens": recorded.prompt_tokens,
+            "completion_tokens": recorded.completion_tokens,
+            "total_tokens": recorded.prompt_tokens + recorded.completion_tokens,
+        }
+
+    async def chat(self, request: Request) -> Response:
+        body: Body = await request.json()
+        recorded, reply = self._record(request, body)
+        if await self._wait(request, recorded, reply.delay_s or self.delay_s):
+            return Response(status_code=499)
+        if reply.status != 200:
+            return JSONResponse(
+                {"error": {"message": reply.content or "scripted failure", "type": "server_error"}},
+                status_code=reply.status,
+            )
+        model = body.get("model", "fake-model")
+        calls = [
+            {
+                "id": f"call_{len(self.requests)}_{i}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args)},
+            }
+            for i, (name, args) in enumerate(reply.tool_calls)
+        ]
+        finish = "tool_calls" if calls else "stop"
+        if not body.get("stream"):
+            message: Body = {"role": "assistant", "content": reply.content}
+            if calls:
+                message["tool_calls"] = calls
+            return JSONResponse(
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                    "usage": self._usage(recorded),
+                }
+            )
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        return StreamingResponse(
+            self._sse(request, recorded, reply, calls, finish, model, include_usage),
+            media_type="text/event-stream",
+        )
+
+    async def _sse(
+        self,
+        request: Request,
+        recorded: Recorded,
+        reply: Reply,
+        calls: list[Body],
+        finish: str,
+        model: str,
+        include_usage: bool,
+    ) -> AsyncIterator[str]:
+        def chunk(delta: Body, finish_reason: str | None = None) -> str:
+            payload = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }
+            return f"data: {json.dumps(payload)}\n\n"
+
+        yield chunk({"role": "assistant", "content": ""})
+        for i, call in enumerate(calls):
+            head = {"index": i, "id": call["id"], "type": "function"}
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {**head, "function": {"name": call["function"]["name"], "arguments": ""}}
+                    ]
+                }
+            )
+            arguments = call["function"]["arguments"]
+            half = len(arguments) // 2
+            for part in (arguments[:half], arguments[half:]):
+                yield chunk({"tool_calls": [{"index": i, "function": {"arguments": part}}]})
+        if reply.content:
+            words = reply.content.split(" ")
+            for n, word in enumerate(words):
+                yield chunk({"content": word + (" " if n < len(words) - 1 else "")})
+        yield chunk({}, finish)
+        if include_usage:
+            usage = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": model,
+                "choices": [],
+                "usage": self._usage(recorded),
+            }
+            yield f"data: {json.dumps(usage)}\n\n"
+        yield "data: [DONE]\n\n"
+
+    async def ollama_chat(self, request: Request) -> Response:
+        body: Body = await request.json()
+        recorded, reply = self._record(request, body)
+        if await self._wait(request, recorded, reply.delay_s or self.delay_s):
+            return Response(status_code=499)
+        if reply.status != 200:
+            return JSONResponse(
+                {"error": reply.content or "scripted failure"}, status_code=reply.status
+            )
+        message: Body = {"role": "assistant", "content": reply.content or ""}
+        if reply.tool_calls:
+            message["tool_calls"] = [
+                {"function": {"name": name, "arguments": args}} for name, args in reply.tool_calls
+            ]
+        done: Body = {
+            "model": body.get("model"),
+            "created_at": "2026-01-01T00:00:00Z",
+            "done": True,
+            "done_reason": "stop",
+            "prompt_eval_count": recorded.prompt_tokens,
+            "eval_count": recorded.completion_tokens,
+        }
+        if body.get("stream", True) is False:
+            return JSONResponse({**done, "message": message})
+        lines = [
+            {
+                "model": body.get("model"),
+                "created_at": "2026-01-01T00:00:00Z",
+                "message": message,
+                "done": False,
+            },
+            {**done, "message": {"role": "assistant", "content": ""}},
+        ]
+        return Response(
+            "".join(json.dumps(line) + "\n" for line in lines), media_type="application/x-ndjson"
+        )
+
+    async def models_list(self, request: Request) -> Response:
+        self.requests.append(Recorded(request.url.path, {}, "models", dict(request.headers)))
+        if self.fail_status is not None:
+            return JSONResponse({"error": {"message": "down"}}, status_code=self.fail_status)
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def ollama_tags(self, request: Request) -> Response:
+        self.requests.append(Recorded(request.url.path, {}, "models", dict(request.headers)))
+        return JSONResponse({"models": [{"name": m, "model": m} for m in self.models]})
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v1/chat/completions", self.chat, methods=["POST"]),
+                Route("/openai/deployments/{dep}/chat/completions", self.chat, methods=["POST"]),
+                Route("/api/chat", self.ollama_chat, methods=["POST"]),
+                Route("/v1/models", self.models_list, methods=["GET"]),
+                Route("/openai/models", self.models_list, methods=["GET"]),
+                Route("/api/tags", self.ollama_tags, methods=["GET"]),
+            ]
+        )
+
+
+class FakeLLMServer:
+    def __init__(self, llm: FakeLLM) -> None:
+        self.llm = llm
+        self.port = free_port()
+        config = uvicorn.Config(llm.app(), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def openai_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("fake LLM server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def fake_llm_server(llm: FakeLLM | None = None) -> Iterator[FakeLLMServer]:
+    server = FakeLLMServer(llm or FakeLLM())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,216 @@
+"""The team against the loopback LLM when things go wrong: failing tools, bad ledgers, limits,
+budget, cancellation, a model without tool calling, transient errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cryptodesk.config import Settings
+from cryptodesk.runs.events import (
+    AgentStep,
+    Progress,
+    Report,
+    RunError,
+    ToolCalled,
+    ToolFinished,
+)
+from cryptodesk.tools.base import ToolContext, ToolResult
+from cryptodesk.tools.registry import ToolRegistry, build_registry
+from tests.engines.magentic.conftest import llm_settings, make_engine, request
+from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer, Reply, default_responder, ledger
+from tests.fakes import RecordingSink
+
+Body = dict[str, Any]
+
+
+class BrokenTool:
+    """get_crypto_price that raises, or hangs until cancelled."""
+
+    def __init__(self, *, hang: bool = False) -> None:
+        inner = build_registry().get("get_crypto_price")
+        self.name = inner.name
+        self.description = inner.description
+        self.args_schema = inner.args_schema
+        self.result_schema = inner.result_schema
+        self.hang = hang
+        self.cancelled = False
+        self.started = asyncio.Event()
+
+    async def invoke(self, context: ToolContext, arguments: Mapping[str, object]) -> ToolResult:
+        self.started.set()
+        if self.hang:
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                self.cancelled = True
+                raise
+        raise RuntimeError("exchange API unavailable")
+
+
+def registry_with(tool: BrokenTool) -> ToolRegistry:
+    base = build_registry()
+    return ToolRegistry([tool, *(base.get(n) for n in base.names() if n != tool.name)])
+
+
+def report_of(sink: RecordingSink) -> Report:
+    report = sink.events[-1]
+    assert isinstance(report, Report)
+    return report
+
+
+async def test_team_tool_that_raises_is_reported_and_the_run_goes_on(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    engine = make_engine(settings, registry=registry_with(BrokenTool()))
+    sink = RecordingSink()
+    await engine.run(request("Analyze BTC on the 4h chart"), sink)
+    finished = sink.of_type(ToolFinished)
+    assert len(finished) == 1 and not finished[0].success
+    assert "exchange API unavailable" in (finished[0].error or "")
+    assert finished[0].call_id == sink.of_type(ToolCalled)[0].call_id
+    tool_message = next(
+        m for m in llm.of_kind("worker")[1].body["messages"] if m.get("role") == "tool"
+    )
+    assert "exchange API unavailable" in str(tool_message["content"])
+    assert report_of(sink).engine.startswith("magentic:")
+    assert "FAILED" in llm.of_kind("report")[0].last_text
+
+
+async def test_team_malformed_ledger_json_replans_and_finishes(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    def garbled(fake: FakeLLM, body: Body, kind: str) -> Reply:
+        if kind == "ledger" and fake.count("ledger") <= 3:
+            return Reply("I think the next speaker should be... {not json")
+        return default_responder(fake, body, kind)
+
+    llm.responder = garbled
+    sink = RecordingSink()
+    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    orchestrator = [
+        s for s in sink.of_type(AgentStep) if s.agent == "Orchestrator" and s.status == "working"
+    ]
+    assert [s.message for s in orchestrator][:2] == [
+        "Planning the analysis.",
+        "Re-planning: the team was not making progress.",
+    ]
+    assert llm.count("ledger") >= 5
+    assert llm.count("worker") == 2
+    assert report_of(sink).content.startswith("## BTC")
+
+
+async def test_team_unknown_speaker_ends_with_a_written_report(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    def stranger(fake: FakeLLM, body: Body, kind: str) -> Reply:
+        if kind == "ledger":
+            return Reply(ledger(False, "BitcoinOracle", "Predict the price."))
+        return default_responder(fake, body, kind)
+
+    llm.responder = stranger
+    sink = RecordingSink()
+    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    assert llm.count("ledger") == 3  # the framework's retries, then "invalid next speaker"
+    assert llm.count("worker") == 0
+    assert llm.count("report") == 1
+    assert report_of(sink).content.startswith("## BTC")
+
+
+async def test_team_round_limit_yields_a_written_summary(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    def never_done(fake: FakeLLM, body: Body, kind: str) -> Reply:
+        if kind == "ledger":
+            return Reply(ledger(False, "TechnicalAnalyst", "Compute RSI for bitcoin on 4h."))
+        if kind == "worker":
+            return Reply("Still working on it.")
+        return default_responder(fake, body, kind)
+
+    llm.responder = never_done
+    sink = RecordingSink()
+    await make_engine(settings).run(request("Analyze BTC on the 4h chart", max_turns=2), sink)
+    assert llm.count("ledger") == 2 and llm.count("worker") == 2
+    prompt = llm.of_kind("report")[0].last_text
+    assert "round limit" in prompt
+    report = report_of(sink)
+    assert "Workflow terminated" not in report.content
+    assert report.content.startswith("## BTC")
+    assert [p.current_turn for p in sink.of_type(Progress)] == [1, 2]
+
+
+async def test_team_budget_stops_delegating_and_summarises(
+    tmp_path: Path, shared_market_dir: Path, llm_server: FakeLLMServer, llm: FakeLLM
+) -> None:
+    settings = llm_settings(tmp_path, shared_market_dir, llm_server, run_budget_tokens=500)
+    sink = RecordingSink()
+    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    errors = sink.of_type(RunError)
+    assert [(e.code, e.recoverable) for e in errors] == [("budget_exceeded", True)]
+    assert llm.count("worker") == 0, "no delegation once the plan used the budget"
+    assert "budget" in llm.of_kind("report")[0].last_text
+    report = report_of(sink)
+    assert report.usage.prompt_tokens + report.usage.completion_tokens >= 500
+
+
+async def test_team_cancel_mid_tool_stops_the_tool_and_the_llm(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    tool = BrokenTool(hang=True)
+    engine = make_engine(settings, registry=registry_with(tool))
+    sink = RecordingSink()
+    task = asyncio.create_task(engine.run(request("Analyze BTC on the 4h chart"), sink))
+    await asyncio.wait_for(tool.started.wait(), 10)
+    sent = len(llm.requests)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 2)
+    assert tool.cancelled
+    assert not sink.of_type(ToolFinished)
+    await asyncio.sleep(0.2)
+    assert len(llm.requests) == sent
+    await engine.aclose()
+
+
+async def test_team_model_without_tool_calling_is_reported_clearly(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    def no_tools(fake: FakeLLM, body: Body, kind: str) -> Reply:
+        if kind == "worker":
+            return Reply("registry.ollama.ai/library/gemma:2b does not support tools", status=400)
+        return default_responder(fake, body, kind)
+
+    llm.responder = no_tools
+    sink = RecordingSink()
+    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    errors = sink.of_type(RunError)
+    assert [e.code for e in errors] == ["llm_no_tools"]
+    assert "does not support tool calling" in errors[0].message
+    assert "Traceback" not in errors[0].message
+    assert report_of(sink).engine == "offline (LLM fallback)"
+    failed = [s for s in sink.of_type(AgentStep) if s.status == "error"]
+    assert [s.agent for s in failed] == ["CryptoMarketAnalyst"]
+
+
+async def test_team_transient_errors_are_retried(
+    tmp_path: Path, shared_market_dir: Path, llm_server: FakeLLMServer, llm: FakeLLM
+) -> None:
+    settings = llm_settings(tmp_path, shared_market_dir, llm_server, llm_max_retries=2)
+
+    def flaky(fake: FakeLLM, body: Body, kind: str) -> Reply:
+        if kind == "facts" and fake.count("facts") == 0:
+            return Reply("overloaded", status=503)
+        if kind == "plan" and fake.count("plan") == 0:
+            return Reply("slow down", status=429)
+        return default_responder(fake, body, kind)
+
+    llm.responder = flaky
+    sink = RecordingSink()
+    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    assert not sink.of_type(RunError)
+    assert (llm.count("facts"), llm.count("plan")) == (2, 2)
+    assert report_of(sink).engine.startswith("magentic:")

@@ -1,0 +1,94 @@
+"""The team on a scripted chat client: events, tool calls through the invoker, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptodesk.config import Settings
+from cryptodesk.engines.magentic.engine import MagenticEngine
+from cryptodesk.engines.magentic.providers import LlmProviders
+from cryptodesk.engines.magentic.target import LlmTarget
+from cryptodesk.engines.magentic.usage import PriceTable
+from cryptodesk.engines.offline.engine import OfflineAnalyst
+from cryptodesk.market.replay import ReplayProvider
+from cryptodesk.market.service import MarketDataService
+from cryptodesk.runs.events import AgentStep, Progress, Report, ToolCalled, ToolFinished
+from tests.engines.magentic.conftest import request
+from tests.engines.magentic.fake_llm import ledger
+from tests.engines.magentic.scripted_client import Script, ScriptedChatClient
+from tests.fakes import MemoryChartStore, RecordingSink
+
+TARGET = LlmTarget("openai", "scripted", "scripted", "http://127.0.0.1:9/v1")
+
+
+def scripted_engine(shared_market_dir: Path, script: Script) -> MagenticEngine:
+    market = MarketDataService(
+        ReplayProvider(shared_market_dir / "binance_spot_1h"), "replay", "test replay"
+    )
+    charts = MemoryChartStore()
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    return MagenticEngine(
+        TARGET,
+        market=market,
+        charts=charts,
+        fallback=OfflineAnalyst(market, charts, 5.0),
+        tool_timeout_s=5.0,
+        history_tokens=settings.llm_history_tokens,
+        prices=PriceTable.build({"scripted": (1.0, 2.0)}, free=False),
+        providers=LlmProviders(TARGET, lambda _model: ScriptedChatClient(script)),
+    )
+
+
+async def test_scripted_team_maps_delegations_tools_and_report(shared_market_dir: Path) -> None:
+    script = Script(
+        [
+            "FACTS",
+            "- TechnicalAnalyst: indicators",
+            ledger(False, "TechnicalAnalyst", "Compute RSI for bitcoin on 4h."),
+            [("compute_indicators", {"coin": "bitcoin", "timeframe": "4h"})],
+            "RSI computed with compute_indicators.",
+            ledger(True),
+            "## BTC report [1: compute_indicators]",
+        ]
+    )
+    engine = scripted_engine(shared_market_dir, script)
+    sink = RecordingSink()
+    await engine.run(request("Analyze BTC RSI on 4h", max_turns=5), sink)
+
+    steps = sink.of_type(AgentStep)
+    working = [s for s in steps if s.status == "working" and s.delta is None]
+    assert [s.agent for s in working] == ["Orchestrator", "TechnicalAnalyst", "ReportWriter"]
+    assert working[1].message == "Compute RSI for bitcoin on 4h."
+    assert sink.of_type(Progress) == [Progress(1, 5)]
+    called, finished = sink.of_type(ToolCalled), sink.of_type(ToolFinished)
+    assert [c.tool_name for c in called] == ["compute_indicators"]
+    assert finished[0].call_id == called[0].call_id and finished[0].success
+    deltas = "".join(s.delta or "" for s in steps if s.agent == "TechnicalAnalyst")
+    assert deltas.strip() == "RSI computed with compute_indicators."
+    report = sink.events[-1]
+    assert isinstance(report, Report)
+    assert report.content.strip() == "## BTC report [1: compute_indicators]"
+    assert report.agents_used == ("Orchestrator", "TechnicalAnalyst", "ReportWriter")
+    # 7 scripted calls of 10 + 2 tokens each, priced at $1 / $2 per million
+    assert (report.usage.prompt_tokens, report.usage.completion_tokens) == (70, 14)
+    assert report.usage.cost_usd == round((70 * 1.0 + 14 * 2.0) / 1e6, 6)
+    assert not script.items
+
+
+async def test_scripted_worker_sees_only_the_instruction(shared_market_dir: Path) -> None:
+    script = Script(
+        [
+            "FACTS",
+            "PLAN",
+            ledger(False, "CryptoMarketAnalyst", "Get the bitcoin price."),
+            "Price noted.",
+            ledger(True),
+            "Report.",
+        ]
+    )
+    engine = scripted_engine(shared_market_dir, script)
+    await engine.run(request("Tell me about BTC and ETH markets"), RecordingSink())
+    worker_call = script.calls[3]
+    texts = [m.text for m in worker_call]
+    assert texts[-1] == "Get the bitcoin price."
+    assert not any("Tell me about BTC and ETH" in t for t in texts)
