@@ -14,13 +14,15 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import fanout, memory, offline_analyst
+from bench import fanout, market, memory, offline_analyst, webapp
 from bench.report import Section, make_console, print_section, print_summary
 
 BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
     ("1. offline analyst", lambda: asyncio.run(offline_analyst.measure())),
     ("2. fan-out", fanout.measure),
     ("3. server memory", memory.measure),
+    ("4. market", market.measure),
+    ("5. web app", webapp.measure),
 )
 
 

@@ -14,7 +14,8 @@ from rich.table import Table
 class Check:
     target: str
     measured: str
-    passed: bool
+    passed: bool | None
+    """None: no verdict (no target set, or the benchmark was skipped)."""
 
 
 @dataclass(slots=True)
@@ -30,7 +31,7 @@ class Section:
     def row(self, *cells: object) -> None:
         self.rows.append(tuple(str(c) for c in cells))
 
-    def check(self, target: str, measured: str, passed: bool) -> None:
+    def check(self, target: str, measured: str, passed: bool | None) -> None:
         self.checks.append(Check(target, measured, passed))
 
 
@@ -71,5 +72,7 @@ def print_summary(console: Console, sections: Sequence[Section], failed: Sequenc
     console.print(table)
 
 
-def _verdict(passed: bool) -> str:
+def _verdict(passed: bool | None) -> str:
+    if passed is None:
+        return "-"
     return "yes" if passed else "NO"

@@ -12,10 +12,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from cryptodesk import __version__
+from cryptodesk.access.guard import AccessGuard
+from cryptodesk.access.login import login_router
 from cryptodesk.api import charts, conversations, health, runs
+from cryptodesk.api import settings as settings_api
 from cryptodesk.api.errors import install_error_handlers
-from cryptodesk.config import Settings, get_settings
-from cryptodesk.desk import Desk
+from cryptodesk.config import Settings, get_settings, is_loopback_host
+from cryptodesk.desk import Desk, ExchangeBuilder
+from cryptodesk.errors import ConfigError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.realtime import ws
 from cryptodesk.runs.manager import EngineFactory
@@ -37,14 +41,22 @@ def create_app(
     engine_for: EngineFactory | None = None,
     *,
     exchange: ExchangeService | None = None,
+    exchange_builder: ExchangeBuilder | None = None,
 ) -> FastAPI:
     """The app; `engine_for` and `exchange` replace the engine selection and the exchange
-    gateway built from the settings (tests use both)."""
+    gateway built from the settings, `exchange_builder` how a gateway is built (tests)."""
     settings = settings or get_settings()
+    if not is_loopback_host(settings.host) and settings.access_token is None:
+        raise ConfigError(
+            f"refusing to serve on {settings.host} without an access token: set "
+            "CRYPTODESK_ACCESS_TOKEN (16+ random characters), or listen on 127.0.0.1"
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        desk = await Desk.open(settings, engine_for, exchange=exchange)
+        desk = await Desk.open(
+            settings, engine_for, exchange=exchange, exchange_builder=exchange_builder
+        )
         app.state.desk = desk
         log.info(
             "CryptoDesk %s ready: engine=%s market=%s exchange=%r",
@@ -65,7 +77,9 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, conversations, runs, charts):
+    app.add_middleware(AccessGuard, settings=settings)
+    app.include_router(login_router(settings))
+    for module in (health, conversations, runs, charts, settings_api):
         app.include_router(module.router)
     app.include_router(ws.router)
     if (WEB_DIR / "index.html").is_file():

@@ -9,18 +9,37 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, field_validator
+from platformdirs import user_config_dir, user_data_dir
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EngineChoice = Literal["auto", "offline", "magentic"]
 MarketDataMode = Literal["auto", "live", "replay", "demo"]
 LlmProvider = Literal["openai", "azure", "ollama", "openai-compatible"]
 CoinGeckoPlan = Literal["keyless", "demo", "pro"]
+VaultBackend = Literal["local", "env", "azure"]
 
 
 def _default_data_dir() -> Path:
     return Path(user_data_dir("cryptodesk", appauthor=False))
+
+
+def default_key_file() -> Path:
+    """The generated master key: a per-user config directory, never beside the ciphertext."""
+    return Path(user_config_dir("cryptodesk", appauthor=False)) / "master.key"
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: a listener only this machine can reach."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -161,12 +180,66 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Python logging level.")
 
+    vault_backend: VaultBackend = Field(
+        "local",
+        description=(
+            "Where secrets are kept: local (encrypted file in the data directory), env "
+            "(environment variables only, read-only) or azure (Azure Key Vault, extra 'azure')."
+        ),
+    )
+    master_key: SecretStr | None = Field(
+        None,
+        description=(
+            "Fernet key of the local vault; default: the OS keyring when usable, else a "
+            "generated key file (CRYPTODESK_VAULT_KEY_FILE)."
+        ),
+    )
+    vault_key_file: Path | None = Field(
+        None,
+        description=(
+            "Generated master key file (0600), outside the data directory; default: "
+            "master.key in the per-user config directory."
+        ),
+    )
+    vault_keyring: bool = Field(
+        True, description="Keep the generated master key in the OS keyring when one is usable."
+    )
+    azure_key_vault_url: str | None = Field(
+        None, description="Azure Key Vault of vault_backend azure: https://NAME.vault.azure.net."
+    )
+    access_token: SecretStr | None = Field(
+        None,
+        description=(
+            "Token every REST call and WebSocket needs (Bearer header or /login cookie); "
+            "required when the host is not loopback."
+        ),
+    )
+    login_attempts_per_minute: int = Field(
+        5, ge=1, description="Failed logins allowed per client address and minute (then 429)."
+    )
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().startswith("["):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _exposed_needs_token(self) -> Settings:
+        if not is_loopback_host(self.host) and not self.access_token:
+            raise ValueError(
+                f"CRYPTODESK_HOST={self.host} is reachable from other machines: set "
+                "CRYPTODESK_ACCESS_TOKEN (a long random string) to require a login, or listen "
+                "on 127.0.0.1"
+            )
+        if self.access_token is not None and len(self.access_token.get_secret_value()) < 16:
+            raise ValueError("CRYPTODESK_ACCESS_TOKEN must be at least 16 characters long")
+        return self
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.vault_key_file or default_key_file()
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cryptodesk.charts.images import ChartImages
 from cryptodesk.config import Settings
+from cryptodesk.engines.base import Engine
 from cryptodesk.engines.selection import EngineSelector
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.realtime.hub import Hub
 from cryptodesk.runs.manager import EngineFactory, RunManager
+from cryptodesk.settings.service import SettingsService
 from cryptodesk.store.store import Store
+
+log = logging.getLogger(__name__)
+
+ExchangeBuilder = Callable[[Settings], ExchangeService]
 
 
 @dataclass(eq=False)
 class Desk:
     settings: Settings
+    """In force for the next run: the settings store, then the environment, then defaults."""
     store: Store
     hub: Hub
     market: MarketDataService
     exchange: ExchangeService
     engines: EngineSelector
     runs: RunManager
+    settings_service: SettingsService
+    build_exchange: ExchangeBuilder
+    fixed_exchange: bool = False
+    """An exchange given to `open()` is kept when settings change (tests)."""
     chart_images: ChartImages = field(init=False)
     """Rendered PNGs of stored charts, cached in memory."""
+    _retiring: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.chart_images = ChartImages(self.store.charts)
@@ -36,36 +52,108 @@ class Desk:
         engine_for: EngineFactory | None = None,
         *,
         exchange: ExchangeService | None = None,
+        exchange_builder: ExchangeBuilder | None = None,
     ) -> Desk:
-        """Opens the store (migrating it), builds the services, recovers crashed runs.
+        """Opens the store (migrating it) and the vault, builds the services from the settings
+        in force, recovers crashed runs.
 
         `engine_for` replaces the engine selection (tests drive scripted engines with it);
-        `exchange` replaces the gateway built from the settings (tests pass an offline one).
-        The desk owns and closes either.
+        `exchange` replaces the gateway built from the settings (tests pass an offline one),
+        `exchange_builder` the way one is built (tests: offline, rebuilt on settings changes).
+        The desk owns and closes what it gets.
         """
         from cryptodesk.market.exchange_service import build_exchange
         from cryptodesk.market.service import build_market_service
+        from cryptodesk.vault import open_vault
 
         store = await Store.open(settings.resolved_database_url)
+        service = SettingsService(settings, store.settings, open_vault(settings))
+        current = await service.effective()
         hub = Hub()
-        market = build_market_service(settings)
-        exchange = exchange or build_exchange(settings)  # lazy: connects on first use
-        engines = EngineSelector(settings, market, store.charts, exchange)
+        market = build_market_service(current)
+        build = exchange_builder or build_exchange
+        gateway = exchange or build(current)  # lazy: connects on first use
+        engines = EngineSelector(current, market, store.charts, gateway)
         await engines.refresh()  # checks the LLM; `auto` may find a local Ollama
+        desk: Desk | None = None
+
+        def select(choice: str | None) -> Engine:
+            assert desk is not None  # noqa: S101 - runs start after open() returns
+            return desk.engines.for_request(choice)
+
         runs = RunManager(
             store,
             hub,
-            engine_for or engines.for_request,
-            run_timeout_s=settings.run_timeout_s,
-            default_max_turns=settings.max_turns,
+            engine_for or select,
+            run_timeout_s=current.run_timeout_s,
+            default_max_turns=current.max_turns,
         )
         await runs.recover()
-        return cls(settings, store, hub, market, exchange, engines, runs)
+        desk = cls(
+            current,
+            store,
+            hub,
+            market,
+            gateway,
+            engines,
+            runs,
+            service,
+            build,
+            fixed_exchange=exchange is not None,
+        )
+        return desk
+
+    async def reload_settings(self) -> None:
+        """Applies what the settings store and the vault now say (after an API change)."""
+        async with self._reload_lock:
+            await self.apply_settings(await self.settings_service.effective())
+
+    async def apply_settings(self, settings: Settings) -> None:
+        """Rebuilds market data, the exchange gateway and the engine selection for the runs
+        that start from now on. Running runs keep theirs, closed once those runs end."""
+        from cryptodesk.market.service import build_market_service
+
+        market = build_market_service(settings)
+        exchange = self.exchange if self.fixed_exchange else self.build_exchange(settings)
+        engines = EngineSelector(settings, market, self.store.charts, exchange)
+        old = (self.market, self.exchange, self.engines)
+        self.settings, self.market, self.exchange, self.engines = (
+            settings,
+            market,
+            exchange,
+            engines,
+        )
+        self.runs.configure(
+            run_timeout_s=settings.run_timeout_s, default_max_turns=settings.max_turns
+        )
+        self._retire(*old)
+        await engines.refresh()
+        log.info("settings applied: engine=%s market=%s", engines.describe(), settings.market_data)
+
+    def _retire(
+        self, market: MarketDataService, exchange: ExchangeService, engines: EngineSelector
+    ) -> None:
+        running = self.runs.running_tasks()
+
+        async def close_when_idle() -> None:
+            if running:
+                await asyncio.wait(running)
+            await engines.aclose()
+            await market.aclose()
+            if exchange is not self.exchange:
+                await exchange.aclose()
+
+        task = asyncio.create_task(close_when_idle(), name="retire-services")
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
 
     async def close(self) -> None:
         await self.runs.shutdown()
+        if self._retiring:
+            await asyncio.wait(tuple(self._retiring), timeout=10)
         await self.engines.aclose()
         self.hub.close_all()
         await self.market.aclose()
         await self.exchange.aclose()
+        await self.settings_service.vault.aclose()
         await self.store.close()

@@ -15,6 +15,10 @@
     │   ├── BadCredentialsError          the provider rejected our key
     │   └── DataUnavailableError         the configured source cannot serve this at all
     ├── ToolError                        a tool failed (unknown tool, bad arguments, timeout)
+    ├── InvalidSettingsError             settings from the API break a rule (`reasons` per field)
+    ├── VaultError                       the secrets vault cannot be read or written (wrong
+    │   │                                master key, modified ciphertext, backend down)
+    │   └── VaultReadOnlyError           the chosen backend cannot store secrets (environment)
     └── EngineError                      an engine could not run
         └── LlmError                     the LLM provider failed for good (down, refused, no tools)
 
@@ -136,6 +140,25 @@ class DataUnavailableError(MarketDataError):
 
 class ToolError(CryptoDeskError):
     code = "tool_error"
+
+
+class InvalidSettingsError(CryptoDeskError):
+    code = "invalid_settings"
+
+    def __init__(self, reasons: dict[str, str]) -> None:
+        listed = "; ".join(f"{field}: {why}" for field, why in reasons.items())
+        super().__init__(f"invalid settings: {listed}")
+        self.reasons = reasons
+
+
+class VaultError(CryptoDeskError):
+    """Never carries a secret value: messages name secrets, backends and files only."""
+
+    code = "vault_error"
+
+
+class VaultReadOnlyError(VaultError):
+    code = "vault_read_only"
 
 
 class EngineError(CryptoDeskError):

@@ -79,6 +79,15 @@ class RunManager:
     def active_count(self) -> int:
         return len(self._active)
 
+    def running_tasks(self) -> tuple[asyncio.Task[None], ...]:
+        """The tasks of the runs in progress (services they use close after them)."""
+        return tuple(h.task for h in self._active.values() if h.task is not None)
+
+    def configure(self, *, run_timeout_s: float, default_max_turns: int) -> None:
+        """Limits for the runs that start from now on (settings changed at run time)."""
+        self._run_timeout_s = run_timeout_s
+        self._default_max_turns = default_max_turns
+
     def active(self, run_id: str) -> ActiveRunHandle | None:
         return self._active.get(run_id)
 

@@ -95,3 +95,12 @@ class ChartRow(Base):
     title: Mapped[str] = mapped_column(String(200))
     spec: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SettingRow(Base):
+    """One setting changed from the API (JSON value); secrets never come here (see vault/)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

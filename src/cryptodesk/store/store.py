@@ -8,6 +8,7 @@ from cryptodesk.store.charts import ChartRepo
 from cryptodesk.store.conversations import ConversationRepo
 from cryptodesk.store.db import create_engine, migrate, ping, sessionmaker_for
 from cryptodesk.store.runs import RunRepo
+from cryptodesk.store.settings import SettingsRepo
 
 
 class Store:
@@ -17,6 +18,7 @@ class Store:
         self.conversations = ConversationRepo(sessions)
         self.runs = RunRepo(sessions)
         self.charts = ChartRepo(sessions)
+        self.settings = SettingsRepo(sessions)
 
     @classmethod
     async def open(cls, url: str) -> Store:

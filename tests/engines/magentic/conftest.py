@@ -20,7 +20,6 @@ from cryptodesk.tools.registry import ToolRegistry
 from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer, fake_llm_server
 from tests.fakes import MemoryChartStore
 
-
 _OPEN: list[MagenticEngine] = []
 
 

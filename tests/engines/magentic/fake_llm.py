@@ -86,6 +86,15 @@ def ledger(
     )
 
 
+def has_tool_result(body: Body) -> bool:
+    """Whether this worker turn already called its tools (a tool message after the last user
+    message; other agents' tool messages are broadcast to every worker)."""
+    messages = body.get("messages") or []
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    start = users[-1] if users else 0
+    return any(m.get("role") == "tool" for m in messages[start:])
+
+
 def kind_of(body: Body) -> str:
     """Which Magentic call (or worker turn) a request is, from its last message."""
     messages = body.get("messages") or []
@@ -135,7 +144,7 @@ def default_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
             "## BTC\nBTC trades at the price get_crypto_price reported (source: get_crypto_price)."
         )
     if kind == "worker":
-        if not any(m.get("role") == "tool" for m in body.get("messages") or []):
+        if not has_tool_result(body):
             return Reply(tool_calls=[("get_crypto_price", {"coin": "bitcoin"})])
         return Reply("BTC price fetched with get_crypto_price; see the tool result.")
     return Reply("ok " + convo[-20:])
@@ -344,6 +353,12 @@ class FakeLLM:
         self.requests.append(Recorded(request.url.path, {}, "models", dict(request.headers)))
         return JSONResponse({"models": [{"name": m, "model": m} for m in self.models]})
 
+    async def reset(self, request: Request) -> Response:
+        """Forgets the recorded requests (a benchmark runs the server in its own process)."""
+        with self._lock:
+            self.requests.clear()
+        return JSONResponse({"ok": True})
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
@@ -353,6 +368,7 @@ class FakeLLM:
                 Route("/v1/models", self.models_list, methods=["GET"]),
                 Route("/openai/models", self.models_list, methods=["GET"]),
                 Route("/api/tags", self.ollama_tags, methods=["GET"]),
+                Route("/_reset", self.reset, methods=["POST"]),
             ]
         )
 
@@ -394,3 +410,73 @@ def fake_llm_server(llm: FakeLLM | None = None) -> Iterator[FakeLLMServer]:
         yield server
     finally:
         server.stop()
+
+
+TEAM_STEPS: tuple[tuple[str, str, list[tuple[str, dict[str, Any]]]], ...] = (
+    (
+        "CryptoMarketAnalyst",
+        "Fetch the current price of bitcoin with get_crypto_price and report it.",
+        [("get_crypto_price", {"coin": "bitcoin"})],
+    ),
+    (
+        "TechnicalAnalyst",
+        "Compute the indicators and the support and resistance levels of bitcoin on the 4h "
+        "timeframe with compute_indicators and find_key_levels; report trend and levels.",
+        [
+            ("compute_indicators", {"coin": "bitcoin", "timeframe": "4h"}),
+            ("find_key_levels", {"coin": "bitcoin", "timeframe": "4h"}),
+        ],
+    ),
+    (
+        "ChartingAgent",
+        "Draw a 4h candlestick chart of bitcoin with SMA, Bollinger and RSI and its levels.",
+        [("create_chart", {"coin": "bitcoin", "timeframe": "4h"})],
+    ),
+)
+
+
+def team_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
+    """A standard "Analyze BTC on the 4h chart": price, technicals, chart, then the report."""
+    done = llm.count("ledger")
+    if kind == "facts":
+        return Reply(
+            "1. GIVEN OR VERIFIED FACTS\n- Asset: BTC; timeframe: 4h\n2. FACTS TO LOOK UP\n"
+            "- price, indicators, levels (tools)\n3. FACTS TO DERIVE\n- trend\n"
+            "4. EDUCATED GUESSES\n- none"
+        )
+    if kind == "plan":
+        return Reply("\n".join(f"- {agent}: {instruction}" for agent, instruction, _ in TEAM_STEPS))
+    if kind == "ledger":
+        if done >= len(TEAM_STEPS):
+            return Reply(ledger(True))
+        agent, instruction, _ = TEAM_STEPS[done]
+        return Reply(ledger(False, agent, instruction))
+    if kind == "worker":
+        agent, _, calls = TEAM_STEPS[min(done, len(TEAM_STEPS)) - 1]
+        if not has_tool_result(body):
+            return Reply(tool_calls=calls)
+        return Reply(
+            f"{agent}: done; the figures are in the tool results above, e.g. the price from "
+            "get_crypto_price and RSI from compute_indicators."
+        )
+    if kind in ("report", "final"):
+        return Reply(
+            "## BTC on the 4h chart\nBTC trades at $64,468.01 [1: get_crypto_price]. RSI and "
+            "MACD [2: compute_indicators] point to a neutral trend; support and resistance "
+            "[3: find_key_levels]; chart [4: create_chart].\n\n### Sources\n1-4 as cited."
+        )
+    return default_responder(llm, body, kind)
+
+
+def main() -> None:
+    """`python -m tests.engines.magentic.fake_llm PORT DELAY_S`: the team scenario, standalone."""
+    import sys
+
+    port, delay = int(sys.argv[1]), float(sys.argv[2])
+    llm = FakeLLM(team_responder)
+    llm.delay_s = delay
+    uvicorn.run(llm.app(), host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -81,6 +81,10 @@ class MagenticEngine:
         self._budget_usd = budget_usd
         self._exchange = exchange
         self._registry = registry or build_registry()
+        self.last_llm_seconds = 0.0
+        self.last_rounds = 0
+        self.last_by_agent: dict[str, int] = {}
+        """The last run's time in LLM calls, rounds and calls per agent (benchmarks)."""
 
     @property
     def name(self) -> str:
@@ -135,6 +139,9 @@ class MagenticEngine:
             )
             await self._fallback.run(request, _FallbackSink(sink, meter.usage()))
             return
+        self.last_llm_seconds = meter.llm_seconds
+        self.last_rounds = reporter.round
+        self.last_by_agent = {name: usage.calls for name, usage in meter.agents.items()}
         log.info("run %s used %s", request.run_id, meter.breakdown())
         labels = list(findings.data_labels)
         if self._market.status().mode == "replay":

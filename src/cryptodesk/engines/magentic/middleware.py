@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -89,19 +90,21 @@ class LlmCallMiddleware(ChatMiddleware):
                 **(context.options or {}),
                 "response_format": {"type": "json_object"},
             }
+        started = time.perf_counter()
         if context.stream:
 
             def on_result(response: ChatResponse[Any]) -> None:
-                self._record(response)
+                self._record(response, started)
 
             context.stream_result_transforms = [*context.stream_result_transforms, on_result]
             await call_next()
         else:
             await call_next()
             if isinstance(context.result, ChatResponse):
-                self._record(context.result)
+                self._record(context.result, started)
 
-    def _record(self, response: ChatResponse[Any]) -> None:
+    def _record(self, response: ChatResponse[Any], started: float) -> None:
+        self._meter.llm_seconds += time.perf_counter() - started
         usage = response.usage_details or {}
         self._meter.record(
             self._agent,

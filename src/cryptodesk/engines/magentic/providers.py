@@ -4,7 +4,8 @@ OpenAI, Azure OpenAI and any OpenAI-compatible server (vLLM, LM Studio, llama.cp
 `/v1`) go through `OpenAIChatCompletionClient` (chat completions, not the Responses API, which
 such servers lack); Ollama through its native `OllamaChatClient`. The `openai` client retries
 429, 5xx, timeouts and connection errors itself (`llm_max_retries`, exponential backoff with
-jitter, honouring Retry-After); our own retry covers Ollama.
+jitter, honouring Retry-After). Native Ollama calls are not retried: a local server that fails
+is reported (and the offline analyst answers) rather than hammered.
 """
 
 from __future__ import annotations

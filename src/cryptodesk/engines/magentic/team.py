@@ -20,8 +20,8 @@ from cryptodesk.engines.magentic import (
 from cryptodesk.engines.magentic.agentspec import AgentSpec
 from cryptodesk.engines.magentic.events import TeamReporter
 from cryptodesk.engines.magentic.evidence import Findings
-from cryptodesk.engines.magentic.manager import DeskManager
 from cryptodesk.engines.magentic.fastpath import FAST_HEADING
+from cryptodesk.engines.magentic.manager import DeskManager
 from cryptodesk.engines.magentic.middleware import LlmCallMiddleware, TurnMiddleware
 from cryptodesk.engines.magentic.providers import LlmProviders
 from cryptodesk.engines.magentic.report_writer import REPORT_HEADING

@@ -70,6 +70,8 @@ class UsageMeter:
     budget_tokens: int | None = None
     budget_usd: float | None = None
     agents: dict[str, AgentUsage] = field(default_factory=dict)
+    llm_seconds: float = 0.0
+    """Time spent waiting for LLM calls, as the client saw it."""
     _cost: float = 0.0
     _cost_known: bool = True
 

@@ -1,0 +1,1 @@
+"""Settings changed at run time: stored, validated, merged with the environment and the vault."""

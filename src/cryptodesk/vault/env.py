@@ -1,0 +1,44 @@
+"""The environment as a read-only backend: CRYPTODESK_* variables (and `.env`)."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from cryptodesk.config import Settings
+from cryptodesk.errors import VaultReadOnlyError
+from cryptodesk.vault.base import StoredSecret
+from cryptodesk.vault.names import SECRET_NAMES, SPECS, SecretName, from_environment
+
+
+class EnvVault:
+    name = "env"
+    writable = False
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def describe(self) -> str:
+        return "environment variables (read-only)"
+
+    async def get(self, name: SecretName) -> SecretStr | None:
+        return from_environment(self._settings, name)
+
+    async def items(self) -> list[StoredSecret]:
+        found = ((name, from_environment(self._settings, name)) for name in SECRET_NAMES)
+        return [StoredSecret(name, value, None) for name, value in found if value is not None]
+
+    async def set(self, name: SecretName, value: SecretStr) -> None:
+        raise self._read_only(name)
+
+    async def delete(self, name: SecretName) -> bool:
+        raise self._read_only(name)
+
+    async def aclose(self) -> None:
+        return None
+
+    def _read_only(self, name: SecretName) -> VaultReadOnlyError:
+        variable = f"CRYPTODESK_{SPECS[name].field.upper()}"
+        return VaultReadOnlyError(
+            f"the secrets backend is 'env' (read-only): set {variable} in the environment, or "
+            "choose CRYPTODESK_VAULT_BACKEND=local to store secrets from CryptoDesk"
+        )
