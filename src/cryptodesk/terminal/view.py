@@ -22,6 +22,7 @@ class FrameView:
         self.console = console
         self.json_lines = json_lines
         self.final_status: str | None = None
+        self._mid_line = False
 
     def show(self, frame: dict[str, Any]) -> None:
         if is_terminal(frame):
@@ -30,6 +31,10 @@ class FrameView:
             self.console.out(json.dumps(frame, ensure_ascii=False), highlight=False)
             return
         kind = frame.get("type")
+        delta = kind == "agent_step" and bool(frame.get("delta"))
+        if self._mid_line and not delta:
+            self.console.print()  # streamed text ended: the next line starts fresh
+        self._mid_line = delta
         handler = getattr(self, f"_{kind}", None)
         if handler is not None:
             handler(frame)
