@@ -415,7 +415,7 @@ def measure() -> Section:
 def _skipped(reason: str) -> Section:
     section = Section("5. web app", "5. Web app in headless Chromium: SKIPPED", ("reason",))
     section.row(reason)
-    section.check("web app benchmarks", f"skipped: {reason}", None)
+    section.check("web app benchmarks", f"SKIPPED: {reason.split(':')[0]}", None)
     return section
 
 

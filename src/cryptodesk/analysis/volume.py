@@ -49,14 +49,20 @@ def vwap(
     typical = (high + low + close) / 3.0
     weighted = typical * volume
     n = close.shape[0]
-    starts = _session_starts(time) if time is not None else np.zeros(1, dtype=np.int64)
-    cum_weighted = np.empty(n, dtype=np.float64)
-    cum_volume = np.empty(n, dtype=np.float64)
-    for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True):
-        cum_weighted[start:stop] = np.cumsum(weighted[start:stop])
-        cum_volume[start:stop] = np.cumsum(volume[start:stop])
     out = np.full(n, np.nan, dtype=np.float64)
-    np.divide(cum_weighted, cum_volume, out=out, where=cum_volume > 0)
+    if n == 0:
+        return out
+    starts = _session_starts(time) if time is not None else np.zeros(1, dtype=np.int64)
+    # One session per row (zero-padded) and one cumsum along the rows: no Python loop over
+    # sessions, and the same sums, bit for bit, as summing each session on its own.
+    lengths = np.diff(np.append(starts, n))
+    row = np.repeat(np.arange(starts.shape[0]), lengths)
+    col = np.arange(n) - np.repeat(starts, lengths)
+    grid = np.zeros((2, starts.shape[0], int(lengths.max())), dtype=np.float64)
+    grid[0, row, col] = weighted
+    grid[1, row, col] = volume
+    sums = np.cumsum(grid, axis=2)[:, row, col]
+    np.divide(sums[0], sums[1], out=out, where=sums[1] > 0)
     return out
 
 
