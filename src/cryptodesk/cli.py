@@ -1,4 +1,5 @@
-"""The `cryptodesk` command: serve, ask, doctor, protocol-schema, openapi-schema, chart-schema."""
+"""The `cryptodesk` command: serve, ask, doctor, vault, protocol-schema, openapi-schema,
+chart-schema, settings-doc."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from cryptodesk import __version__
 from cryptodesk.config import Settings, get_settings
 from cryptodesk.realtime.protocol import MAX_MESSAGE_CHARS, protocol_schema
+from cryptodesk.terminal.vault import vault_app
 
 app = typer.Typer(
     name="cryptodesk",
@@ -21,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(vault_app, name="vault")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -55,9 +58,17 @@ def serve(
 
     settings = _settings()
     if host is not None or port is not None:
-        settings = settings.model_copy(
-            update={"host": host or settings.host, "port": port or settings.port}
-        )
+        try:
+            settings = Settings.model_validate(
+                {
+                    **{name: getattr(settings, name) for name in Settings.model_fields},
+                    "host": host or settings.host,
+                    "port": port or settings.port,
+                }
+            )
+        except ValueError as exc:
+            err_console.print(f"[red]Invalid settings:[/red] {exc}")
+            raise typer.Exit(2) from exc
     _logging(settings)
     uvicorn.run(
         create_app(settings),
@@ -93,7 +104,9 @@ def ask(
         logging.basicConfig(level=logging.WARNING)
     try:
         if server:
-            ok = asyncio.run(ask_over_websocket(server, question, conversation, view))
+            ok = asyncio.run(
+                ask_over_websocket(server, question, conversation, view, settings.access_token)
+            )
         else:
             ok = asyncio.run(ask_in_process(settings, question, conversation, view))
     except KeyboardInterrupt:

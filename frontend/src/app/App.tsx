@@ -5,7 +5,9 @@ import { ChartsPanel } from "../features/charts/ChartsPanel";
 import { ConnectionBanner, ConnectionDot } from "../features/connection/ConnectionBanner";
 import { HistorySidebar } from "../features/history/HistorySidebar";
 import { ReportPanel, engineLabel } from "../features/report/ReportPanel";
+import { SettingsDialog } from "../features/settings/SettingsDialog";
 import { useTheme } from "../features/settings/theme";
+import { toLogin } from "../lib/api";
 import { TimelinePanel } from "../features/timeline/TimelinePanel";
 import { activeRun, orderedRuns } from "../state/reducer";
 import { useDesk } from "./useDesk";
@@ -18,6 +20,15 @@ export function App() {
   const [theme, toggleTheme] = useTheme();
   const [showHistory, setShowHistory] = useState(() => window.matchMedia(WIDE).matches);
   const [pickedRun, setPickedRun] = useState<string | null>(null);
+  const [showSettings, setShowSettings] = useState(false);
+  // A change of settings applies to the next run: a fresh `connected` frame names its engine
+  // (a run in progress resumes on the new socket where it stopped).
+  const settingsApplied = connection.reconnect;
+  // Behind an access token, a socket closed with 4401 means the session is gone.
+  const closedCode = connection.state.phase === "closed" ? connection.state.code : null;
+  useEffect(() => {
+    if (closedCode === 4401) toLogin();
+  }, [closedCode]);
 
   const runs = useMemo(() => orderedRuns(state), [state]);
   const active = activeRun(state);
@@ -59,6 +70,15 @@ export function App() {
         )}
         <span className="spacer" />
         <ConnectionDot state={connection.state} />
+        <button
+          type="button"
+          className="btn"
+          onClick={() => setShowSettings(true)}
+          aria-label="Settings"
+          data-testid="open-settings"
+        >
+          ⚙️
+        </button>
         <button
           type="button"
           className="btn"
@@ -117,6 +137,7 @@ export function App() {
           <ReportPanel run={selected} />
         </div>
       </main>
+      <SettingsDialog open={showSettings} onClose={() => setShowSettings(false)} onApplied={settingsApplied} />
       {desk.loading && <span className="sr-only" role="status">Loading conversation…</span>}
     </div>
   );

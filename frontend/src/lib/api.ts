@@ -15,25 +15,35 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The parsed JSON error body, when there was one (422s carry `reasons`). */
+    readonly body?: unknown,
   ) {
     super(message);
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** Behind an access token, a lost session sends the page to the login form. */
+export function toLogin(): void {
+  window.location.assign("/login");
+}
+
+export async function request<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(path, {
     ...init,
     headers: { Accept: "application/json", ...(init?.body ? { "Content-Type": "application/json" } : {}) },
   });
   if (!response.ok) {
+    if (response.status === 401) toLogin();
     let detail = `${response.status} ${response.statusText}`;
+    let parsed: unknown;
     try {
-      const body = (await response.json()) as { detail?: unknown };
+      parsed = await response.json();
+      const body = parsed as { detail?: unknown };
       if (typeof body.detail === "string") detail = body.detail;
     } catch {
       // the body was not JSON: keep the status line
     }
-    throw new ApiError(response.status, detail);
+    throw new ApiError(response.status, detail, parsed);
   }
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;

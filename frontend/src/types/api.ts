@@ -155,6 +155,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Settings */
+        get: operations["read_settings_api_v1_settings_get"];
+        /**
+         * Change Settings
+         * @description Absent fields stay; `null` returns a field to its environment value or default. Applies
+         *     to the next run (running runs keep theirs).
+         */
+        put: operations["change_settings_api_v1_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Secrets */
+        get: operations["list_secrets_api_v1_settings_secrets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Secret
+         * @description Stores the secret in the vault; the answer shows its status, never its value.
+         */
+        put: operations["put_secret_api_v1_settings_secrets__name__put"];
+        post?: never;
+        /** Delete Secret */
+        delete: operations["delete_secret_api_v1_settings_secrets__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/test/{target}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Settings
+         * @description A real request with the settings in force; the verdict says what worked and why not.
+         */
+        post: operations["test_settings_api_v1_settings_test__target__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ws/status": {
         parameters: {
             query?: never;
@@ -219,6 +299,15 @@ export interface components {
             title: string;
             /** Url */
             url: string;
+        };
+        /** CheckStep */
+        CheckStep: {
+            /** Detail */
+            detail: string;
+            /** Name */
+            name: string;
+            /** Ok */
+            ok: boolean;
         };
         /** ComponentStatus */
         ComponentStatus: {
@@ -286,6 +375,61 @@ export interface components {
         ConversationPatch: {
             /** Title */
             title: string;
+        };
+        /**
+         * EditableSettings
+         * @description In `PUT /api/v1/settings` a field that is absent stays as it is, and `null` forgets the
+         *     stored value (back to the environment or the default). Limits are those of `Settings`.
+         */
+        EditableSettings: {
+            /** Azure Openai Api Version */
+            azure_openai_api_version?: string | null;
+            /** Azure Openai Deployment */
+            azure_openai_deployment?: string | null;
+            /** Azure Openai Endpoint */
+            azure_openai_endpoint?: string | null;
+            /** Coingecko Base Url */
+            coingecko_base_url?: string | null;
+            /** Coingecko Plan */
+            coingecko_plan?: ("keyless" | "demo" | "pro") | null;
+            /** Engine */
+            engine?: ("auto" | "offline" | "magentic") | null;
+            /** Exchange */
+            exchange?: string | null;
+            /** Exchange Quote */
+            exchange_quote?: string | null;
+            /** Exchange Timeout S */
+            exchange_timeout_s?: number | null;
+            /** Http Timeout S */
+            http_timeout_s?: number | null;
+            /** Llm Base Url */
+            llm_base_url?: string | null;
+            /** Llm Model */
+            llm_model?: string | null;
+            /** Llm Orchestrator Model */
+            llm_orchestrator_model?: string | null;
+            /** Llm Provider */
+            llm_provider?: ("openai" | "azure" | "ollama" | "openai-compatible") | null;
+            /** Llm Timeout S */
+            llm_timeout_s?: number | null;
+            /** Llm Worker Model */
+            llm_worker_model?: string | null;
+            /** Market Data */
+            market_data?: ("auto" | "live" | "replay" | "demo") | null;
+            /** Max Turns */
+            max_turns?: number | null;
+            /** Ollama Url */
+            ollama_url?: string | null;
+            /** Replay Dir */
+            replay_dir?: string | null;
+            /** Run Budget Tokens */
+            run_budget_tokens?: number | null;
+            /** Run Budget Usd */
+            run_budget_usd?: number | null;
+            /** Run Timeout S */
+            run_timeout_s?: number | null;
+            /** Tool Timeout S */
+            tool_timeout_s?: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -398,6 +542,61 @@ export interface components {
             status: string;
             usage: components["schemas"]["UsageOut"] | null;
         };
+        /** SecretIn */
+        SecretIn: {
+            /**
+             * Value
+             * Format: password
+             * @description Write-only.
+             */
+            value: string;
+        };
+        /**
+         * SecretStatus
+         * @description Whether a secret is set; never its value (at most its last four characters).
+         */
+        SecretStatus: {
+            /** Is Set */
+            is_set: boolean;
+            /** Label */
+            label: string;
+            /**
+             * Last4
+             * @description The last four characters, for secrets of 12 characters or more.
+             */
+            last4?: string | null;
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "openai_api_key" | "azure_openai_api_key" | "coingecko_api_key" | "exchange_api_key" | "exchange_api_secret" | "exchange_api_passphrase";
+            /** Source */
+            source?: ("vault" | "env") | null;
+            /** Updated At */
+            updated_at?: string | null;
+            /**
+             * Used
+             * @description False for an LLM key the chosen provider ignores.
+             * @default true
+             */
+            used: boolean;
+        };
+        /** SettingsOut */
+        SettingsOut: {
+            /**
+             * Engine
+             * @description The engine that answers the next question.
+             */
+            engine: string;
+            /** Secrets */
+            secrets: components["schemas"]["SecretStatus"][];
+            /** Sources */
+            sources: {
+                [key: string]: "store" | "env" | "default";
+            };
+            values: components["schemas"]["EditableSettings"];
+            vault: components["schemas"]["VaultStatus"];
+        };
         /** UsageOut */
         UsageOut: {
             /**
@@ -425,6 +624,39 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VaultStatus */
+        VaultStatus: {
+            /**
+             * Backend
+             * @enum {string}
+             */
+            backend: "local" | "env" | "azure";
+            /**
+             * Error
+             * @description Why the secrets cannot be read, if they cannot.
+             */
+            error?: string | null;
+            /** Location */
+            location: string;
+            /** Writable */
+            writable: boolean;
+        };
+        /** Verdict */
+        Verdict: {
+            /** Latency Ms */
+            latency_ms?: number | null;
+            /** Ok */
+            ok: boolean;
+            /** Steps */
+            steps: components["schemas"]["CheckStep"][];
+            /** Summary */
+            summary: string;
+            /**
+             * Target
+             * @enum {string}
+             */
+            target: "llm" | "exchange" | "market";
         };
         /** WsStatus */
         WsStatus: {
@@ -803,6 +1035,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunEvents"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_settings_api_v1_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+        };
+    };
+    change_settings_api_v1_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditableSettings"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_secrets_api_v1_settings_secrets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretStatus"][];
+                };
+            };
+        };
+    };
+    put_secret_api_v1_settings_secrets__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: "openai_api_key" | "azure_openai_api_key" | "coingecko_api_key" | "exchange_api_key" | "exchange_api_secret" | "exchange_api_passphrase";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretStatus"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_secret_api_v1_settings_secrets__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: "openai_api_key" | "azure_openai_api_key" | "coingecko_api_key" | "exchange_api_key" | "exchange_api_secret" | "exchange_api_passphrase";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_settings_api_v1_settings_test__target__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target: "llm" | "exchange" | "market";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verdict"];
                 };
             };
             /** @description Validation Error */

@@ -66,25 +66,34 @@ def merged(base: Settings, overrides: dict[str, Any]) -> Settings:
     raises `InvalidSettingsError` with a reason per field."""
     values = {name: getattr(base, name) for name in Settings.model_fields}
     values.update(overrides)
+    reasons = _field_rules(overrides)
     try:
         settings = Settings.model_validate(values)
     except ValidationError as exc:
-        raise InvalidSettingsError(_reasons(exc)) from None
-    reasons = _rules(settings, set(overrides))
+        raise InvalidSettingsError(_reasons(exc) | reasons) from None
+    reasons |= _rules(settings)
     if reasons:
         raise InvalidSettingsError(reasons)
     return settings
 
 
-def _rules(settings: Settings, changed: set[str]) -> dict[str, str]:
+def _field_rules(overrides: dict[str, Any]) -> dict[str, str]:
     reasons: dict[str, str] = {}
     for name in URL_FIELDS:
-        url = getattr(settings, name)
-        if name in changed and url is not None and not _is_http_url(url):
+        url = overrides.get(name)
+        if url is not None and not (isinstance(url, str) and _is_http_url(url)):
             reasons[name] = "must be an http:// or https:// URL with a host"
-    exchange = settings.exchange.strip().lower()
-    if not exchange or not exchange.replace("_", "").isalnum():
-        reasons["exchange"] = "must be a ccxt exchange id such as bitget, binance or okx"
+    exchange = overrides.get("exchange")
+    if exchange is not None:
+        name = str(exchange).strip().lower()
+        if not name or not name.replace("_", "").isalnum():
+            reasons["exchange"] = "must be a ccxt exchange id such as bitget, binance or okx"
+    return reasons
+
+
+def _rules(settings: Settings) -> dict[str, str]:
+    """Rules across fields, on settings that passed the model's own validation."""
+    reasons: dict[str, str] = {}
     provider = settings.llm_provider
     if provider == "openai-compatible" and not settings.llm_base_url:
         reasons["llm_base_url"] = "provider openai-compatible needs the server's URL"

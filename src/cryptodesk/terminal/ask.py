@@ -8,6 +8,8 @@ import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from pydantic import SecretStr
+
 from cryptodesk.config import Settings
 from cryptodesk.desk import Desk
 from cryptodesk.realtime.hub import QueueListener
@@ -59,9 +61,14 @@ def stream_url(server: str, params: dict[str, str]) -> str:
 
 
 async def ask_over_websocket(
-    server: str, question: str, conversation_id: str | None, view: FrameView
+    server: str,
+    question: str,
+    conversation_id: str | None,
+    view: FrameView,
+    token: SecretStr | None = None,
 ) -> bool:
-    """Sends one `chat` frame and follows its run, resuming with `after_seq` after a drop."""
+    """Sends one `chat` frame and follows its run, resuming with `after_seq` after a drop.
+    `token` is the server's access token (sent as a Bearer header, never in the URL)."""
     import websockets
     from websockets.exceptions import ConnectionClosed
 
@@ -74,7 +81,10 @@ async def ask_over_websocket(
     while True:
         params = {"run_id": run_id, "after_seq": str(last_seq)} if run_id else {}
         try:
-            async with websockets.connect(stream_url(server, params), max_size=2**24) as ws:
+            headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+            async with websockets.connect(
+                stream_url(server, params), max_size=2**24, additional_headers=headers
+            ) as ws:
                 attempts = 0
                 if run_id is None:
                     await ws.send(json.dumps(chat))

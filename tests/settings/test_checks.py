@@ -1,0 +1,106 @@
+"""`POST /api/v1/settings/test/{llm|exchange|market}` against loopback fakes that work or fail."""
+
+from __future__ import annotations
+
+import ccxt.async_support as ccxt
+import httpx
+
+from tests.engines.magentic.fake_llm import FakeLLMServer
+from tests.market.fake_coingecko import FakeCoinGecko, closed_port_url
+from tests.offline_bitget import API_KEY, API_SECRET, PASSPHRASE, Script
+from tests.runtime.server import LiveServer
+
+KEYS = {
+    "exchange_api_key": API_KEY,
+    "exchange_api_secret": API_SECRET,
+    "exchange_api_passphrase": PASSPHRASE,
+}
+
+
+def api(server: LiveServer, path: str = "") -> str:
+    return f"{server.http}/api/v1/settings{path}"
+
+
+def use_llm(server: LiveServer, llm_server: FakeLLMServer) -> None:
+    httpx.put(
+        api(server),
+        json={
+            "llm_provider": "openai-compatible",
+            "llm_base_url": llm_server.openai_url,
+            "llm_model": "fake-model",
+        },
+    ).raise_for_status()
+
+
+async def test_check_llm_working(desk_server: LiveServer, llm_server: FakeLLMServer) -> None:
+    use_llm(desk_server, llm_server)
+    verdict = httpx.post(api(desk_server, "/test/llm")).json()
+    assert verdict["ok"] and verdict["target"] == "llm"
+    assert "model listed" in verdict["summary"]
+    assert [s["ok"] for s in verdict["steps"]] == [True, True]
+
+
+async def test_check_llm_rejected_key_and_unreachable(
+    desk_server: LiveServer, llm_server: FakeLLMServer
+) -> None:
+    use_llm(desk_server, llm_server)
+    llm_server.llm.fail_status = 401
+    verdict = httpx.post(api(desk_server, "/test/llm")).json()
+    assert not verdict["ok"]
+    assert "HTTP 401: the API key was rejected" in verdict["summary"]
+    httpx.put(api(desk_server), json={"llm_base_url": "http://127.0.0.1:9/v1"}).raise_for_status()
+    down = httpx.post(api(desk_server, "/test/llm")).json()
+    assert not down["ok"] and "127.0.0.1:9" in down["summary"]
+
+
+async def test_check_llm_not_configured(desk_server: LiveServer) -> None:
+    verdict = httpx.post(api(desk_server, "/test/llm")).json()
+    assert not verdict["ok"] and "No LLM configured" in verdict["summary"]
+
+
+async def test_check_exchange_working_with_keys(desk_server: LiveServer, script: Script) -> None:
+    for name, value in KEYS.items():
+        httpx.put(api(desk_server, f"/secrets/{name}"), json={"value": value}).raise_for_status()
+    verdict = httpx.post(api(desk_server, "/test/exchange")).json()
+    assert verdict["ok"], verdict
+    assert [s["name"] for s in verdict["steps"]] == ["ticker BTC/USDT", "API keys"]
+    assert verdict["steps"][0]["detail"].startswith("last ")
+    assert "accepted" in verdict["steps"][1]["detail"]
+    signed = [r for r in script.requests if r.path == "/api/v2/spot/account/assets"]
+    assert signed and signed[-1].headers["ACCESS-KEY"] == API_KEY  # the stored key was used
+
+
+async def test_check_exchange_rejected_keys_and_failing_ticker(
+    desk_server: LiveServer, script: Script
+) -> None:
+    for name, value in KEYS.items():
+        httpx.put(api(desk_server, f"/secrets/{name}"), json={"value": value}).raise_for_status()
+    script.to(
+        "/api/v2/spot/account/assets",
+        ccxt.AuthenticationError('bitget {"code":"40037","msg":"Apikey does not exist"}'),
+    )
+    script.to("/api/v2/spot/market/tickers", ccxt.ExchangeNotAvailable("bitget 503 maintenance"))
+    verdict = httpx.post(api(desk_server, "/test/exchange")).json()
+    assert not verdict["ok"]
+    ticker, keys = verdict["steps"]
+    assert not ticker["ok"] and "unavailable" in ticker["detail"]
+    assert not keys["ok"] and "rejected the configured credentials" in keys["detail"]
+    text = httpx.post(api(desk_server, "/test/exchange")).text
+    assert API_KEY not in text and API_SECRET not in text
+
+
+async def test_check_market_working_and_unreachable(
+    desk_server: LiveServer, coingecko: FakeCoinGecko
+) -> None:
+    replay = httpx.post(api(desk_server, "/test/market")).json()
+    assert replay["ok"] and "replay" in replay["summary"]
+    httpx.put(
+        api(desk_server), json={"market_data": "live", "coingecko_base_url": coingecko.url}
+    ).raise_for_status()
+    live = httpx.post(api(desk_server, "/test/market")).json()
+    assert live["ok"], live
+    assert "coingecko" in live["summary"].lower()
+    assert coingecko.count() >= 1
+    httpx.put(api(desk_server), json={"coingecko_base_url": closed_port_url()}).raise_for_status()
+    down = httpx.post(api(desk_server, "/test/market")).json()
+    assert not down["ok"] and "unavailable" in down["summary"]
