@@ -110,13 +110,15 @@ def _cryptodesk(
     engine = DeltaEngine(deltas, DELTA_BYTES)
     app = create_app(settings, engine_for=lambda _choice: engine)
     with running(app, "/api/v1/health") as server:
-        outcome, server_cpu, client_cpu = _watch("cryptodesk", server.ws, subscribers, compression)
+        outcome, server_cpu, client_cpu = _watch(
+            "cryptodesk", server.ws_base, subscribers, compression
+        )
     return Measured(label, subscribers, compression, outcome, server_cpu, client_cpu)
 
 
 def _bare(frames: Sequence[str], compression: bool, label: str, paced: bool = False) -> Measured:
     with running(create_broadcast_app(frames, paced=paced), "/health") as server:
-        outcome, server_cpu, client_cpu = _watch("bare", server.ws, SUBSCRIBERS, compression)
+        outcome, server_cpu, client_cpu = _watch("bare", server.ws_base, SUBSCRIBERS, compression)
     return Measured(label, SUBSCRIBERS, compression, outcome, server_cpu, client_cpu)
 
 

@@ -1,68 +1,11 @@
-"""A real uvicorn server on a free loopback port, run in a background thread of this process."""
+"""The benchmarks' server: the tests' real uvicorn server on a free loopback port, in a thread.
+
+One implementation for both (`tests/runtime/server.py`), so the benchmarks measure exactly the
+setup the tests exercise: `cryptodesk serve`'s uvicorn options from `cryptodesk.serving`.
+"""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from tests.runtime.server import LiveServer, free_port, running
 
-import httpx
-import uvicorn
-from fastapi import FastAPI
-
-from cryptodesk.serving import UVICORN_OPTIONS
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    def __init__(self, app: FastAPI, health_path: str) -> None:
-        self.port = free_port()
-        self.health_path = health_path
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="on",
-            **{**UVICORN_OPTIONS, "timeout_graceful_shutdown": 5},
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        httpx.get(self.http + self.health_path, timeout=5).raise_for_status()
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-
-
-@contextmanager
-def running(app: FastAPI, health_path: str) -> Iterator[LiveServer]:
-    server = LiveServer(app, health_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+__all__ = ["LiveServer", "free_port", "running"]

@@ -25,8 +25,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+    def __init__(
+        self, app: FastAPI, port: int | None = None, health_path: str = "/api/v1/health"
+    ) -> None:
         self.port = port or free_port()
+        self.health_path = health_path
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -44,8 +47,12 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def ws_base(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
     def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/stream"
+        return f"{self.ws_base}/ws/stream"
 
     def start(self) -> None:
         self.thread.start()
@@ -54,7 +61,7 @@ class LiveServer:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("server did not start")
             time.sleep(0.02)
-        httpx.get(f"{self.http}/api/v1/health", timeout=5).raise_for_status()
+        httpx.get(f"{self.http}{self.health_path}", timeout=5).raise_for_status()
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -62,8 +69,8 @@ class LiveServer:
 
 
 @contextmanager
-def running(app: FastAPI) -> Iterator[LiveServer]:
-    server = LiveServer(app)
+def running(app: FastAPI, health_path: str = "/api/v1/health") -> Iterator[LiveServer]:
+    server = LiveServer(app, health_path=health_path)
     server.start()
     try:
         yield server
