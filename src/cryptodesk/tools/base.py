@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +55,12 @@ class ToolResult(BaseModel):
         return ()
 
 
+@functools.cache
+def _json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Generated once per model: every LLM run hands the agents their tools' schemas."""
+    return model.model_json_schema()
+
+
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 ResultT = TypeVar("ResultT", bound=ToolResult)
 
@@ -74,10 +82,10 @@ class Tool(Generic[ArgsT, ResultT]):
     implementation: Callable[[ToolContext, ArgsT], Awaitable[ResultT]]
 
     def args_schema(self) -> dict[str, Any]:
-        return self.args_model.model_json_schema()
+        return copy.deepcopy(_json_schema(self.args_model))
 
     def result_schema(self) -> dict[str, Any]:
-        return self.result_model.model_json_schema()
+        return copy.deepcopy(_json_schema(self.result_model))
 
     def parse(self, arguments: Mapping[str, object]) -> ArgsT:
         """Validated arguments; raises `ToolError` saying what is wrong."""

@@ -40,12 +40,20 @@ class LlmProviders:
         self._factory = client_factory
         self._openai: openai.AsyncOpenAI | None = None
         self._ollama: ollama.AsyncClient | None = None
+        self._clients: dict[str, BaseChatClient[Any]] = {}
 
     def chat_client(self, model: str) -> BaseChatClient[Any]:
+        """One chat client per model, shared by every agent and run: the clients hold no
+        per-run state (middleware lives on the agents), and building one costs ~8 ms."""
         if self._factory is not None:
             return self._factory(model)
-        target = self.target
-        if target.provider == "ollama":
+        client = self._clients.get(model)
+        if client is None:
+            client = self._clients[model] = self._new_chat_client(model)
+        return client
+
+    def _new_chat_client(self, model: str) -> BaseChatClient[Any]:
+        if self.target.provider == "ollama":
             from agent_framework.ollama import OllamaChatClient
 
             return OllamaChatClient(client=self._ollama_client(), model=model)
@@ -86,6 +94,7 @@ class LlmProviders:
         return self._ollama
 
     async def aclose(self) -> None:
+        self._clients.clear()
         if self._openai is not None:
             await self._openai.close()
             self._openai = None
