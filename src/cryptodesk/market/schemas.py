@@ -80,14 +80,11 @@ class Candle(_Frozen):
     _utc = field_validator("time")(_require_utc)
 
 
-class Candles(_Frozen):
-    coin_id: str
-    symbol: str
-    timeframe: Timeframe
-    candles: tuple[Candle, ...]
+class _Stamped(_Frozen):
+    """Where a market value came from and how much to trust it: every value carries these."""
+
     source: str
     as_of: AwareDatetime
-    """Close time of the last candle."""
     simulated: bool
     stale: bool = False
     age_s: float | None = None
@@ -97,7 +94,15 @@ class Candles(_Frozen):
     _utc = field_validator("as_of")(_require_utc)
 
 
-class PriceQuote(_Frozen):
+class Candles(_Stamped):
+    coin_id: str
+    symbol: str
+    timeframe: Timeframe
+    candles: tuple[Candle, ...]
+    """`as_of` is the close time of the last candle."""
+
+
+class PriceQuote(_Stamped):
     coin_id: str
     symbol: str
     name: str
@@ -107,28 +112,11 @@ class PriceQuote(_Frozen):
     low_24h: float
     volume_24h: float | None
     """24 h traded volume in USD (quote currency); None when the source does not say."""
-    source: str
-    as_of: AwareDatetime
-    simulated: bool
     market_cap_usd: float | None = None
-    stale: bool = False
-    age_s: float | None = None
-    """Seconds since the value was fetched, when it came from a cache."""
-    fallback: bool = False
-
-    _utc = field_validator("as_of")(_require_utc)
 
 
-class _Labelled(_Frozen):
-    source: str
-    as_of: AwareDatetime
+class _Labelled(_Stamped):
     simulated: bool = False
-    stale: bool = False
-    age_s: float | None = None
-    """Seconds since the value was fetched, when it came from a cache."""
-    fallback: bool = False
-
-    _utc = field_validator("as_of")(_require_utc)
 
 
 class CoinMarket(_Frozen):

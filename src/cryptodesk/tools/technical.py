@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Self
+from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -35,7 +35,7 @@ from cryptodesk.analysis.signals import (
     volume_reading,
 )
 from cryptodesk.market.ohlcv import FloatArray
-from cryptodesk.market.schemas import Timeframe, timeframe_seconds, utc_from_epoch
+from cryptodesk.market.schemas import Candles, Timeframe, timeframe_seconds, utc_from_epoch
 from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import PREVIEW_LIMIT, SIMULATED_PREFIX, Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
@@ -58,6 +58,20 @@ def fit(head: str, parts: list[str], tail: str, limit: int = PREVIEW_LIMIT) -> s
             break
         kept.append(part)
     return f"{head}: {'; '.join(kept)}; {tail}" if kept else f"{head}; {tail}"
+
+
+def _stamp(candles: Candles) -> dict[str, Any]:
+    """What every result built on one candle series says about that series: which coin and
+    timeframe, where the candles came from and how fresh or simulated they are."""
+    return {
+        "simulated": candles.simulated,
+        "coin_id": candles.coin_id,
+        "symbol": candles.symbol,
+        "timeframe": candles.timeframe,
+        "source": candles.source,
+        "as_of": candles.as_of,
+        **freshness_of(candles),
+    }
 
 
 class IndicatorsArgs(CoinArgs):
@@ -154,13 +168,7 @@ async def compute_indicators(context: ToolContext, args: IndicatorsArgs) -> Indi
     macd = MacdSeries(lines["macd"], lines["macd_signal"], lines["macd_hist"])
     wanted = set(args.indicators)
     return IndicatorsResult(
-        simulated=candles.simulated,
-        coin_id=candles.coin_id,
-        symbol=candles.symbol,
-        timeframe=candles.timeframe,
-        source=candles.source,
-        as_of=candles.as_of,
-        **freshness_of(candles),
+        **_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         latest={name: last_value(values) for name, values in requested.items()},
@@ -224,13 +232,7 @@ async def find_key_levels(context: ToolContext, args: LevelsArgs) -> LevelsResul
     series = context.memo.series(candles)
     levels = find_levels(series.high, series.low, series.close)
     return LevelsResult(
-        simulated=candles.simulated,
-        coin_id=candles.coin_id,
-        symbol=candles.symbol,
-        timeframe=candles.timeframe,
-        source=candles.source,
-        as_of=candles.as_of,
-        **freshness_of(candles),
+        **_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         levels=tuple(
@@ -306,13 +308,7 @@ async def detect_patterns(context: ToolContext, args: PatternsArgs) -> PatternsR
     hits = detect(series, args.lookback, args.patterns)
     last = len(series) - 1
     return PatternsResult(
-        simulated=candles.simulated,
-        coin_id=candles.coin_id,
-        symbol=candles.symbol,
-        timeframe=candles.timeframe,
-        source=candles.source,
-        as_of=candles.as_of,
-        **freshness_of(candles),
+        **_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         lookback=args.lookback,
