@@ -21,6 +21,12 @@ def api(server: LiveServer, path: str = "") -> str:
     return f"{server.http}/api/v1/settings{path}"
 
 
+def check(server: LiveServer, path: str) -> httpx.Response:
+    """A connection check retries an unreachable upstream with backoff: on a busy machine that
+    takes longer than httpx's default 5 s, so wait for the verdict."""
+    return httpx.post(api(server, path), timeout=60)
+
+
 def use_llm(server: LiveServer, llm_server: FakeLLMServer) -> None:
     httpx.put(
         api(server),
@@ -34,7 +40,7 @@ def use_llm(server: LiveServer, llm_server: FakeLLMServer) -> None:
 
 async def test_check_llm_working(desk_server: LiveServer, llm_server: FakeLLMServer) -> None:
     use_llm(desk_server, llm_server)
-    verdict = httpx.post(api(desk_server, "/test/llm")).json()
+    verdict = check(desk_server, "/test/llm").json()
     assert verdict["ok"] and verdict["target"] == "llm"
     assert "model listed" in verdict["summary"]
     assert [s["ok"] for s in verdict["steps"]] == [True, True]
@@ -45,23 +51,23 @@ async def test_check_llm_rejected_key_and_unreachable(
 ) -> None:
     use_llm(desk_server, llm_server)
     llm_server.llm.fail_status = 401
-    verdict = httpx.post(api(desk_server, "/test/llm")).json()
+    verdict = check(desk_server, "/test/llm").json()
     assert not verdict["ok"]
     assert "HTTP 401: the API key was rejected" in verdict["summary"]
     httpx.put(api(desk_server), json={"llm_base_url": "http://127.0.0.1:9/v1"}).raise_for_status()
-    down = httpx.post(api(desk_server, "/test/llm")).json()
+    down = check(desk_server, "/test/llm").json()
     assert not down["ok"] and "127.0.0.1:9" in down["summary"]
 
 
 async def test_check_llm_not_configured(desk_server: LiveServer) -> None:
-    verdict = httpx.post(api(desk_server, "/test/llm")).json()
+    verdict = check(desk_server, "/test/llm").json()
     assert not verdict["ok"] and "No LLM configured" in verdict["summary"]
 
 
 async def test_check_exchange_working_with_keys(desk_server: LiveServer, script: Script) -> None:
     for name, value in KEYS.items():
         httpx.put(api(desk_server, f"/secrets/{name}"), json={"value": value}).raise_for_status()
-    verdict = httpx.post(api(desk_server, "/test/exchange")).json()
+    verdict = check(desk_server, "/test/exchange").json()
     assert verdict["ok"], verdict
     assert [s["name"] for s in verdict["steps"]] == ["ticker BTC/USDT", "API keys"]
     assert verdict["steps"][0]["detail"].startswith("last ")
@@ -80,27 +86,27 @@ async def test_check_exchange_rejected_keys_and_failing_ticker(
         ccxt.AuthenticationError('bitget {"code":"40037","msg":"Apikey does not exist"}'),
     )
     script.to("/api/v2/spot/market/tickers", ccxt.ExchangeNotAvailable("bitget 503 maintenance"))
-    verdict = httpx.post(api(desk_server, "/test/exchange")).json()
+    verdict = check(desk_server, "/test/exchange").json()
     assert not verdict["ok"]
     ticker, keys = verdict["steps"]
     assert not ticker["ok"] and "unavailable" in ticker["detail"]
     assert not keys["ok"] and "rejected the configured credentials" in keys["detail"]
-    text = httpx.post(api(desk_server, "/test/exchange")).text
+    text = check(desk_server, "/test/exchange").text
     assert API_KEY not in text and API_SECRET not in text
 
 
 async def test_check_market_working_and_unreachable(
     desk_server: LiveServer, coingecko: FakeCoinGecko
 ) -> None:
-    replay = httpx.post(api(desk_server, "/test/market")).json()
+    replay = check(desk_server, "/test/market").json()
     assert replay["ok"] and "replay" in replay["summary"]
     httpx.put(
         api(desk_server), json={"market_data": "live", "coingecko_base_url": coingecko.url}
     ).raise_for_status()
-    live = httpx.post(api(desk_server, "/test/market")).json()
+    live = check(desk_server, "/test/market").json()
     assert live["ok"], live
     assert "coingecko" in live["summary"].lower()
     assert coingecko.count() >= 1
     httpx.put(api(desk_server), json={"coingecko_base_url": closed_port_url()}).raise_for_status()
-    down = httpx.post(api(desk_server, "/test/market")).json()
+    down = check(desk_server, "/test/market").json()
     assert not down["ok"] and "unavailable" in down["summary"]

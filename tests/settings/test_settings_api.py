@@ -130,7 +130,7 @@ async def test_settings_apply_to_the_next_run_without_a_restart(
     assert ready["llm_status"] == "connected"
     # A key set afterwards reaches the LLM on the next request.
     httpx.put(api(desk_server, "/secrets/openai_api_key"), json={"value": SECRET})
-    verdict = httpx.post(api(desk_server, "/test/llm")).json()
+    verdict = httpx.post(api(desk_server, "/test/llm"), timeout=60).json()
     assert verdict["ok"], verdict
     models = [r for r in llm_server.llm.requests if r.kind == "models"]
     assert models[-1].headers["authorization"] == f"Bearer {SECRET}"
