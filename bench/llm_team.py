@@ -163,13 +163,13 @@ async def _scripted_overhead(market: MarketDataService, runs: int) -> float:
     from cryptodesk.engines.magentic.providers import LlmProviders
     from cryptodesk.engines.magentic.target import LlmTarget
 
-    def script() -> Script:
-        items: list[Any] = ["FACTS", "PLAN"]
+    def items() -> list[Any]:
+        steps: list[Any] = ["FACTS", "PLAN"]
         for agent, instruction, calls in TEAM_STEPS:
-            items += [ledger(False, agent, instruction), calls, f"{agent} done."]
-        return Script([*items, ledger(True), "## Report"])
+            steps += [ledger(False, agent, instruction), calls, f"{agent} done."]
+        return [*steps, ledger(True), "## Report"]
 
-    current = script()
+    script = Script([])
     target = LlmTarget("openai", "scripted", "scripted", "http://127.0.0.1:9/v1")
     charts = MemoryChartStore()
     engine = MagenticEngine(
@@ -180,11 +180,11 @@ async def _scripted_overhead(market: MarketDataService, runs: int) -> float:
         tool_timeout_s=30.0,
         history_tokens=2000,
         prices=PriceTable.build({}, free=True),
-        providers=LlmProviders(target, lambda _model: ScriptedChatClient(current)),
+        providers=LlmProviders(target, lambda _model: ScriptedChatClient(script)),
     )
     overheads = []
     for index in range(runs + 1):
-        current = script()
+        script.items = items()
         sink = _Sink()
         started = time.perf_counter()
         await engine.run(RunRequest(f"scripted-{index}", "bench", QUESTION, (), 15), sink)

@@ -21,8 +21,9 @@ from cryptodesk.engines.magentic.fastpath import (
 )
 from cryptodesk.engines.magentic.memory import with_history
 from cryptodesk.engines.magentic.providers import LlmProviders
+from cryptodesk.engines.magentic.run import TeamRun, running
 from cryptodesk.engines.magentic.target import LlmTarget
-from cryptodesk.engines.magentic.team import TeamRun, run_team
+from cryptodesk.engines.magentic.team import Roster, run_team
 from cryptodesk.engines.magentic.tools import record_outcome
 from cryptodesk.engines.magentic.usage import PriceTable, UsageMeter
 from cryptodesk.engines.offline.intent import parse_intent
@@ -35,6 +36,8 @@ from cryptodesk.tools.invoker import ToolInvoker
 from cryptodesk.tools.registry import ToolRegistry, build_registry
 
 log = logging.getLogger(__name__)
+
+FAST_WRITER = AgentSpec("ReportWriter", report_writer.SPEC.description, FAST_INSTRUCTIONS)
 
 FALLBACK_ENGINE = "offline (LLM fallback)"
 
@@ -81,6 +84,7 @@ class MagenticEngine:
         self._budget_usd = budget_usd
         self._exchange = exchange
         self._registry = registry or build_registry()
+        self._roster = Roster(self.providers, self._registry)
         self.last_llm_seconds = 0.0
         self.last_rounds = 0
         self.last_by_agent: dict[str, int] = {}
@@ -109,16 +113,15 @@ class MagenticEngine:
             exchange=self._exchange,
         )
         invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
-        team = TeamRun(
-            self.providers, self._registry, invoker, reporter, findings, meter, request.max_turns
-        )
+        team = TeamRun(invoker, reporter, findings, meter, request.max_turns)
         try:
             intent = parse_intent(request.question, request.history)
-            if is_simple_lookup(intent):
-                content = await self._fast(team, request.question, intent.coin_queries[0])
-            else:
-                task = with_history(request.question, request.history, self._history_tokens)
-                content = await run_team(team, task)
+            with running(team):
+                if is_simple_lookup(intent):
+                    content = await self._fast(team, request.question, intent.coin_queries[0])
+                else:
+                    task = with_history(request.question, request.history, self._history_tokens)
+                    content = await run_team(self._roster, team, task)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -167,8 +170,7 @@ class MagenticEngine:
         outcome = await team.invoker.call(FAST_AGENT, FAST_TOOL, arguments)
         result = record_outcome(team.findings, FAST_AGENT, arguments, outcome)
         await team.reporter.finish(result)
-        spec = AgentSpec("ReportWriter", report_writer.SPEC.description, FAST_INSTRUCTIONS)
-        writer = team.agent(spec, self.target.worker_model, progress=False)
+        writer = self._roster.agent(FAST_WRITER, self.target.worker_model, progress=False)
         stream = writer.run(fast_prompt(question, result), stream=True)
         async for _update in stream:
             pass

@@ -1,4 +1,8 @@
-"""Agent Framework middleware: worker turns as agent steps, usage and JSON mode per LLM call."""
+"""Agent Framework middleware: worker turns as agent steps, usage and JSON mode per LLM call.
+
+The middleware belongs to agents shared by every run of an engine; the run it reports to is
+`current_run()`.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,7 @@ from agent_framework import (
     ChatResponse,
 )
 
-from cryptodesk.engines.magentic.events import TeamReporter
-from cryptodesk.engines.magentic.evidence import Findings
+from cryptodesk.engines.magentic.run import current_run
 from cryptodesk.engines.magentic.usage import UsageMeter
 
 LEDGER_MARKER = "pure JSON format"
@@ -29,34 +32,29 @@ Next = Callable[[], Awaitable[None]]
 class TurnMiddleware(AgentMiddleware):
     """Reports one agent turn: a working step (its instruction), text deltas, a completed step."""
 
-    def __init__(
-        self,
-        reporter: TeamReporter,
-        findings: Findings,
-        *,
-        progress: bool = True,
-        step_message: Callable[[str], str] | None = None,
-    ) -> None:
-        self._reporter = reporter
-        self._findings = findings
+    def __init__(self, *, progress: bool = True) -> None:
         self._progress = progress
-        self._step_message = step_message
 
     async def process(self, context: AgentContext, call_next: Next) -> None:
+        run = current_run()
+        reporter = run.reporter
         name = context.agent.name or "agent"
         instruction = context.messages[-1].text if context.messages else ""
-        if self._step_message is not None:
-            instruction = self._step_message(instruction)
-        await self._reporter.start(name, instruction, progress=self._progress)
+        await reporter.start(name, run.describe(instruction), progress=self._progress)
 
         async def on_update(update: AgentResponseUpdate) -> AgentResponseUpdate:
             for content in update.contents:
                 if content.type == "text" and content.text:
-                    await self._reporter.delta(content.text)
+                    await reporter.delta(content.text)
             return update
 
         async def on_result(response: AgentResponse[Any]) -> None:
-            await self._done(name, response.text)
+            await done(response.text)
+
+        async def done(text: str) -> None:
+            if name != "ReportWriter":
+                run.findings.note(name, text)
+            await reporter.finish(text)
 
         if context.stream:
             context.stream_update_transforms = [*context.stream_update_transforms, on_update]
@@ -65,23 +63,15 @@ class TurnMiddleware(AgentMiddleware):
         else:
             await call_next()
             result = context.result
-            await self._done(name, result.text if isinstance(result, AgentResponse) else "")
-
-    async def _done(self, name: str, text: str) -> None:
-        if name != "ReportWriter":
-            self._findings.note(name, text)
-        await self._reporter.finish(text)
+            await done(result.text if isinstance(result, AgentResponse) else "")
 
 
 class LlmCallMiddleware(ChatMiddleware):
     """Meters every LLM call of one agent; asks for JSON on the progress-ledger call."""
 
-    def __init__(
-        self, agent: str, model: str, meter: UsageMeter, *, json_ledger: bool = False
-    ) -> None:
+    def __init__(self, agent: str, model: str, *, json_ledger: bool = False) -> None:
         self._agent = agent
         self._model = model
-        self._meter = meter
         self._json_ledger = json_ledger
 
     async def process(self, context: ChatContext, call_next: Next) -> None:
@@ -90,23 +80,24 @@ class LlmCallMiddleware(ChatMiddleware):
                 **(context.options or {}),
                 "response_format": {"type": "json_object"},
             }
+        meter = current_run().meter
         started = time.perf_counter()
         if context.stream:
 
             def on_result(response: ChatResponse[Any]) -> None:
-                self._record(response, started)
+                self._record(meter, response, started)
 
             context.stream_result_transforms = [*context.stream_result_transforms, on_result]
             await call_next()
         else:
             await call_next()
             if isinstance(context.result, ChatResponse):
-                self._record(context.result, started)
+                self._record(meter, context.result, started)
 
-    def _record(self, response: ChatResponse[Any], started: float) -> None:
-        self._meter.llm_seconds += time.perf_counter() - started
+    def _record(self, meter: UsageMeter, response: ChatResponse[Any], started: float) -> None:
+        meter.llm_seconds += time.perf_counter() - started
         usage = response.usage_details or {}
-        self._meter.record(
+        meter.record(
             self._agent,
             self._model,
             int(usage.get("input_token_count") or 0),

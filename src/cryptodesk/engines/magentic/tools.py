@@ -2,7 +2,8 @@
 
 The invoker emits the `tool_call`/`tool_result` events (with `call_id`), validates arguments,
 applies the tool timeout and lets a cancel through, exactly as for the offline analyst. The
-model gets the tool's compact preview (or the error) as the function's result.
+model gets the tool's compact preview (or the error) as the function's result. The function
+tools are built once per agent and call through the invoker of `current_run()`.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cryptodesk.engines.magentic.evidence import Evidence, Findings
+from cryptodesk.engines.magentic.run import current_run
 from cryptodesk.runs.events import ChartCreated
-from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
+from cryptodesk.tools.invoker import ToolOutcome
 from cryptodesk.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from agent_framework import FunctionTool
-
-BeforeCall = Callable[[], Awaitable[None]]
 
 
 def record_outcome(
@@ -36,21 +36,15 @@ def record_outcome(
     return outcome.preview if outcome.success else f"error: {outcome.error}"
 
 
-def function_tools(
-    agent: str,
-    names: Sequence[str],
-    registry: ToolRegistry,
-    invoker: ToolInvoker,
-    findings: Findings,
-    before_call: BeforeCall,
-) -> list[FunctionTool]:
+def function_tools(agent: str, names: Sequence[str], registry: ToolRegistry) -> list[FunctionTool]:
     from agent_framework import FunctionTool
 
     def bind(tool_name: str) -> Callable[..., Awaitable[str]]:
         async def call(**arguments: object) -> str:
-            await before_call()  # streamed text so far goes out before the tool_call frame
-            outcome = await invoker.call(agent, tool_name, arguments)
-            return record_outcome(findings, agent, arguments, outcome)
+            run = current_run()
+            await run.reporter.flush()  # streamed text so far goes out before the tool_call frame
+            outcome = await run.invoker.call(agent, tool_name, arguments)
+            return record_outcome(run.findings, agent, arguments, outcome)
 
         return call
 

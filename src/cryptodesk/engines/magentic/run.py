@@ -1,0 +1,59 @@
+"""The state of one team run, and how the shared agents find it.
+
+The team's agents are built once per engine and serve every run (see `team.Roster`); what
+belongs to one run (its event reporter, findings, usage meter and tool invoker) lives here and
+is found by the agents' middleware and tools through a context variable. Each run executes in
+its own asyncio task, and the tasks the workflow starts inherit that task's context, so two
+concurrent runs never see each other's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from cryptodesk.engines.magentic.events import TeamReporter
+from cryptodesk.engines.magentic.evidence import Findings
+from cryptodesk.engines.magentic.fastpath import FAST_HEADING
+from cryptodesk.engines.magentic.report_writer import REPORT_HEADING
+from cryptodesk.engines.magentic.usage import UsageMeter
+from cryptodesk.tools.invoker import ToolInvoker
+
+
+@dataclass(eq=False)
+class TeamRun:
+    """Everything one run's agents share."""
+
+    invoker: ToolInvoker
+    reporter: TeamReporter
+    findings: Findings
+    meter: UsageMeter
+    max_rounds: int
+
+    def describe(self, instruction: str) -> str:
+        """The message of an agent step: the manager's instruction, or what the writer does."""
+        if instruction.startswith(REPORT_HEADING):
+            count = len(self.findings.evidence)
+            return f"Writing the report from {count} tool result{'s' if count != 1 else ''}."
+        if instruction.startswith(FAST_HEADING):
+            return "Answering from the price lookup."
+        return instruction
+
+
+_CURRENT: ContextVar[TeamRun] = ContextVar("cryptodesk_team_run")
+
+
+def current_run() -> TeamRun:
+    """The run the calling agent works for; a LookupError outside `running()` is a bug."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def running(run: TeamRun) -> Iterator[TeamRun]:
+    token = _CURRENT.set(run)
+    try:
+        yield run
+    finally:
+        _CURRENT.reset(token)
