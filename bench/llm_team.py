@@ -41,7 +41,7 @@ from cryptodesk.runs.events import DomainEvent, Report, ToolFinished
 
 QUESTION = "Analyze BTC on the 4h chart"
 LATENCY_S = 0.05
-RUNS = 5
+RUNS = 15
 TARGET_TOKENS = 30_000
 TARGET_OVERHEAD_MS = 5.0
 
@@ -213,9 +213,13 @@ def _section(cold: Measured, results: list[Measured], by_agent: dict[str, int]) 
         "wall time per run (median)", f"{statistics.median(r.wall_ms for r in results):.0f} ms", ""
     )
     section.row(
-        "orchestration overhead per round (median)",
+        f"orchestration overhead per round (median of {len(results)} runs)",
         f"{overhead:.2f} ms",
         f"< {TARGET_OVERHEAD_MS:g} ms",
+    )
+    deciles = statistics.quantiles([r.overhead_per_round_ms for r in results], n=10)
+    section.row(
+        "  spread over the runs (p10 .. p90)", f"{deciles[0]:.2f} .. {deciles[-1]:.2f} ms", ""
     )
     section.notes += [
         "tokens: as the fake reports them (4 characters per token of the request's messages); "

@@ -1,9 +1,15 @@
-"""Small units of the team: prices and budget, memory bounds, failures, the fast-path test."""
+"""Small units of the team: prices and budget, memory bounds, failures, the fast-path test,
+the framework's telemetry switch."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx2
 import openai
+import pytest
 
 from cryptodesk.engines.base import HistoryMessage
 from cryptodesk.engines.magentic.failures import classify
@@ -82,3 +88,24 @@ def test_failures_are_classified_without_provider_text() -> None:
     assert "sk-" not in failure.message
     assert classify(ConnectionRefusedError(), TARGET).code == "llm_unavailable"
     assert classify(ValueError("odd"), TARGET).code == "llm_team_failed"
+
+
+@pytest.mark.parametrize(("env", "enabled"), [(None, False), ("true", True), ("false", False)])
+def test_framework_telemetry_is_off_unless_the_operator_asks(
+    env: str | None, enabled: bool
+) -> None:
+    # The switch is process-wide and sticky, so each case runs in a fresh interpreter.
+    code = (
+        "from cryptodesk.engines.magentic.providers import LlmProviders\n"
+        "from cryptodesk.engines.magentic.target import LlmTarget\n"
+        "from agent_framework.observability import OBSERVABILITY_SETTINGS as S\n"
+        "p = LlmProviders(LlmTarget('openai', 'm', 'm', 'http://127.0.0.1:9/v1'))\n"
+        "print(p.telemetry, S.ENABLED)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "ENABLE_INSTRUMENTATION"}
+    if env is not None:
+        environ["ENABLE_INSTRUMENTATION"] = env
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [str(enabled), str(enabled)]

@@ -100,11 +100,21 @@ async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
         max_resets=MAX_RESETS,
     )
     workers = [roster.agent(spec, target.worker_model) for spec in WORKERS]
+    # Worker outputs stay hidden (no `intermediate_output_from`): their text, tool calls and steps
+    # are reported by the agents' middleware and tools as they happen, so a workflow event per
+    # streamed update would only be copied and dropped.
     workflow = MagenticBuilder(participants=workers, manager=manager).build()
     final: str | None = None
-    async for event in workflow.run(task, stream=True):
-        if event.type == "output" and event.executor_id == "magentic_orchestrator":
-            final = str(getattr(event.data, "text", "") or "")
+    stream = workflow.run(task, stream=True)
+    try:
+        async for event in stream:
+            if event.type == "output" and event.executor_id == "magentic_orchestrator":
+                final = str(getattr(event.data, "text", "") or "")
+                # The answer is in; what the workflow would still do (copy the last worker's
+                # messages to the others, close its supersteps) serves no one.
+                break
+    finally:
+        await stream.close()
     if final is None or not final.strip():
         final = manager.final_text
     if final is None or final.startswith(TERMINATED):
