@@ -88,7 +88,7 @@ def ledger(
 
 def has_tool_result(body: Body) -> bool:
     """Whether this worker turn already called its tools (a tool message after the last user
-    message; other agents' tool messages are broadcast to every worker)."""
+    message, the worker's instruction)."""
     messages = body.get("messages") or []
     users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
     start = users[-1] if users else 0

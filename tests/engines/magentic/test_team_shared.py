@@ -1,4 +1,5 @@
-"""One engine's agents serve every run: concurrent runs keep events, tools and reports apart."""
+"""What agents share: one engine's agents serve every run (concurrent runs stay apart), and a
+worker's turn reaches the manager and the other workers as its answer, not its tool payloads."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from typing import Any
 from cryptodesk.config import Settings
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.runs.events import AgentStep, Report, ToolCalled
-from tests.engines.magentic.conftest import make_engine
-from tests.engines.magentic.fake_llm import FakeLLM, Reply, has_tool_result, ledger, text_of
+from tests.engines.magentic.conftest import make_engine, request
+from tests.engines.magentic.fake_llm import (
+    FakeLLM,
+    Reply,
+    has_tool_result,
+    ledger,
+    team_responder,
+    text_of,
+)
 from tests.fakes import RecordingSink
 
 Body = dict[str, Any]
@@ -87,3 +95,33 @@ async def test_concurrent_runs_on_one_engine_keep_their_state_apart(
     order = [coin_of(r.body) for r in llm.requests if r.kind in ("ledger", "worker")]
     first, second = order[0], next(c for c in COINS if c != order[0])
     assert first in order[order.index(second) :], order
+
+
+async def test_team_thread_carries_answers_not_tool_payloads(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    llm.responder = team_responder
+    sink = RecordingSink()
+    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    assert isinstance(sink.events[-1], Report)
+    assert len(sink.of_type(ToolCalled)) == 4  # the tools ran, their frames went out
+
+    def tool_traffic(body: Body) -> list[Body]:
+        return [m for m in body["messages"] if m.get("role") == "tool" or m.get("tool_calls")]
+
+    ledgers = llm.of_kind("ledger")
+    assert len(ledgers) == 4
+    for call in ledgers:
+        assert tool_traffic(call.body) == []
+    # The last ledger saw every worker's answer.
+    for agent in ("CryptoMarketAnalyst", "TechnicalAnalyst", "ChartingAgent"):
+        assert f"{agent}: done" in ledgers[-1].all_text
+    # A worker's first request holds its instruction and the others' answers, no tool traffic;
+    # its second request adds only its own tool call and result.
+    workers = llm.of_kind("worker")
+    assert len(workers) == 6
+    for first, second in zip(workers[::2], workers[1::2], strict=True):
+        assert tool_traffic(first.body) == []
+        own = tool_traffic(second.body)
+        assert own and all(m.get("role") == "tool" or m.get("tool_calls") for m in own)
+        assert len(second.body["messages"]) == len(first.body["messages"]) + len(own)

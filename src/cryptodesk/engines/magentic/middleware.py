@@ -6,6 +6,7 @@ The middleware belongs to agents shared by every run of an engine; the run it re
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,7 +31,11 @@ Next = Callable[[], Awaitable[None]]
 
 
 class TurnMiddleware(AgentMiddleware):
-    """Reports one agent turn: a working step (its instruction), text deltas, a completed step."""
+    """Reports one agent turn: a working step (its instruction), text deltas, a completed step.
+
+    What the rest of the team sees of the turn is its final answer only (`shared_part`): its
+    tool calls and results went out as tool frames and are kept as evidence for the report.
+    """
 
     def __init__(self, *, progress: bool = True) -> None:
         self._progress = progress
@@ -48,8 +53,9 @@ class TurnMiddleware(AgentMiddleware):
                     await reporter.delta(content.text)
             return update
 
-        async def on_result(response: AgentResponse[Any]) -> None:
+        async def on_result(response: AgentResponse[Any]) -> AgentResponse[Any]:
             await done(response.text)
+            return shared_part(response)
 
         async def done(text: str) -> None:
             if name != "ReportWriter":
@@ -63,7 +69,26 @@ class TurnMiddleware(AgentMiddleware):
         else:
             await call_next()
             result = context.result
-            await done(result.text if isinstance(result, AgentResponse) else "")
+            if isinstance(result, AgentResponse):
+                await done(result.text)
+                context.result = shared_part(result)
+            else:
+                await done("")
+
+
+def shared_part(response: AgentResponse[Any]) -> AgentResponse[Any]:
+    """A worker's turn as the manager and the other workers see it: its final answer.
+
+    As in AutoGen's Magentic-One group chat, an agent's tool calls are its inner messages; the
+    group thread gets its response. The manager's ledgers, and every copy the workflow makes of
+    the thread, then carry a few sentences per turn instead of every tool payload.
+    """
+    answers = [m for m in response.messages if m.role == "assistant" and m.text.strip()]
+    if not answers or len(answers) == len(response.messages):
+        return response
+    shared = copy.copy(response)
+    shared.messages = answers[-1:]
+    return shared
 
 
 class LlmCallMiddleware(ChatMiddleware):
