@@ -5,6 +5,8 @@ ChartingAgent, ReportWriter): the tokens sent and received as the server reports
 number of LLM calls, and the orchestration overhead per round excluding LLM latency (wall time
 minus the time spent in LLM calls and in tools, divided by the rounds). Every response of the
 fake takes a fixed latency. Targets: under 30,000 tokens per run, under 5 ms overhead per round.
+The engine is set up as `cryptodesk serve` sets it up: the team built at start-up
+(`MagenticEngine.warm`), then the heap settled (`serving.settle_heap`).
 
 `uv run python -m bench.llm_team` runs this one alone.
 """
@@ -38,6 +40,7 @@ from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.market.replay import ReplayProvider
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.runs.events import DomainEvent, Report, ToolFinished
+from cryptodesk.serving import settle_heap
 
 QUESTION = "Analyze BTC on the 4h chart"
 LATENCY_S = 0.05
@@ -142,6 +145,9 @@ async def measure(runs: int = RUNS) -> Section:
             history_tokens=settings.llm_history_tokens,
             prices=PriceTable.build({}, free=False),
         )
+        # As `cryptodesk serve` does: the team is built at start-up, then the heap settled.
+        engine.warm()
+        settle_heap()
         try:
             cold = await _run_once(engine, url, 0)
             results = [await _run_once(engine, url, i + 1) for i in range(runs)]

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from cryptodesk import __version__
+from cryptodesk import __version__, serving
 from cryptodesk.access.guard import AccessGuard
 from cryptodesk.access.login import login_router
 from cryptodesk.api import charts, conversations, health, runs
@@ -42,9 +42,12 @@ def create_app(
     *,
     exchange: ExchangeService | None = None,
     exchange_builder: ExchangeBuilder | None = None,
+    settle_heap: bool = False,
 ) -> FastAPI:
     """The app; `engine_for` and `exchange` replace the engine selection and the exchange
-    gateway built from the settings, `exchange_builder` how a gateway is built (tests)."""
+    gateway built from the settings, `exchange_builder` how a gateway is built (tests).
+    `settle_heap` (for `cryptodesk serve`, a process that owns this one app) freezes what
+    start-up built out of the garbage collector's view (`serving.settle_heap`)."""
     settings = settings or get_settings()
     if not is_loopback_host(settings.host) and settings.access_token is None:
         raise ConfigError(
@@ -58,6 +61,9 @@ def create_app(
             settings, engine_for, exchange=exchange, exchange_builder=exchange_builder
         )
         app.state.desk = desk
+        desk.engines.warm()
+        if settle_heap:
+            serving.settle_heap()
         log.info(
             "CryptoDesk %s ready: engine=%s market=%s exchange=%r",
             __version__,

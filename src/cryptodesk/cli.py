@@ -71,7 +71,7 @@ def serve(
             raise typer.Exit(2) from exc
     _logging(settings)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, settle_heap=True),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

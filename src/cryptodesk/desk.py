@@ -128,6 +128,7 @@ class Desk:
         )
         self._retire(*old)
         await engines.refresh()
+        engines.warm()
         log.info("settings applied: engine=%s market=%s", engines.describe(), settings.market_data)
 
     def _retire(

@@ -86,6 +86,13 @@ class EngineSelector:
             self._teams[target.label] = team
         return team
 
+    def warm(self) -> None:
+        """Builds the LLM team of the engine a chat without options gets, so the first
+        question does not pay for importing the framework and building the agents (~1 s).
+        No request is made."""
+        if self._settings.engine != "offline" and self.llm_target is not None:
+            self._team(self.llm_target).warm()
+
     def describe(self) -> str:
         """The engine a chat without options gets, as shown in the `connected` frame."""
         try:

@@ -8,13 +8,17 @@ import pytest
 from rich.console import Console
 
 from cryptodesk.config import Settings
+from cryptodesk.engines.base import RunRequest
+from cryptodesk.engines.magentic.engine import MagenticEngine
 from cryptodesk.engines.selection import EngineSelector
 from cryptodesk.errors import EngineError
 from cryptodesk.market.demo import DemoProvider
+from cryptodesk.market.replay import ReplayProvider
 from cryptodesk.market.service import MarketDataService
+from cryptodesk.runs.events import Report
 from cryptodesk.terminal.doctor import run_doctor
 from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer
-from tests.fakes import MemoryChartStore
+from tests.fakes import MemoryChartStore, RecordingSink
 from tests.runtime.server import free_port
 
 CLOSED = f"http://127.0.0.1:{free_port()}"
@@ -110,3 +114,36 @@ async def test_doctor_checks_the_llm(tmp_path: Path, llm_server: FakeLLMServer) 
     text = console.export_text()
     assert "magentic:openai-compatible/fake-model" in text
     assert "connected: fake-model" in text and "model listed" in text
+
+
+async def test_warm_builds_the_team_once_without_a_request(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    engines = EngineSelector(
+        settings,
+        MarketDataService(ReplayProvider(settings.replay_dir or Path()), "replay", "test"),
+        MemoryChartStore(),
+    )
+    engines.warm()
+    team = engines.for_request(None)
+    assert isinstance(team, MagenticEngine)
+    # Orchestrator, ReportWriter, four specialists and the fast path's writer; no LLM request.
+    assert len(team.roster) == 7
+    assert llm.requests == []
+    sink = RecordingSink()
+    await team.run(RunRequest("run-1", "conv-1", "Analyze BTC on the 4h chart", (), 6), sink)
+    assert isinstance(sink.events[-1], Report) and sink.events[-1].engine == team.name
+    assert len(team.roster) == 7  # the run used the agents built at start-up
+    await engines.aclose()
+
+
+def test_offline_engine_warms_nothing(settings: Settings) -> None:
+    engines = EngineSelector(
+        settings.model_copy(update={"engine": "offline"}),
+        MarketDataService(DemoProvider(7), "demo", "test demo"),
+        MemoryChartStore(),
+    )
+    engines.warm()
+    assert engines.for_request(None).name == "offline"
+    team = engines.for_request("magentic")  # asked for explicitly: built on demand
+    assert isinstance(team, MagenticEngine) and len(team.roster) == 0

@@ -84,7 +84,7 @@ class MagenticEngine:
         self._budget_usd = budget_usd
         self._exchange = exchange
         self._registry = registry or build_registry()
-        self._roster = Roster(self.providers, self._registry)
+        self.roster = Roster(self.providers, self._registry)
         self.last_llm_seconds = 0.0
         self.last_rounds = 0
         self.last_by_agent: dict[str, int] = {}
@@ -97,6 +97,11 @@ class MagenticEngine:
     @property
     def target(self) -> LlmTarget:
         return self.providers.target
+
+    def warm(self) -> None:
+        """Builds every agent of the team and the fast path now (no request is made)."""
+        self.roster.team()
+        self.roster.agent(FAST_WRITER, self.target.worker_model, progress=False)
 
     async def aclose(self) -> None:
         await self.providers.aclose()
@@ -121,7 +126,7 @@ class MagenticEngine:
                     content = await self._fast(team, request.question, intent.coin_queries[0])
                 else:
                     task = with_history(request.question, request.history, self._history_tokens)
-                    content = await run_team(self._roster, team, task)
+                    content = await run_team(self.roster, team, task)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -170,7 +175,7 @@ class MagenticEngine:
         outcome = await team.invoker.call(FAST_AGENT, FAST_TOOL, arguments)
         result = record_outcome(team.findings, FAST_AGENT, arguments, outcome)
         await team.reporter.finish(result)
-        writer = self._roster.agent(FAST_WRITER, self.target.worker_model, progress=False)
+        writer = self.roster.agent(FAST_WRITER, self.target.worker_model, progress=False)
         stream = writer.run(fast_prompt(question, result), stream=True)
         async for _update in stream:
             pass

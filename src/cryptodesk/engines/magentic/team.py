@@ -48,6 +48,10 @@ class Roster:
         self.registry = registry
         self._agents: dict[tuple[AgentSpec, str, bool, bool, bool], Agent[Any]] = {}
 
+    def __len__(self) -> int:
+        """How many agents are built."""
+        return len(self._agents)
+
     def agent(
         self,
         spec: AgentSpec,
@@ -62,6 +66,19 @@ class Roster:
         if agent is None:
             agent = self._agents[key] = self._build(spec, model, turns, progress, json_ledger)
         return agent
+
+    def team(self) -> tuple[Agent[Any], Agent[Any], list[Agent[Any]]]:
+        """The Orchestrator's agent, the ReportWriter and the workers of the full team."""
+        target = self.providers.target
+        manager = self.agent(
+            orchestrator.SPEC,
+            target.orchestrator_model,
+            turns=False,
+            json_ledger=target.supports_json_mode,
+        )
+        writer = self.agent(report_writer.SPEC, target.worker_model, progress=False)
+        workers = [self.agent(spec, target.worker_model) for spec in WORKERS]
+        return manager, writer, workers
 
     def _build(
         self, spec: AgentSpec, model: str, turns: bool, progress: bool, json_ledger: bool
@@ -82,16 +99,10 @@ class Roster:
 
 async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
     """Runs the Magentic team on `task` for `run` (the current run); returns the report."""
-    target = roster.providers.target
-    report_writer_agent = roster.agent(report_writer.SPEC, target.worker_model, progress=False)
+    manager_agent, writer, workers = roster.team()
     manager = DeskManager(
-        roster.agent(
-            orchestrator.SPEC,
-            target.orchestrator_model,
-            turns=False,
-            json_ledger=target.supports_json_mode,
-        ),
-        report_writer=report_writer_agent,
+        manager_agent,
+        report_writer=writer,
         reporter=run.reporter,
         findings=run.findings,
         meter=run.meter,
@@ -99,7 +110,6 @@ async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
         max_stalls=MAX_STALLS,
         max_resets=MAX_RESETS,
     )
-    workers = [roster.agent(spec, target.worker_model) for spec in WORKERS]
     # Worker outputs stay hidden (no `intermediate_output_from`): their text, tool calls and steps
     # are reported by the agents' middleware and tools as they happen, so a workflow event per
     # streamed update would only be copied and dropped.
