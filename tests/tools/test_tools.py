@@ -136,6 +136,22 @@ async def test_tool_previews_say_simulated_for_demo_data(
         assert len(result.preview()) <= 500, name
 
 
+async def test_candle_tool_previews_lead_with_fallback_and_stale_labels(
+    demo_market: MarketDataService, charts: MemoryChartStore
+) -> None:
+    """Like the price and chart previews, the label comes first, so clipping never drops it."""
+    context = ToolContext(demo_market, charts, "run-1", "conv-1")
+    for name in ("compute_indicators", "find_key_levels", "detect_patterns"):
+        result = await REGISTRY.get(name).invoke(context, {"coin": "BTC"})
+        fallback = result.model_copy(update={"fallback": True}).preview()
+        assert fallback.startswith(
+            "⚠️ SIMULATED demo data: FALLBACK (live source unreachable): BTC 4h"
+        ), name
+        stale = result.model_copy(update={"stale": True, "age_s": 42.0}).preview()
+        assert stale.startswith("⚠️ SIMULATED demo data: STALE (age 42 s): BTC 4h"), name
+        assert fallback.endswith("UTC") and len(fallback) <= 500, name
+
+
 class _CountingProvider:
     def __init__(self, inner: MarketDataProvider) -> None:
         self.inner = inner

@@ -99,9 +99,13 @@ class SeriesStamp(ToolResult):
     """Seconds since the candles were fetched, when they came from a cache."""
     fallback: bool = False
 
+    def label(self) -> str:
+        """What a preview starts with when the candles are not fresh live data (after the
+        simulated prefix), so no clipping can cut it off."""
+        return fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)
+
     def stamp(self) -> str:
-        fresh = fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)
-        return f"{fresh}source {self.source}, as of {fmt.when(self.as_of)}"
+        return f"source {self.source}, as of {fmt.when(self.as_of)}"
 
 
 class IndicatorLines(BaseModel):
@@ -156,7 +160,7 @@ class IndicatorsResult(SeriesStamp):
 
     def summary(self) -> str:
         values = [f"{LABELS.get(k, k)} {fmt.number(v)}" for k, v in self.latest.items()]
-        head = f"{self.symbol} {self.timeframe} close {fmt.price(self.close)}"
+        head = f"{self.label()}{self.symbol} {self.timeframe} close {fmt.price(self.close)}"
         return fit(head, [*self._readings(), *values], self.stamp())
 
 
@@ -213,18 +217,12 @@ class LevelsResult(SeriesStamp):
     levels: tuple[KeyLevel, ...]
 
     def summary(self) -> str:
-        if not self.levels:
-            found = "no level with two or more touches"
-        else:
-            found = "; ".join(
-                f"{lv.kind} {fmt.price(lv.price)} ({lv.touches} touches, "
-                f"{fmt.pct(lv.distance_pct)})"
-                for lv in self.levels
-            )
-        return (
-            f"{self.symbol} {self.timeframe} key levels around close {fmt.price(self.close)}: "
-            f"{found}; {self.stamp()}"
-        )
+        found = [
+            f"{lv.kind} {fmt.price(lv.price)} ({lv.touches} touches, {fmt.pct(lv.distance_pct)})"
+            for lv in self.levels
+        ] or ["no level with two or more touches"]
+        head = f"{self.label()}{self.symbol} {self.timeframe} key levels around close"
+        return fit(f"{head} {fmt.price(self.close)}", found, self.stamp())
 
 
 async def find_key_levels(context: ToolContext, args: LevelsArgs) -> LevelsResult:
@@ -291,9 +289,9 @@ class PatternsResult(SeriesStamp):
 
     def summary(self) -> str:
         head = (
-            f"{self.symbol} {self.timeframe} candlestick patterns in the last {self.lookback} "
-            f"candles: {len(self.patterns)} found ({self.bullish} bullish, {self.bearish} "
-            f"bearish, {self.neutral} neutral)"
+            f"{self.label()}{self.symbol} {self.timeframe} candlestick patterns in the last "
+            f"{self.lookback} candles: {len(self.patterns)} found ({self.bullish} bullish, "
+            f"{self.bearish} bearish, {self.neutral} neutral)"
         )
         latest = [
             f"{p.label} {p.bias} {p.strength:+d} {p.bars_ago} bars ago"
