@@ -41,16 +41,22 @@ def client(
     waits: list[float] | None = None,
     timeout_s: float = 2.0,
 ) -> CoinGeckoClient:
+    now = [0.0]  # the budget's clock moves only when the retry policy waits
+
     async def record(seconds: float) -> None:
+        now[0] += seconds
         if waits is not None:
             waits.append(seconds)
+
+    async def pass_time(seconds: float) -> None:
+        now[0] += seconds
 
     return CoinGeckoClient(
         http,
         plan=plan,
         api_key=SecretStr(KEY) if plan != "keyless" else None,
         base_url=url,
-        limiter=TokenBucket(6000),
+        limiter=TokenBucket(6000, clock=lambda: now[0], sleep=pass_time),
         retry=RetryPolicy(max_attempts=attempts, max_wait_s=30, sleep=record, jitter=lambda: 0.5),
         timeout_s=timeout_s,
     )
@@ -192,6 +198,22 @@ async def test_coingecko_429_with_retry_after_is_waited_out_then_succeeds(
     assert result.coins
     assert waits == [3.0]
     assert coingecko.count("/search") == 2
+
+
+async def test_coingecko_429_pauses_the_whole_budget_not_just_the_request(
+    coingecko: FakeCoinGecko, http: httpx.AsyncClient
+) -> None:
+    coingecko.script(
+        "/search", Reply.json({"status": {"error_code": 429}}, 429, **{"retry-after": "30"})
+    )
+    gecko = client(http, coingecko.url)
+    with pytest.raises(RateLimitedError):
+        await gecko.search("btc")
+    # Another endpoint right after: refused here, without another request upstream.
+    with pytest.raises(RateLimitedError, match="retry after 30 s") as caught:
+        await gecko.global_market()
+    assert caught.value.retry_after == pytest.approx(30)
+    assert coingecko.count("/global") == 0 and coingecko.count("/search") == 1
 
 
 async def test_coingecko_5xx_is_retried_with_backoff_until_it_succeeds(

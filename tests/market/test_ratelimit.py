@@ -81,3 +81,18 @@ def test_token_bucket_rejects_a_rate_that_is_not_positive() -> None:
 
 def test_token_bucket_default_capacity_is_about_five_seconds_of_requests() -> None:
     assert (default_capacity(25), default_capacity(500), default_capacity(1)) == (2, 42, 1)
+
+
+async def test_token_bucket_pause_stops_every_caller_then_refills_from_empty() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(60, capacity=5, clock=fake.clock, sleep=fake.sleep)
+    bucket.pause(30)
+    bucket.pause(10)  # a shorter pause never shortens the current one
+    assert bucket.paused_for() == 30 and bucket.available == 0
+    times = []
+    for _ in range(3):
+        await bucket.acquire()
+        times.append(fake.now)
+    # No burst at the end of the pause: one token a second, as refilled from empty.
+    assert times == pytest.approx([31.0, 32.0, 33.0])
+    assert bucket.paused_for() == 0

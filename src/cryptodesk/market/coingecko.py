@@ -219,6 +219,11 @@ class CoinGeckoClient:
         adapter: TypeAdapter[T],
         coin: str | None,
     ) -> T:
+        paused = self.limiter.paused_for()
+        if paused > 0:
+            # CoinGecko asked for a pause: a newcomer gets the rate-limit error (and whatever
+            # the cache still has) at once instead of queueing behind it.
+            raise RateLimitedError(PROVIDER, paused)
         await self.limiter.acquire()
         headers = {"accept": "application/json"}
         if self._key_header is not None and self._key is not None:
@@ -234,12 +239,21 @@ class CoinGeckoClient:
         except httpx.TransportError as e:
             raise UpstreamUnavailableError(PROVIDER, _describe(e)) from e
         if response.status_code >= 400:
-            raise translate_error(response, coin)
+            error = translate_error(response, coin)
+            if isinstance(error, RateLimitedError):
+                self.limiter.pause(min(error.retry_after or DEFAULT_PAUSE_S, MAX_PAUSE_S))
+            raise error
         try:
             return adapter.validate_json(response.content)
         except ValidationError as e:
             reason = f"unexpected response to GET {path} ({e.error_count()} problems)"
             raise UpstreamUnavailableError(PROVIDER, reason) from e
+
+
+DEFAULT_PAUSE_S = 10.0
+"""How long the whole budget pauses after a 429 without `Retry-After`."""
+MAX_PAUSE_S = 300.0
+"""The longest pause a `Retry-After` can impose on the budget."""
 
 
 def translate_error(response: httpx.Response, coin: str | None = None) -> MarketDataError:

@@ -1,7 +1,8 @@
 """A per-provider request budget: an async token bucket whose `acquire()` waits its turn.
 
 Callers queue rather than fail: the upstream's own limit answers with 429 and a long
-`Retry-After`, so spending our budget slowly is cheaper than hitting theirs.
+`Retry-After`, so spending our budget slowly is cheaper than hitting theirs. When it does answer
+429 anyway, `pause()` stops the whole budget for the `Retry-After`, not just the one request.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class TokenBucket:
         self._sleep = sleep
         self._tokens = float(self.capacity)
         self._updated = clock()
+        self._paused_until = float("-inf")
         self._lock = asyncio.Lock()
 
     @property
@@ -50,19 +52,36 @@ class TokenBucket:
         self._refill()
         return self._tokens
 
+    def pause(self, seconds: float) -> None:
+        """The upstream said to wait (a 429 with `Retry-After`): no token is given for
+        `seconds`, and the bucket refills from empty afterwards, so the callers queued meanwhile
+        do not meet the end of the pause with a burst."""
+        until = self._clock() + max(0.0, seconds)
+        if until > self._paused_until:
+            self._paused_until = until
+            self._tokens = 0.0
+            self._updated = max(self._updated, until)  # the refill starts when the pause ends
+
+    def paused_for(self) -> float:
+        """Seconds left of a `pause()` (0 when the budget is not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
     async def acquire(self) -> None:
         """Takes one token, waiting (in arrival order) until one is available."""
         async with self._lock:
             while True:
                 self._refill()
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - 1e-9:  # float sums of refills may fall short by an ulp
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     return
-                await self._sleep((1.0 - self._tokens) / self._per_second)
+                wait = self.paused_for() + (1.0 - self._tokens) / self._per_second
+                await self._sleep(wait)
 
     def _refill(self) -> None:
         now = self._clock()
-        elapsed = max(0.0, now - self._updated)
+        if now <= self._updated:
+            return
+        elapsed = now - self._updated
         self._tokens = min(float(self.capacity), self._tokens + elapsed * self._per_second)
         self._updated = now
 
