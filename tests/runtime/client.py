@@ -37,6 +37,19 @@ async def run_to_end(ws: ClientConnection, timeout: float = 30.0) -> list[Frame]
     return await recv_until(ws, is_final, timeout)
 
 
+def chat(message: str, **payload: Any) -> str:
+    """A `chat` frame for `message` (with optional payload fields such as `conversation_id`)."""
+    return json.dumps({"type": "chat", "payload": {"message": message, **payload}})
+
+
+async def ask(url: str, frame: str = SEED_CHAT, timeout: float = 30.0) -> list[Frame]:
+    """Connects, sends one chat frame, returns the frames up to the run's terminal status."""
+    async with connect(url) as ws:
+        await recv(ws)  # connected
+        await ws.send(frame)
+        return await run_to_end(ws, timeout)
+
+
 def run_frames(frames: list[Frame], run_id: str) -> list[Frame]:
     return [f for f in frames if f.get("run_id") == run_id and f.get("seq") is not None]
 
@@ -45,4 +58,13 @@ def without_replay_flag(frames: list[Frame]) -> list[Frame]:
     return [{k: v for k, v in f.items() if k != "replay"} for f in frames]
 
 
-__all__ = ["SEED_CHAT", "ClientConnection", "connect", "recv", "recv_until", "run_to_end"]
+__all__ = [
+    "SEED_CHAT",
+    "ClientConnection",
+    "ask",
+    "chat",
+    "connect",
+    "recv",
+    "recv_until",
+    "run_to_end",
+]

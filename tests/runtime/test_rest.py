@@ -5,17 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tests.charts.png import png_size
-from tests.runtime.client import SEED_CHAT, connect, recv, run_to_end
+from tests.runtime.client import SEED_CHAT, ask, chat
 from tests.runtime.server import LiveServer
-
-
-async def ask(server: LiveServer, question: str) -> list[dict[str, object]]:
-    import json
-
-    async with connect(server.ws) as ws:
-        await recv(ws)
-        await ws.send(json.dumps({"type": "chat", "payload": {"message": question}}))
-        return await run_to_end(ws)
 
 
 def test_health(offline_server: LiveServer) -> None:
@@ -65,7 +56,7 @@ def test_openapi_docs_are_served(offline_server: LiveServer) -> None:
 
 async def test_conversations_list_newest_first_and_paginated(offline_server: LiveServer) -> None:
     for question in ("price of BTC", "price of ETH", "price of SOL"):
-        await ask(offline_server, question)
+        await ask(offline_server.ws, chat(question))
     page = httpx.get(f"{offline_server.http}/api/v1/conversations?limit=2").json()
     assert page["total"] == 3
     assert [c["title"] for c in page["items"]] == ["price of SOL", "price of ETH"]
@@ -75,7 +66,7 @@ async def test_conversations_list_newest_first_and_paginated(offline_server: Liv
 
 
 async def test_conversation_detail_rename_export_delete(offline_server: LiveServer) -> None:
-    frames = await ask(offline_server, "Analyze ETH on the 4h chart with RSI and MACD")
+    frames = await ask(offline_server.ws, chat("Analyze ETH on the 4h chart with RSI and MACD"))
     cid = frames[0]["conversation_id"]
     base = f"{offline_server.http}/api/v1/conversations/{cid}"
     detail = httpx.get(base).json()
@@ -101,7 +92,7 @@ async def test_conversation_detail_rename_export_delete(offline_server: LiveServ
 
 
 async def test_chart_generated_is_served(offline_server: LiveServer) -> None:
-    frames = await ask(offline_server, "Analyze ETH on the 4h chart with RSI and MACD")
+    frames = await ask(offline_server.ws, chat("Analyze ETH on the 4h chart with RSI and MACD"))
     charts = [f for f in frames if f["type"] == "chart_generated"]
     assert charts, [f["type"] for f in frames]
     chart = charts[0]
@@ -115,7 +106,9 @@ async def test_chart_generated_is_served(offline_server: LiveServer) -> None:
 
 
 async def test_chart_png_is_served_beside_its_spec(offline_server: LiveServer) -> None:
-    frames = await ask(offline_server, "Analyze BTC on the 4h chart with ADX and stochastic")
+    frames = await ask(
+        offline_server.ws, chat("Analyze BTC on the 4h chart with ADX and stochastic")
+    )
     chart_id = next(f["chart_id"] for f in frames if f["type"] == "chart_generated")
     base = f"{offline_server.http}/api/v1/charts/{chart_id}"
     image = httpx.get(f"{base}.png")
@@ -156,7 +149,7 @@ def test_unknown_ids_are_404_with_a_reason(offline_server: LiveServer) -> None:
 
 
 async def test_bad_rest_input_is_422_and_loses_nothing(offline_server: LiveServer) -> None:
-    frames = await ask(offline_server, "price of BTC")
+    frames = await ask(offline_server.ws, chat("price of BTC"))
     cid = frames[0]["conversation_id"]
     base = f"{offline_server.http}/api/v1/conversations/{cid}"
     for body in ({"title": ""}, {"title": "x" * 201}, {"name": "x"}, {}):
@@ -174,7 +167,7 @@ async def test_bad_rest_input_is_422_and_loses_nothing(offline_server: LiveServe
 
 
 async def test_run_events_after_seq(offline_server: LiveServer) -> None:
-    frames = await ask(offline_server, "price of BTC")
+    frames = await ask(offline_server.ws, chat("price of BTC"))
     run_id = frames[0]["run_id"]
     body = httpx.get(f"{offline_server.http}/api/v1/runs/{run_id}/events?after_seq=3").json()
     assert body["events"] == frames[3:]

@@ -11,7 +11,7 @@ from cryptodesk.config import Settings
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.errors import CoinNotFoundError
 from cryptodesk.runs.events import AgentStep, EventSink, RunError
-from tests.runtime.client import SEED_CHAT, connect, recv, run_to_end
+from tests.runtime.client import ask
 from tests.runtime.invariants import check_run
 from tests.runtime.scripted import ScriptedEngine
 from tests.runtime.server import running
@@ -27,13 +27,6 @@ class RaisingEngine:
         await sink.emit(AgentStep("Orchestrator", "🧭", "working", "planning", "s1"))
         await sink.emit(RunError("upstream_hiccup", "a source was slow", recoverable=True))
         raise self.exc
-
-
-async def ask(server_ws: str) -> list[dict[str, object]]:
-    async with connect(server_ws) as ws:
-        await recv(ws)
-        await ws.send(SEED_CHAT)
-        return await run_to_end(ws)
 
 
 async def test_run_timeout_fails_the_run(replay_settings: Settings) -> None:

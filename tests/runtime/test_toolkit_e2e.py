@@ -6,7 +6,6 @@ market data (overview, technical analysis, chart spec and PNG), and auto mode wi
 from __future__ import annotations
 
 import csv
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from cryptodesk.config import Settings
 from tests.charts.png import png_size
 from tests.market.fake_coingecko import FakeCoinGecko, closed_port_url, market_settings
 from tests.offline_bitget import Script, offline_exchange
-from tests.runtime.client import connect, recv, run_to_end
+from tests.runtime.client import ask, chat
 from tests.runtime.invariants import check_run
 from tests.runtime.server import LiveServer, running
 from tests.shared import shared_market_path
@@ -29,11 +28,8 @@ H = 3600
 Frame = dict[str, Any]
 
 
-async def ask(server: LiveServer, question: str) -> list[Frame]:
-    async with connect(server.ws) as ws:
-        await recv(ws)  # connected
-        await ws.send(json.dumps({"type": "chat", "payload": {"message": question}}))
-        frames = await run_to_end(ws, timeout=60)
+async def ask_checked(server: LiveServer, question: str) -> list[Frame]:
+    frames = await ask(server.ws, chat(question), timeout=60)
     run = [f for f in frames if f.get("seq") is not None]
     check_run(run, expect="completed")
     return run
@@ -84,7 +80,9 @@ def live_server(coingecko: FakeCoinGecko, tmp_path: Path) -> Iterator[LiveServer
 
 
 async def test_exchange_question_through_the_server(bitget_server: LiveServer) -> None:
-    frames = await ask(bitget_server, "What's the order book and funding for BTC on Bitget?")
+    frames = await ask_checked(
+        bitget_server, "What's the order book and funding for BTC on Bitget?"
+    )
     calls = [f for f in frames if f["type"] == "tool_call"]
     assert {c["tool_name"] for c in calls} >= {"get_order_book", "get_funding_rate"}
     assert all(
@@ -111,7 +109,7 @@ async def test_exchange_question_through_the_server(bitget_server: LiveServer) -
 async def test_live_overview_question_through_the_server(
     live_server: LiveServer, coingecko: FakeCoinGecko
 ) -> None:
-    frames = await ask(live_server, "How is the crypto market today?")
+    frames = await ask_checked(live_server, "How is the crypto market today?")
     results = tool_results(frames)
     assert list(results) == ["get_market_overview"]
     assert results["get_market_overview"][0]["success"]
@@ -126,7 +124,7 @@ async def test_live_technical_question_serves_the_chart_spec_and_png(
     live_server: LiveServer, coingecko: FakeCoinGecko
 ) -> None:
     coingecko.serve("/coins/bitcoin/market_chart", btc_hourly_chart())
-    frames = await ask(live_server, "Analyze BTC on the 1h chart")
+    frames = await ask_checked(live_server, "Analyze BTC on the 1h chart")
     results = tool_results(frames)
     for tool in ("get_crypto_price", "compute_indicators", "find_key_levels", "create_chart"):
         assert all(r["success"] for r in results[tool]), (tool, results[tool])
@@ -148,7 +146,7 @@ async def test_live_technical_question_serves_the_chart_spec_and_png(
 async def test_auto_mode_without_coingecko_is_labelled_fallback(tmp_path: Path) -> None:
     settings = market_settings(closed_port_url(), "auto", data_dir=tmp_path / "data")
     with running(create_app(settings)) as server:
-        frames = await ask(server, "What is the price of Bitcoin?")
+        frames = await ask_checked(server, "What is the price of Bitcoin?")
     (price,) = tool_results(frames)["get_crypto_price"]
     assert price["success"] and "FALLBACK" in price["result_preview"]
     result = result_of(frames)

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from tests.runtime.client import SEED_CHAT, connect, recv, run_frames, run_to_end
+from tests.runtime.client import SEED_CHAT, ask, connect, recv, run_frames, run_to_end
 from tests.runtime.invariants import check_run
 from tests.runtime.server import LiveServer
 
@@ -33,10 +33,7 @@ async def test_ws_seed_chat_streams_a_complete_run(offline_server: LiveServer) -
 
 
 async def test_ws_stored_log_equals_live_stream(offline_server: LiveServer) -> None:
-    async with connect(offline_server.ws) as ws:
-        await recv(ws)
-        await ws.send(SEED_CHAT)
-        frames = await run_to_end(ws)
+    frames = await ask(offline_server.ws)
     run_id = frames[0]["run_id"]
     response = httpx.get(f"{offline_server.http}/api/v1/runs/{run_id}/events")
     assert response.status_code == 200

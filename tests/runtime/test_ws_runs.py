@@ -15,6 +15,7 @@ import pytest
 
 from tests.runtime.client import (
     SEED_CHAT,
+    ask,
     connect,
     is_final,
     recv,
@@ -120,10 +121,7 @@ async def test_resume_after_disconnect_replays_exactly_the_missed_frames(
 async def test_resume_of_finished_run_replays_to_its_terminal_status(
     offline_server: LiveServer,
 ) -> None:
-    async with connect(offline_server.ws) as ws:
-        await recv(ws)
-        await ws.send(SEED_CHAT)
-        frames = await run_to_end(ws)
+    frames = await ask(offline_server.ws)
     run_id = frames[0]["run_id"]
     async with connect(f"{offline_server.ws}?run_id={run_id}&after_seq=2") as ws:
         await recv(ws)
@@ -136,10 +134,7 @@ async def test_resume_of_finished_run_replays_to_its_terminal_status(
 async def test_resume_beyond_the_log_sends_resync_then_the_whole_run(
     offline_server: LiveServer,
 ) -> None:
-    async with connect(offline_server.ws) as ws:
-        await recv(ws)
-        await ws.send(SEED_CHAT)
-        frames = await run_to_end(ws)
+    frames = await ask(offline_server.ws)
     run_id = frames[0]["run_id"]
     async with connect(f"{offline_server.ws}?run_id={run_id}&after_seq=9999") as ws:
         await recv(ws)

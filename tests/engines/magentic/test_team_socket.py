@@ -13,7 +13,7 @@ import pytest
 from cryptodesk.app import create_app
 from cryptodesk.config import Settings
 from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer, Reply, default_responder
-from tests.runtime.client import connect, recv, recv_until, run_frames, run_to_end
+from tests.runtime.client import chat, connect, recv, recv_until, run_frames, run_to_end
 from tests.runtime.invariants import check_run
 from tests.runtime.server import LiveServer, running
 
@@ -24,10 +24,6 @@ ENGINE = "magentic:openai-compatible/fake-model"
 def team_server(settings: Settings) -> Iterator[LiveServer]:
     with running(create_app(settings)) as server:
         yield server
-
-
-def chat(message: str, **payload: Any) -> str:
-    return json.dumps({"type": "chat", "payload": {"message": message, **payload}})
 
 
 async def test_team_streams_the_full_frame_sequence(team_server: LiveServer, llm: FakeLLM) -> None:
