@@ -32,6 +32,7 @@ from tests.runtime.server import free_port
 from bench.paths import REPO, replay_dir
 from bench.report import Section, make_console, print_section
 from cryptodesk.config import Settings
+from cryptodesk.domain.events import DomainEvent, Report, ToolFinished
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.magentic.engine import MagenticEngine
 from cryptodesk.engines.magentic.target import configured_target
@@ -39,7 +40,6 @@ from cryptodesk.engines.magentic.usage import PriceTable
 from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.market.replay import ReplayProvider
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.runs.events import DomainEvent, Report, ToolFinished
 from cryptodesk.serving import settle_heap
 
 QUESTION = "Analyze BTC on the 4h chart"

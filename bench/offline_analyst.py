@@ -24,10 +24,10 @@ from bench.paths import replay_dir
 from bench.report import Section, make_console, percentile, print_section
 from cryptodesk.config import Settings
 from cryptodesk.desk import Desk
+from cryptodesk.domain.events import DomainEvent
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.realtime.hub import QueueListener
-from cryptodesk.runs.events import DomainEvent
 
 TARGET_P50_MS = 300.0
 ROUNDS = 50

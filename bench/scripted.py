@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptodesk.domain.events import AgentStep, EventSink, Report
 from cryptodesk.engines.base import RunRequest
-from cryptodesk.runs.events import AgentStep, EventSink, Report
 
 MEASURED_QUESTION = "stream the deltas"
 

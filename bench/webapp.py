@@ -40,8 +40,8 @@ from bench.report import Section, make_console, print_section
 from bench.server import LiveServer, running
 from cryptodesk.app import WEB_DIR, create_app
 from cryptodesk.config import Settings
+from cryptodesk.domain.events import DomainEvent, Report
 from cryptodesk.engines.base import RunRequest
-from cryptodesk.runs.events import DomainEvent, Report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptodesk.runs.events import DomainEvent
+from cryptodesk.domain.events import DomainEvent
 
 
 @dataclass

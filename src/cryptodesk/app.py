@@ -14,14 +14,13 @@ from fastapi.staticfiles import StaticFiles
 from cryptodesk import __version__, serving
 from cryptodesk.access.guard import AccessGuard
 from cryptodesk.access.login import login_router
-from cryptodesk.api import charts, conversations, health, runs
+from cryptodesk.api import charts, conversations, health, runs, stream
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.errors import install_error_handlers
 from cryptodesk.config import Settings, get_settings, is_loopback_host
 from cryptodesk.desk import Desk, ExchangeBuilder
 from cryptodesk.errors import ConfigError
 from cryptodesk.market.exchange_service import ExchangeService
-from cryptodesk.realtime import ws
 from cryptodesk.runs.manager import EngineFactory
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ def create_app(
     app.include_router(login_router(settings))
     for module in (health, conversations, runs, charts, settings_api):
         app.include_router(module.router)
-    app.include_router(ws.router)
+    app.include_router(stream.router)
     if (WEB_DIR / "index.html").is_file():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     else:

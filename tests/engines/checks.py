@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from cryptodesk.runs.events import (
+from cryptodesk.domain.events import (
     AgentStep,
     DomainEvent,
     Progress,

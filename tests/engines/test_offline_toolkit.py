@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from cryptodesk.domain.events import Report, ToolCalled, ToolFinished
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.offline.report import FALLBACK_WARNING, SIMULATED_WARNING
 from cryptodesk.market.cache import CacheTtls
 from cryptodesk.market.service import build_market_service
-from cryptodesk.runs.events import Report, ToolCalled, ToolFinished
 from cryptodesk.tools.exchange import FundingResult, OrderBookResult
 from tests.engines.checks import check_event_sequence, unexplained_numbers
 from tests.engines.conftest import Desk

@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from cryptodesk.engines.base import RunRequest
-from cryptodesk.runs.events import (
+from cryptodesk.domain.events import (
     AgentStep,
     EventSink,
     Progress,
@@ -18,6 +17,7 @@ from cryptodesk.runs.events import (
     ToolCalled,
     ToolFinished,
 )
+from cryptodesk.engines.base import RunRequest
 
 
 @dataclass

@@ -8,9 +8,9 @@ import httpx
 
 from cryptodesk.app import create_app
 from cryptodesk.config import Settings
+from cryptodesk.domain.events import AgentStep, EventSink, RunError
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.errors import CoinNotFoundError
-from cryptodesk.runs.events import AgentStep, EventSink, RunError
 from tests.runtime.client import ask
 from tests.runtime.invariants import check_run
 from tests.runtime.scripted import ScriptedEngine

@@ -5,8 +5,8 @@ import asyncio
 import pytest
 from pydantic import BaseModel
 
+from cryptodesk.domain.events import ChartCreated, ToolCalled, ToolFinished
 from cryptodesk.errors import CoinNotFoundError
-from cryptodesk.runs.events import ChartCreated, ToolCalled, ToolFinished
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
 from cryptodesk.tools.invoker import REDACTED, ToolInvoker, redact
 from cryptodesk.tools.registry import ToolRegistry, build_registry

@@ -202,6 +202,18 @@ export interface ResultFrame {
    * e.g. 'simulated', 'replay', 'stale'
    */
   data_labels: string[];
+  /**
+   * one structured outlook per analysed asset (added in v1, optional)
+   */
+  outlook: Outlook[] | null;
+  /**
+   * answered, partial (some data missing), clarification (a question back) or cannot_answer (added in v1, optional)
+   */
+  answer_kind: ("answered" | "partial" | "clarification" | "cannot_answer") | null;
+  /**
+   * the sentences that answer the question, first in `content`
+   */
+  bottom_line: string | null;
 }
 /**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema
@@ -211,6 +223,160 @@ export interface UsageModel {
   prompt_tokens: number;
   completion_tokens: number;
   cost_usd: number | null;
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "Outlook".
+ */
+export interface Outlook {
+  /**
+   * e.g. 'BTC'
+   */
+  symbol: string;
+  /**
+   * e.g. 'bitcoin'
+   */
+  coin_id?: string | null;
+  /**
+   * candle timeframe the outlook is built on, e.g. '4h'
+   */
+  timeframe: string;
+  /**
+   * close time of the last candle used
+   */
+  as_of: string;
+  /**
+   * the last close at as_of
+   */
+  price: number;
+  bias: "bullish" | "bearish" | "neutral";
+  /**
+   * 0 = no conviction, 1 = every signal agrees
+   */
+  strength: number;
+  /**
+   * the three to five readings behind the bias
+   */
+  signals: OutlookSignal[];
+  horizon: Horizon;
+  /**
+   * nearest support below the price
+   */
+  support: number | null;
+  /**
+   * nearest resistance above the price
+   */
+  resistance: number | null;
+  /**
+   * why support or resistance is missing
+   */
+  levels_note?: string | null;
+  /**
+   * all levels found
+   */
+  levels?: OutlookLevel[];
+  /**
+   * the price that would invalidate the bias
+   */
+  invalidation: number | null;
+  invalidation_note?: string | null;
+  scenarios?: Scenario[];
+  /**
+   * where the candles came from, e.g. 'coingecko', 'replay'
+   */
+  source: string;
+  /**
+   * 'simulated', 'replay', 'stale', 'fallback'
+   */
+  data_labels?: string[];
+}
+/**
+ * One reading behind the bias, traceable to the tool call that produced its value.
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "OutlookSignal".
+ */
+export interface OutlookSignal {
+  /**
+   * e.g. 'trend', 'rsi', 'macd', 'sma200', 'divergence'
+   */
+  name: string;
+  /**
+   * the number the reading rests on
+   */
+  value?: number | null;
+  /**
+   * one short sentence, e.g. 'RSI 71.3: overbought'
+   */
+  reading: string;
+  lean: "bullish" | "bearish" | "neutral";
+  /**
+   * its share in the bias score
+   */
+  weight: number;
+  tool_name: string;
+  /**
+   * the tool call of this run it came from
+   */
+  call_id?: string | null;
+}
+/**
+ * How far ahead the outlook looks: a number of candles of its timeframe.
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "Horizon".
+ */
+export interface Horizon {
+  bars: number;
+  hours: number;
+  /**
+   * as_of plus the horizon
+   */
+  ends_at: string;
+  /**
+   * e.g. 'about 2 days (12 × 4h candles)'
+   */
+  label: string;
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "OutlookLevel".
+ */
+export interface OutlookLevel {
+  price: number;
+  kind: "support" | "resistance";
+  touches: number;
+  /**
+   * from the outlook's price, in percent
+   */
+  distance_pct: number;
+}
+/**
+ * A conditional path, not advice: what would have to happen, and where it would lead.
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "Scenario".
+ */
+export interface Scenario {
+  kind: "bull" | "bear";
+  /**
+   * e.g. 'a 4h close above 65,530 (resistance)'
+   */
+  trigger: string;
+  trigger_price?: number | null;
+  target?: number | null;
+  /**
+   * (low, high) when given
+   */
+  entry_zone?: [unknown, unknown] | null;
+  /**
+   * where the scenario is wrong
+   */
+  stop?: number | null;
+  /**
+   * reward / risk from the entry zone
+   */
+  risk_reward?: number | null;
 }
 /**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from cryptodesk.runs.events import EventSink
+from cryptodesk.domain.events import EventSink
 
 
 @dataclass(frozen=True, slots=True)

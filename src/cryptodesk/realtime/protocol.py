@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from cryptodesk.domain.outlook import AnswerKind, Outlook
+
 PROTOCOL_VERSION: Literal[1] = 1
 MAX_MESSAGE_CHARS = 8000
 MAX_FRAME_BYTES = 64 * 1024
@@ -165,6 +167,19 @@ class ResultFrame(_RunFrame):
     usage: UsageModel
     data_labels: list[str] = Field(
         default_factory=list, description="e.g. 'simulated', 'replay', 'stale'"
+    )
+    outlook: list[Outlook] | None = Field(
+        None, description="one structured outlook per analysed asset (added in v1, optional)"
+    )
+    answer_kind: AnswerKind | None = Field(
+        None,
+        description=(
+            "answered, partial (some data missing), clarification (a question back) or "
+            "cannot_answer (added in v1, optional)"
+        ),
+    )
+    bottom_line: str | None = Field(
+        None, description="the sentences that answer the question, first in `content`"
     )
 
 

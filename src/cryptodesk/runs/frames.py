@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from cryptodesk.domain.events import (
+    AgentStep,
+    ChartCreated,
+    DomainEvent,
+    Progress,
+    Report,
+    RunError,
+    ToolCalled,
+    ToolFinished,
+)
 from cryptodesk.realtime.protocol import (
     PREVIEW_CHARS,
     AgentStepFrame,
@@ -13,16 +23,6 @@ from cryptodesk.realtime.protocol import (
     ToolCallFrame,
     ToolResultFrame,
     UsageModel,
-)
-from cryptodesk.runs.events import (
-    AgentStep,
-    ChartCreated,
-    DomainEvent,
-    Progress,
-    Report,
-    RunError,
-    ToolCalled,
-    ToolFinished,
 )
 from cryptodesk.runs.redact import redact
 
@@ -92,6 +92,9 @@ def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) ->
                     cost_usd=event.usage.cost_usd,
                 ),
                 data_labels=list(event.data_labels),
+                outlook=list(event.outlook),
+                answer_kind=event.answer_kind,
+                bottom_line=event.bottom_line,
                 **ids,
             )
         case RunError():

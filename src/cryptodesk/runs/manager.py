@@ -14,12 +14,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cryptodesk.domain.events import DomainEvent, Report, RunError
 from cryptodesk.engines.base import Engine, HistoryMessage, RunRequest
 from cryptodesk.errors import CryptoDeskError, RunActiveError
 from cryptodesk.realtime.hub import Hub
 from cryptodesk.realtime.protocol import RunFrame, RunStatus, StatusFrame, StatusValue, dump_frame
 from cryptodesk.runs.eventlog import RunLog
-from cryptodesk.runs.events import DomainEvent, Report, RunError
 from cryptodesk.runs.frames import to_frame
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.runs import PendingEvent

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptodesk.domain.events import EventSink, ToolCalled, ToolFinished
 from cryptodesk.errors import CryptoDeskError
-from cryptodesk.runs.events import EventSink, ToolCalled, ToolFinished
 from cryptodesk.tools.base import PREVIEW_LIMIT, ToolContext, ToolResult
 from cryptodesk.tools.format import clip
 from cryptodesk.tools.registry import ToolRegistry

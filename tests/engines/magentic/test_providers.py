@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptodesk.config import Settings
+from cryptodesk.domain.events import Report, ToolCalled
 from cryptodesk.engines.base import HistoryMessage
 from cryptodesk.engines.magentic.target import configured_target
-from cryptodesk.runs.events import Report, ToolCalled
 from tests.engines.magentic.conftest import llm_settings, make_engine, request
 from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer
 from tests.fakes import RecordingSink

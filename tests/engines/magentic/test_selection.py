@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 
 from cryptodesk.config import Settings
+from cryptodesk.domain.events import Report
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.magentic.engine import MagenticEngine
 from cryptodesk.engines.selection import EngineSelector
@@ -15,7 +16,6 @@ from cryptodesk.errors import EngineError
 from cryptodesk.market.demo import DemoProvider
 from cryptodesk.market.replay import ReplayProvider
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.runs.events import Report
 from cryptodesk.terminal.doctor import run_doctor
 from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer
 from tests.fakes import MemoryChartStore, RecordingSink

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cryptodesk.config import Settings
-from cryptodesk.runs.events import (
+from cryptodesk.domain.events import (
     AgentStep,
     Progress,
     Report,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptodesk.config import Settings
+from cryptodesk.domain.events import AgentStep, Progress, Report, ToolCalled, ToolFinished
 from cryptodesk.engines.magentic.engine import MagenticEngine
 from cryptodesk.engines.magentic.providers import LlmProviders
 from cryptodesk.engines.magentic.target import LlmTarget
@@ -12,7 +13,6 @@ from cryptodesk.engines.magentic.usage import PriceTable
 from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.market.replay import ReplayProvider
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.runs.events import AgentStep, Progress, Report, ToolCalled, ToolFinished
 from tests.engines.magentic.conftest import request
 from tests.engines.magentic.fake_llm import ledger
 from tests.engines.magentic.scripted_client import Script, ScriptedChatClient

@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from cryptodesk.config import Settings
+from cryptodesk.domain.events import AgentStep, Report, ToolCalled
 from cryptodesk.engines.base import RunRequest
-from cryptodesk.runs.events import AgentStep, Report, ToolCalled
 from tests.engines.magentic.conftest import make_engine, request
 from tests.engines.magentic.fake_llm import (
     FakeLLM,

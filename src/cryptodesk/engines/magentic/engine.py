@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import replace
 
+from cryptodesk.domain.events import DomainEvent, EventSink, Report, RunError, Usage
 from cryptodesk.engines.base import Engine, RunRequest
 from cryptodesk.engines.magentic import report_writer
 from cryptodesk.engines.magentic.agentspec import AgentSpec
@@ -29,7 +30,6 @@ from cryptodesk.engines.magentic.usage import PriceTable, UsageMeter
 from cryptodesk.engines.offline.intent import parse_intent
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.runs.events import DomainEvent, EventSink, Report, RunError, Usage
 from cryptodesk.tools.base import ToolContext
 from cryptodesk.tools.context import ChartStore
 from cryptodesk.tools.invoker import ToolInvoker

@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from cryptodesk.domain.events import AgentStep, DomainEvent, EventSink, Progress
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.magentic.evidence import Findings
 from cryptodesk.engines.roster import EMOJIS
-from cryptodesk.runs.events import AgentStep, DomainEvent, EventSink, Progress
 
 DELTA_INTERVAL_S = 0.1
 STEP_MESSAGE_CHARS = 1000

@@ -18,11 +18,11 @@ from agent_framework.orchestrations import (
     StandardMagenticManager,
 )
 
+from cryptodesk.domain.events import RunError
 from cryptodesk.engines.magentic.events import TeamReporter
 from cryptodesk.engines.magentic.evidence import Findings
 from cryptodesk.engines.magentic.report_writer import report_prompt
 from cryptodesk.engines.magentic.usage import UsageMeter
-from cryptodesk.runs.events import RunError
 
 StopReason = Literal["budget", "round_limit", "reset_limit"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from cryptodesk.domain.events import ChartCreated
 from cryptodesk.engines.magentic.evidence import Evidence, Findings
 from cryptodesk.engines.magentic.run import current_run
-from cryptodesk.runs.events import ChartCreated
 from cryptodesk.tools.invoker import ToolOutcome
 from cryptodesk.tools.registry import ToolRegistry
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cryptodesk.runs.events import AgentTokens, Usage
+from cryptodesk.domain.events import AgentTokens, Usage
 
 # USD per 1M tokens (prompt, completion); matched by exact name, then by longest prefix.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {

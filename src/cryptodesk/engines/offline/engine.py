@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from cryptodesk.domain.events import AgentStep, EventSink, Progress, Report
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.offline.findings import Failure, Findings
 from cryptodesk.engines.offline.intent import Intent, parse_intent
@@ -19,7 +20,6 @@ from cryptodesk.engines.roster import EMOJIS, AgentName
 from cryptodesk.market.catalog import coin_by_id
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.runs.events import AgentStep, EventSink, Progress, Report
 from cryptodesk.tools.base import ToolContext, ToolResult
 from cryptodesk.tools.charts import ChartResult
 from cryptodesk.tools.context import ChartStore

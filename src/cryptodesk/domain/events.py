@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from cryptodesk.domain.outlook import AnswerKind, Outlook
+
 StepStatus = Literal["working", "completed", "error"]
 
 
@@ -81,6 +83,11 @@ class Report:
     usage: Usage = field(default_factory=Usage)
     data_labels: tuple[str, ...] = ()
     """Labels such as "simulated" or "replay" that describe the data the report used."""
+    outlook: tuple[Outlook, ...] = ()
+    """One structured outlook per analysed asset (computed by `assess_outlook`)."""
+    answer_kind: AnswerKind = "answered"
+    bottom_line: str | None = None
+    """The one to three sentences the report opens with."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""The bottom vocabulary every layer shares: domain events and the structured outlook."""
