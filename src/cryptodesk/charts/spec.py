@@ -82,6 +82,10 @@ class ChartMarker(_Frozen):
 
 
 class ChartSpec(_Frozen):
+    kind: Literal["price", "comparison"] = "price"
+    """`price`: one coin's candles with overlays, panes, levels and markers. `comparison`: no
+    candles; `overlays` are one line per coin of percent change from the window's start (named by
+    symbol, time in epoch seconds), `panes` may hold the price ratio of two coins."""
     symbol: str
     interval: Timeframe
     title: str
