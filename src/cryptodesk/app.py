@@ -17,10 +17,12 @@ from cryptodesk.access.login import login_router
 from cryptodesk.api import charts, conversations, health, runs, stream
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.errors import install_error_handlers
+from cryptodesk.api.scrubbing import ScrubResponses
 from cryptodesk.config import Settings, get_settings, is_loopback_host
 from cryptodesk.desk import Desk, ExchangeBuilder
 from cryptodesk.errors import ConfigError
 from cryptodesk.market.exchange_service import ExchangeService
+from cryptodesk.redaction import install_log_scrubbing
 from cryptodesk.runs.manager import EngineFactory
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,9 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_log_scrubbing()
+    # Starlette runs the last added middleware first: the guard, then the scrubbing of answers.
+    app.add_middleware(ScrubResponses)
     app.add_middleware(AccessGuard, settings=settings)
     app.include_router(login_router(settings))
     for module in (health, conversations, runs, charts, settings_api):

@@ -156,5 +156,5 @@ class Desk:
         self.hub.close_all()
         await self.market.aclose()
         await self.exchange.aclose()
-        await self.settings_service.vault.aclose()
+        await self.settings_service.aclose()
         await self.store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cryptodesk.redaction import scrub
 from cryptodesk.runs.frames import chart_url
 from cryptodesk.store.records import Chart, Conversation, Message, Run
 
@@ -36,4 +37,4 @@ def conversation_markdown(
                 for chart in charts_by_run.get(message.run_id, []):
                     lines.append(f"- Chart: {chart.title} ({chart_url(chart.id)})")
                 lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return scrub("\n".join(lines).rstrip() + "\n")

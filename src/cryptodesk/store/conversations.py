@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cryptodesk.errors import NotFoundError
+from cryptodesk.redaction import scrub
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.models import ChartRow, ConversationRow, MessageRow, RunEventRow, RunRow
 from cryptodesk.store.records import Conversation, ConversationSummary, Message, Role
@@ -108,7 +109,7 @@ class ConversationRepo:
             id=new_id(),
             conversation_id=conversation_id,
             role=role,
-            content=content,
+            content=scrub(content),  # a report quoting a secret must not keep it at rest
             run_id=run_id,
             created_at=now,
         )
