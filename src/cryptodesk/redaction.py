@@ -35,7 +35,7 @@ MIN_SCRUBBED = 6
 """Shorter values are not scrubbed by value (a 3-character value would mangle ordinary text)."""
 
 _SECRET_PARTS = frozenset(
-    {"key", "apikey", "secret", "token", "password", "passphrase", "pwd", "auth", "credential"}
+    {"key", "apikey", "secret", "token", "password", "passphrase", "pwd", "auth", "authorization"}
 )
 _SECRET_WORDS = ("secret", "token", "password", "passphrase", "apikey", "api_key", "credential")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -182,3 +182,47 @@ async def test_settings_change_mid_run_leaves_the_running_run_its_engine(
         )
         second = await run_to_end(ws)
     assert second[-2]["engine"] == "offline"
+
+
+async def test_settings_one_damaged_vault_entry_damages_only_itself(
+    desk_server: LiveServer, base_settings: Settings, llm_server: FakeLLMServer
+) -> None:
+    for name, value in {
+        "openai_api_key": SECRET,
+        "exchange_api_key": "bg-key-0123456789abcdef",
+    }.items():
+        httpx.put(api(desk_server, f"/secrets/{name}"), json={"value": value}).raise_for_status()
+    # Damage one entry's ciphertext in the real file, as a disk error or an editor would.
+    vault_file = base_settings.data_dir / "secrets.json"
+    doc = json.loads(vault_file.read_text())
+    token = doc["secrets"]["exchange_api_key"]["token"]
+    doc["secrets"]["exchange_api_key"]["token"] = token[:20] + "X" + token[21:]
+    vault_file.write_text(json.dumps(doc))
+
+    httpx.put(
+        api(desk_server),
+        json={
+            "llm_provider": "openai-compatible",
+            "llm_base_url": llm_server.openai_url,
+            "llm_model": "fake-model",
+        },
+    ).raise_for_status()
+    body = httpx.get(api(desk_server)).json()
+    statuses = {s["name"]: s for s in body["secrets"]}
+    assert statuses["openai_api_key"]["is_set"] and statuses["openai_api_key"]["error"] is None
+    assert not statuses["exchange_api_key"]["is_set"]
+    assert "cannot be decrypted" in statuses["exchange_api_key"]["error"]
+    assert "exchange_api_key" in body["vault"]["error"]
+    # The intact LLM key is in force: the connection check sends it.
+    llm_server.llm.requests.clear()
+    verdict = httpx.post(api(desk_server, "/test/llm"), timeout=60).json()
+    assert verdict["ok"], verdict
+    assert llm_server.llm.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
+    # Writing another secret answers the truth, and so does setting the damaged one again.
+    put = httpx.put(api(desk_server, "/secrets/coingecko_api_key"), json={"value": "CG-0123456789"})
+    assert put.status_code == 200 and put.json()["is_set"] is True
+    fixed = httpx.put(
+        api(desk_server, "/secrets/exchange_api_key"), json={"value": "bg-key-fedcba9876543210"}
+    )
+    assert fixed.json()["is_set"] is True and fixed.json()["error"] is None
+    assert httpx.get(api(desk_server)).json()["vault"]["error"] is None
