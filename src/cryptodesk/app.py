@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from cryptodesk import __version__, serving
 from cryptodesk.access.guard import AccessGuard
 from cryptodesk.access.login import login_router
+from cryptodesk.access.ratelimit import AttemptLimiter
 from cryptodesk.api import charts, conversations, health, runs, stream
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.errors import install_error_handlers
@@ -86,9 +87,10 @@ def create_app(
     install_error_handlers(app)
     install_log_scrubbing()
     # Starlette runs the last added middleware first: the guard, then the scrubbing of answers.
+    limiter = AttemptLimiter(settings.login_attempts_per_minute)
     app.add_middleware(ScrubResponses)
-    app.add_middleware(AccessGuard, settings=settings)
-    app.include_router(login_router(settings))
+    app.add_middleware(AccessGuard, settings=settings, limiter=limiter)
+    app.include_router(login_router(settings, limiter))
     for module in (health, conversations, runs, charts, settings_api):
         app.include_router(module.router)
     app.include_router(stream.router)

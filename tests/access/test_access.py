@@ -62,8 +62,9 @@ def test_access_a_browser_page_load_goes_to_the_login_form(guarded: LiveServer) 
 
 def test_access_wrong_token_is_401_and_the_right_one_passes(guarded: LiveServer) -> None:
     for path in PROTECTED[:-2]:
-        assert httpx.get(guarded.http + path, headers=bearer("wrong-token")).status_code == 401
         assert httpx.get(guarded.http + path, headers=bearer()).status_code in (200, 503), path
+    for path in PROTECTED[:2]:  # under the limit of 3 failed attempts (see the limiter tests)
+        assert httpx.get(guarded.http + path, headers=bearer("wrong-token")).status_code == 401
     # The token is never accepted from the URL.
     assert httpx.get(f"{guarded.http}/api/v1/settings?token={TOKEN}").status_code == 401
 
