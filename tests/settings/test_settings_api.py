@@ -226,3 +226,31 @@ async def test_settings_one_damaged_vault_entry_damages_only_itself(
     )
     assert fixed.json()["is_set"] is True and fixed.json()["error"] is None
     assert httpx.get(api(desk_server)).json()["vault"]["error"] is None
+
+
+async def test_settings_urls_are_parsed_and_numbers_are_finite_and_bounded(
+    desk_server: LiveServer,
+) -> None:
+    before = httpx.get(api(desk_server)).json()
+    for body, field, why in [
+        ('{"ollama_url": "http://[::1"}', "ollama_url", "not a valid URL"),
+        ('{"coingecko_base_url": "http://h:99999"}', "coingecko_base_url", "not a valid URL"),
+        ('{"llm_base_url": "http://h/\\r\\nX: 1"}', "llm_base_url", "control characters"),
+        ('{"http_timeout_s": "Infinity"}', "http_timeout_s", "finite number"),
+        ('{"http_timeout_s": NaN}', "http_timeout_s", "finite number"),
+        ('{"http_timeout_s": 1e308}', "http_timeout_s", "less than or equal to 3600"),
+        ('{"run_timeout_s": 1e999}', "run_timeout_s", "finite number"),
+        ('{"run_budget_usd": 1e300}', "run_budget_usd", "less than or equal to 100000"),
+    ]:
+        response = httpx.put(
+            api(desk_server), content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, (body, response.text)
+        assert why in response.json()["reasons"][field], response.json()
+    assert httpx.get(api(desk_server)).json() == before  # nothing was stored
+    stored = httpx.put(
+        api(desk_server), json={"http_timeout_s": 12.5, "ollama_url": "http://[::1]:11434"}
+    )
+    assert stored.status_code == 200, stored.text
+    values = httpx.get(api(desk_server)).json()["values"]
+    assert values["http_timeout_s"] == 12.5 and values["ollama_url"] == "http://[::1]:11434"
