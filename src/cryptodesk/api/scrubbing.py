@@ -21,7 +21,7 @@ class ScrubResponses:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not SECRETS.active:
+        if scope["type"] != "http" or scope["method"] == "HEAD" or not SECRETS.active:
             await self.app(scope, receive, send)
             return
         start: Message | None = None
