@@ -12,15 +12,21 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from cryptodesk import __version__, serving
+from cryptodesk.access.bodies import BodyLimit
 from cryptodesk.access.guard import AccessGuard
+from cryptodesk.access.headers import SecurityHeaders
 from cryptodesk.access.login import login_router
+from cryptodesk.access.ratelimit import AttemptLimiter
 from cryptodesk.api import charts, conversations, health, runs, stream
 from cryptodesk.api import settings as settings_api
+from cryptodesk.api.docs import install_docs
 from cryptodesk.api.errors import install_error_handlers
+from cryptodesk.api.scrubbing import ScrubResponses
 from cryptodesk.config import Settings, get_settings, is_loopback_host
 from cryptodesk.desk import Desk, ExchangeBuilder
 from cryptodesk.errors import ConfigError
 from cryptodesk.market.exchange_service import ExchangeService
+from cryptodesk.redaction import install_log_scrubbing
 from cryptodesk.runs.manager import EngineFactory
 
 log = logging.getLogger(__name__)
@@ -80,10 +86,20 @@ def create_app(
         version=__version__,
         summary="A live multi-agent crypto analysis desk.",
         lifespan=lifespan,
+        docs_url=None,  # served from this server by install_docs, not from a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_middleware(AccessGuard, settings=settings)
-    app.include_router(login_router(settings))
+    install_log_scrubbing()
+    limiter = AttemptLimiter(settings.login_attempts_per_minute)
+    # Starlette runs the last added middleware first: security headers on every answer, bodies
+    # bounded before anyone reads them, the guard, then the scrubbing of answers.
+    app.add_middleware(ScrubResponses)
+    app.add_middleware(AccessGuard, settings=settings, limiter=limiter)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
+    install_docs(app)
+    app.include_router(login_router(settings, limiter))
     for module in (health, conversations, runs, charts, settings_api):
         app.include_router(module.router)
     app.include_router(stream.router)

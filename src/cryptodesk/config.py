@@ -42,9 +42,41 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+HOUR_S = 3600.0
+DAY_S = 86400.0
+URL_FIELDS = (
+    "llm_base_url",
+    "azure_openai_endpoint",
+    "ollama_url",
+    "coingecko_base_url",
+    "azure_key_vault_url",
+)
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why `url` is not an http(s) URL with a host (and a valid port, if any), or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port raises for one out of range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "must not contain spaces or control characters"
+    return None
+
+
 class Settings(BaseSettings):
+    # No infinities or NaN anywhere (`1e999` is a float too), and every duration has a ceiling.
     model_config = SettingsConfigDict(
-        env_prefix="CRYPTODESK_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix="CRYPTODESK_",
+        env_file=".env",
+        extra="ignore",
+        validate_default=True,
+        allow_inf_nan=False,
     )
 
     host: str = Field("127.0.0.1", description="Address the server listens on.")
@@ -91,7 +123,9 @@ class Settings(BaseSettings):
         "http://127.0.0.1:11434",
         description="Ollama server (provider ollama; engine auto uses a reachable local one).",
     )
-    llm_timeout_s: float = Field(60.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    llm_timeout_s: float = Field(
+        60.0, gt=0, le=HOUR_S, description="Timeout of one LLM request, in seconds."
+    )
     llm_max_retries: int = Field(
         2, ge=0, le=10, description="Retries of an LLM request on 429, 5xx, timeouts (backoff)."
     )
@@ -99,10 +133,16 @@ class Settings(BaseSettings):
         2000, ge=0, description="Earlier messages of a conversation given to the team, in tokens."
     )
     run_budget_tokens: int | None = Field(
-        None, ge=1, description="Tokens one run may use before the team summarises and stops."
+        None,
+        ge=1,
+        le=1_000_000_000,
+        description="Tokens one run may use before the team summarises and stops.",
     )
     run_budget_usd: float | None = Field(
-        None, gt=0, description="Estimated USD one run may cost before the team summarises."
+        None,
+        gt=0,
+        le=100_000,
+        description="Estimated USD one run may cost before the team summarises.",
     )
     llm_prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict,
@@ -112,7 +152,10 @@ class Settings(BaseSettings):
         ),
     )
     llm_check_ttl_s: float = Field(
-        60.0, gt=0, description="How long a readiness check of the LLM is cached, in seconds."
+        60.0,
+        gt=0,
+        le=DAY_S,
+        description="How long a readiness check of the LLM is cached, in seconds.",
     )
 
     market_data: MarketDataMode = Field(
@@ -141,12 +184,14 @@ class Settings(BaseSettings):
         ge=1,
         description="CoinGecko requests per minute (default: 25 keyless, 30 demo, 500 pro).",
     )
-    http_timeout_s: float = Field(10.0, gt=0, description="Timeout of one market HTTP request.")
+    http_timeout_s: float = Field(
+        10.0, gt=0, le=HOUR_S, description="Timeout of one market HTTP request."
+    )
     retry_max_attempts: int = Field(
         4, ge=1, le=10, description="Attempts per market request (429, 5xx, timeouts, network)."
     )
     retry_max_wait_s: float = Field(
-        30.0, ge=0, description="Longest wait between attempts, Retry-After included."
+        30.0, ge=0, le=HOUR_S, description="Longest wait between attempts, Retry-After included."
     )
 
     exchange: str = Field(
@@ -163,12 +208,16 @@ class Settings(BaseSettings):
         "USDT", description="Quote currency when a symbol names only a coin (BTC -> BTC/USDT)."
     )
     exchange_timeout_s: float = Field(
-        10.0, gt=0, description="Timeout of one exchange request, in seconds."
+        10.0, gt=0, le=HOUR_S, description="Timeout of one exchange request, in seconds."
     )
 
     max_turns: int = Field(15, ge=1, le=100, description="Rounds per run.")
-    run_timeout_s: float = Field(300.0, gt=0, description="A run fails after this many seconds.")
-    tool_timeout_s: float = Field(30.0, gt=0, description="A tool call fails after this long.")
+    run_timeout_s: float = Field(
+        300.0, gt=0, le=DAY_S, description="A run fails after this many seconds."
+    )
+    tool_timeout_s: float = Field(
+        30.0, gt=0, le=HOUR_S, description="A tool call fails after this long."
+    )
     chat_rate_per_minute: int = Field(
         20, ge=1, description="Chat frames one connection may send per minute."
     )
@@ -176,7 +225,7 @@ class Settings(BaseSettings):
         1000, ge=10, description="Frames buffered per socket before it is closed with 4008."
     )
     client_idle_ping_s: float = Field(
-        300.0, gt=0, description="Send a keep-alive ping after this much client silence."
+        300.0, gt=0, le=DAY_S, description="Send a keep-alive ping after this much client silence."
     )
     log_level: str = Field("INFO", description="Python logging level.")
 
@@ -217,6 +266,18 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(
         5, ge=1, description="Failed logins allowed per client address and minute (then 429)."
     )
+
+    @field_validator(*URL_FIELDS)
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """Parsed, not just prefixed: `http://[::1` or a port of 99999 is refused with a reason.
+        The value is kept as given (shown back as stored)."""
+        if value is None:
+            return None
+        why = http_url_problem(value)
+        if why is not None:
+            raise ValueError(why)
+        return value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

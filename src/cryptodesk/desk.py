@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cryptodesk.access.sessions import SessionBook
 from cryptodesk.charts.images import ChartImages
 from cryptodesk.config import Settings
 from cryptodesk.engines.base import Engine
@@ -39,11 +40,14 @@ class Desk:
     """An exchange given to `open()` is kept when settings change (tests)."""
     chart_images: ChartImages = field(init=False)
     """Rendered PNGs of stored charts, cached in memory."""
+    sessions: SessionBook = field(init=False)
+    """Which login sessions are still valid (logout, log out everywhere)."""
     _retiring: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.chart_images = ChartImages(self.store.charts)
+        self.sessions = SessionBook(self.store.sessions)
 
     @classmethod
     async def open(
@@ -156,5 +160,5 @@ class Desk:
         self.hub.close_all()
         await self.market.aclose()
         await self.exchange.aclose()
-        await self.settings_service.vault.aclose()
+        await self.settings_service.aclose()
         await self.store.close()

@@ -13,9 +13,11 @@
     │   ├── UpstreamUnavailableError     5xx, timeout, garbage (retryable)
     │   │   └── UpstreamUnreachableError no connection at all: refused, DNS failure
     │   ├── BadCredentialsError          the provider rejected our key
+    │   │   └── UnusableCredentialsError a key that cannot be sent at all (control characters)
     │   └── DataUnavailableError         the configured source cannot serve this at all
     ├── ToolError                        a tool failed (unknown tool, bad arguments, timeout)
     ├── InvalidSettingsError             settings from the API break a rule (`reasons` per field)
+    │   └── InvalidSecretError           a secret value that cannot be stored (control characters)
     ├── VaultError                       the secrets vault cannot be read or written (wrong
     │   │                                master key, modified ciphertext, backend down)
     │   └── VaultReadOnlyError           the chosen backend cannot store secrets (environment)
@@ -134,6 +136,17 @@ class BadCredentialsError(MarketDataError):
         self.hint = hint
 
 
+class UnusableCredentialsError(BadCredentialsError):
+    """A configured key that cannot even be sent (one from the environment with control or
+    non-ASCII characters): refused before any request, and never quoted."""
+
+    def __init__(self, provider: str, setting: str, why: str) -> None:
+        hint = f"set it again (in Settings, or {setting})"
+        MarketDataError.__init__(self, f"the {provider} API key cannot be sent: it {why}; {hint}")
+        self.provider = provider
+        self.hint = hint
+
+
 class DataUnavailableError(MarketDataError):
     code = "data_unavailable"
 
@@ -149,6 +162,17 @@ class InvalidSettingsError(CryptoDeskError):
         listed = "; ".join(f"{field}: {why}" for field, why in reasons.items())
         super().__init__(f"invalid settings: {listed}")
         self.reasons = reasons
+
+
+class InvalidSecretError(InvalidSettingsError):
+    """Names the secret and the rule it breaks, never the value."""
+
+    code = "invalid_secret"
+
+    def __init__(self, name: str, why: str) -> None:
+        CryptoDeskError.__init__(self, f"secret {name} not stored: the value {why}")
+        self.reasons = {"value": f"the value {why}"}
+        self.name = name
 
 
 class VaultError(CryptoDeskError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cryptodesk.domain.display import display_text
+from cryptodesk.redaction import scrub
 from cryptodesk.runs.frames import chart_url
 from cryptodesk.store.records import Chart, Conversation, Message, Run
 
@@ -36,4 +38,5 @@ def conversation_markdown(
                 for chart in charts_by_run.get(message.run_id, []):
                     lines.append(f"- Chart: {chart.title} ({chart_url(chart.id)})")
                 lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    # Printed in a terminal or opened elsewhere: no escape sequences, no reversed names.
+    return scrub(display_text("\n".join(lines).rstrip() + "\n", multiline=True))

@@ -182,3 +182,75 @@ async def test_settings_change_mid_run_leaves_the_running_run_its_engine(
         )
         second = await run_to_end(ws)
     assert second[-2]["engine"] == "offline"
+
+
+async def test_settings_one_damaged_vault_entry_damages_only_itself(
+    desk_server: LiveServer, base_settings: Settings, llm_server: FakeLLMServer
+) -> None:
+    for name, value in {
+        "openai_api_key": SECRET,
+        "exchange_api_key": "bg-key-0123456789abcdef",
+    }.items():
+        httpx.put(api(desk_server, f"/secrets/{name}"), json={"value": value}).raise_for_status()
+    # Damage one entry's ciphertext in the real file, as a disk error or an editor would.
+    vault_file = base_settings.data_dir / "secrets.json"
+    doc = json.loads(vault_file.read_text())
+    token = doc["secrets"]["exchange_api_key"]["token"]
+    doc["secrets"]["exchange_api_key"]["token"] = token[:20] + "X" + token[21:]
+    vault_file.write_text(json.dumps(doc))
+
+    httpx.put(
+        api(desk_server),
+        json={
+            "llm_provider": "openai-compatible",
+            "llm_base_url": llm_server.openai_url,
+            "llm_model": "fake-model",
+        },
+    ).raise_for_status()
+    body = httpx.get(api(desk_server)).json()
+    statuses = {s["name"]: s for s in body["secrets"]}
+    assert statuses["openai_api_key"]["is_set"] and statuses["openai_api_key"]["error"] is None
+    assert not statuses["exchange_api_key"]["is_set"]
+    assert "cannot be decrypted" in statuses["exchange_api_key"]["error"]
+    assert "exchange_api_key" in body["vault"]["error"]
+    # The intact LLM key is in force: the connection check sends it.
+    llm_server.llm.requests.clear()
+    verdict = httpx.post(api(desk_server, "/test/llm"), timeout=60).json()
+    assert verdict["ok"], verdict
+    assert llm_server.llm.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
+    # Writing another secret answers the truth, and so does setting the damaged one again.
+    put = httpx.put(api(desk_server, "/secrets/coingecko_api_key"), json={"value": "CG-0123456789"})
+    assert put.status_code == 200 and put.json()["is_set"] is True
+    fixed = httpx.put(
+        api(desk_server, "/secrets/exchange_api_key"), json={"value": "bg-key-fedcba9876543210"}
+    )
+    assert fixed.json()["is_set"] is True and fixed.json()["error"] is None
+    assert httpx.get(api(desk_server)).json()["vault"]["error"] is None
+
+
+async def test_settings_urls_are_parsed_and_numbers_are_finite_and_bounded(
+    desk_server: LiveServer,
+) -> None:
+    before = httpx.get(api(desk_server)).json()
+    for body, field, why in [
+        ('{"ollama_url": "http://[::1"}', "ollama_url", "not a valid URL"),
+        ('{"coingecko_base_url": "http://h:99999"}', "coingecko_base_url", "not a valid URL"),
+        ('{"llm_base_url": "http://h/\\r\\nX: 1"}', "llm_base_url", "control characters"),
+        ('{"http_timeout_s": "Infinity"}', "http_timeout_s", "finite number"),
+        ('{"http_timeout_s": NaN}', "http_timeout_s", "finite number"),
+        ('{"http_timeout_s": 1e308}', "http_timeout_s", "less than or equal to 3600"),
+        ('{"run_timeout_s": 1e999}', "run_timeout_s", "finite number"),
+        ('{"run_budget_usd": 1e300}', "run_budget_usd", "less than or equal to 100000"),
+    ]:
+        response = httpx.put(
+            api(desk_server), content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, (body, response.text)
+        assert why in response.json()["reasons"][field], response.json()
+    assert httpx.get(api(desk_server)).json() == before  # nothing was stored
+    stored = httpx.put(
+        api(desk_server), json={"http_timeout_s": 12.5, "ollama_url": "http://[::1]:11434"}
+    )
+    assert stored.status_code == 200, stored.text
+    values = httpx.get(api(desk_server)).json()["values"]
+    assert values["http_timeout_s"] == 12.5 and values["ollama_url"] == "http://[::1]:11434"

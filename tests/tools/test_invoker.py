@@ -7,8 +7,9 @@ from pydantic import BaseModel
 
 from cryptodesk.domain.events import ChartCreated, ToolCalled, ToolFinished
 from cryptodesk.errors import CoinNotFoundError
+from cryptodesk.redaction import REDACTED
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
-from cryptodesk.tools.invoker import REDACTED, ToolInvoker, redact
+from cryptodesk.tools.invoker import ToolInvoker
 from cryptodesk.tools.registry import ToolRegistry, build_registry
 from tests.fakes import RecordingSink
 
@@ -96,7 +97,8 @@ async def test_invoker_times_out_slow_tools(context: ToolContext) -> None:
 async def test_invoker_reports_a_defective_tool_without_crashing(context: ToolContext) -> None:
     sink = RecordingSink()
     outcome = await _invoker(context, sink, ToolRegistry((BROKEN,))).call("A", "broken", {})
-    assert not outcome.success and "RuntimeError: boom" in (outcome.error or "")
+    assert not outcome.success and "RuntimeError" in (outcome.error or "")
+    assert "boom" not in (outcome.error or "")  # an exception's message stays in the log
 
 
 async def test_invoker_lets_cancellation_propagate(context: ToolContext) -> None:
@@ -121,19 +123,6 @@ async def test_invoker_redacts_secret_looking_arguments(context: ToolContext) ->
         "options": {"apiSecret": REDACTED, "token": REDACTED},
     }
     assert arguments["api_key"] == "k1"
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["key", "apiKey", "x-api-key", "Password", "passphrase", "access_token", "client_secret"],
-)
-def test_redact_hides_secret_names(name: str) -> None:
-    assert redact({name: "v"}) == {name: REDACTED}
-
-
-@pytest.mark.parametrize("name", ["coin", "coins", "timeframe", "with_levels", "monkey_limit"])
-def test_redact_keeps_ordinary_names(name: str) -> None:
-    assert redact({name: "v"}) == {name: "v"}
 
 
 async def test_invoker_announces_created_charts_after_the_call(context: ToolContext) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from cryptodesk.errors import VaultError
+from cryptodesk.errors import InvalidSecretError, VaultError
 from cryptodesk.vault.azure import AzureKeyVault
 from tests.vault.fake_azure import FakeCredential, FakeKeyVault, fake_key_vault
 
@@ -77,3 +77,16 @@ async def test_azure_vault_unreachable_is_a_vault_error(tmp_path: Path) -> None:
             await vault.get("coingecko_api_key")
     finally:
         await vault.aclose()
+
+
+async def test_azure_vault_refuses_a_value_with_control_characters(
+    key_vault: tuple[FakeKeyVault, Path],
+) -> None:
+    fake, cert = key_vault
+    vault = client(fake, cert)
+    try:
+        with pytest.raises(InvalidSecretError, match="control or invisible"):
+            await vault.set("coingecko_api_key", SecretStr("CG-key\r\nX-Injected: 1"))
+    finally:
+        await vault.aclose()
+    assert fake.secrets == {}

@@ -74,6 +74,15 @@ def test_cli_vault_set_takes_no_value_on_the_command_line(cli_env: Path) -> None
     assert unknown.exit_code == 2 and "Unknown secret" in unknown.output
 
 
+def test_cli_vault_set_refuses_a_value_with_control_characters(cli_env: Path) -> None:
+    bad = "CG-CANARY-value\x00tail-0123456789"
+    result = CliRunner().invoke(app, ["vault", "set", "coingecko_api_key"], input=bad + "\n")
+    assert result.exit_code == 2
+    assert "not stored" in result.output and "control or invisible" in result.output
+    assert "CANARY" not in result.output
+    assert not (cli_env / "data" / "secrets.json").exists()
+
+
 def test_cli_serve_refuses_a_public_address_without_a_token(cli_env: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 2

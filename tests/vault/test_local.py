@@ -13,10 +13,11 @@ from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
 
 from cryptodesk.config import Settings
-from cryptodesk.errors import VaultError
+from cryptodesk.errors import InvalidSecretError, VaultError
 from cryptodesk.vault import SECRET_NAMES
 from cryptodesk.vault.keys import KeyStore, key_id
 from cryptodesk.vault.local import LocalVault
+from cryptodesk.vault.names import SecretName
 from tests.vault.conftest import vault_settings
 
 VALUES = {name: f"{name}-value-{i}-0123456789" for i, name in enumerate(SECRET_NAMES)}
@@ -123,8 +124,10 @@ async def test_local_vault_tampered_ciphertext_is_a_clear_error_and_loses_nothin
     )
     vault.path.write_text(json.dumps(doc))
     tampered = vault.path.read_bytes()
-    with pytest.raises(VaultError, match=r"'exchange_api_key'.*modified"):
-        await vault.items()
+    contents = await vault.items()
+    assert set(contents.damaged) == {"exchange_api_key"}
+    assert "modified" in contents.damaged["exchange_api_key"]
+    assert {item.name for item in contents} == set(VALUES) - {"exchange_api_key"}
     with pytest.raises(VaultError, match="modified"):
         await vault.get("exchange_api_key")
     assert (await vault.get("exchange_api_secret")) == SecretStr(VALUES["exchange_api_secret"])
@@ -206,3 +209,33 @@ async def test_local_vault_finishes_a_rotation_interrupted_before_promotion(
     vault.path.write_text(json.dumps(doc))
     assert await read_all(LocalVault(settings)) == VALUES
     assert settings.resolved_key_file.read_bytes().strip() == new
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("coingecko_api_key", "CG-key\r\nX-Injected: 1", "control or invisible"),
+        ("exchange_api_key", "key\x00tail-0123456789", "control or invisible"),
+        ("openai_api_key", "sk-key\u200btail-0123", "control or invisible"),
+        ("openai_api_key", "sk-key\u20actail-0123", "non-ASCII"),
+        ("exchange_api_secret", "two words 0123456789", "spaces"),
+    ],
+)
+async def test_local_vault_refuses_values_that_cannot_be_secrets(
+    settings: Settings, name: SecretName, value: str, why: str
+) -> None:
+    vault = LocalVault(settings)
+    await vault.set("exchange_api_passphrase", SecretStr("pass-0123456789"))
+    before = vault.path.read_bytes()
+    with pytest.raises(InvalidSecretError, match=why) as raised:
+        await vault.set(name, SecretStr(value))
+    assert name in raised.value.message and value not in raised.value.message
+    assert vault.path.read_bytes() == before
+
+
+async def test_local_vault_keeps_printable_non_ascii_in_a_secret_that_only_signs(
+    settings: Settings,
+) -> None:
+    vault = LocalVault(settings)
+    await vault.set("exchange_api_secret", SecretStr("  s€cret-0123456789\n"))
+    assert await vault.get("exchange_api_secret") == SecretStr("s€cret-0123456789")

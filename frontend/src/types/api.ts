@@ -373,7 +373,10 @@ export interface components {
         };
         /** ConversationPatch */
         ConversationPatch: {
-            /** Title */
+            /**
+             * Title
+             * @description Stripped; visible text only.
+             */
             title: string;
         };
         /**
@@ -556,6 +559,11 @@ export interface components {
          * @description Whether a secret is set; never its value (at most its last four characters).
          */
         SecretStatus: {
+            /**
+             * Error
+             * @description Why a stored value cannot be read (damaged: set it again).
+             */
+            error?: string | null;
             /** Is Set */
             is_set: boolean;
             /** Label */

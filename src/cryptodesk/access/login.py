@@ -1,5 +1,6 @@
 """`/login`: a small form that exchanges the access token for an HttpOnly, SameSite=Strict
-session cookie (the token never goes into a URL); `/logout` drops the cookie."""
+session cookie (the token never goes into a URL). `/logout` revokes the session of the cookie
+it is sent with; `/logout?everywhere=1` (with a valid session) logs every session out."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cryptodesk.access.ratelimit import LoginLimiter
-from cryptodesk.access.session import COOKIE, SESSION_TTL_S, issue, token_matches
+from cryptodesk.access.guard import client_address, session_book
+from cryptodesk.access.ratelimit import AttemptLimiter
+from cryptodesk.access.session import COOKIE, SESSION_TTL_S, issue, parse, token_matches
 from cryptodesk.config import Settings
 
 log = logging.getLogger(__name__)
-MAX_FORM_BYTES = 8192
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>CryptoDesk: log in</title>
@@ -36,10 +37,10 @@ def _page(message: str = "", status: int = 200, **headers: str) -> HTMLResponse:
     return HTMLResponse(PAGE.format(message=shown), status_code=status, headers=headers or None)
 
 
-def login_router(settings: Settings) -> APIRouter:
+def login_router(settings: Settings, limiter: AttemptLimiter) -> APIRouter:
+    """`limiter` is the guard's: wrong logins and wrong Bearer tokens count together."""
     router = APIRouter(include_in_schema=False)
     token = settings.access_token
-    limiter = LoginLimiter(settings.login_attempts_per_minute)
 
     @router.get("/login")
     async def login_form() -> Response:
@@ -51,8 +52,9 @@ def login_router(settings: Settings) -> APIRouter:
     async def login(request: Request) -> Response:
         if token is None:
             return RedirectResponse("/", status_code=303)
-        client = request.client.host if request.client else "unknown"
-        wait = limiter.retry_after(client)
+        client = client_address(request.scope)
+        # Counted as failed before the body is read (the reading awaits): a success clears it.
+        wait = limiter.reserve(client)
         if wait is not None:
             log.warning("login rate limit reached for %s", client)
             return _page(
@@ -60,18 +62,18 @@ def login_router(settings: Settings) -> APIRouter:
                 429,
                 **{"Retry-After": str(wait)},
             )
-        body = await request.body()
-        fields = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"))
+        body = await request.body()  # bounded before it is read (`access.bodies`)
+        fields = parse_qs(body.decode("utf-8", "replace"))
         given = (fields.get("token") or [""])[0]
         if not token_matches(given, token):
-            limiter.failed(client)
             log.warning("failed login from %s", client)
             return _page("That token is not right.", 401)
         limiter.succeeded(client)
+        cookie, _session = issue(token, await session_book(request.scope).generation())
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             COOKIE,
-            issue(token),
+            cookie,
             max_age=SESSION_TTL_S,
             httponly=True,
             samesite="strict",
@@ -81,7 +83,19 @@ def login_router(settings: Settings) -> APIRouter:
         return response
 
     @router.post("/logout")
-    async def logout() -> Response:
+    async def logout(request: Request, everywhere: bool = False) -> Response:
+        session = parse(request.cookies.get(COOKIE), token) if token is not None else None
+        book = session_book(request.scope)
+        if session is not None and not await book.allows(session):
+            session = None  # already logged out: it can revoke nothing more
+        if everywhere:
+            if session is None:
+                return _page("Log in first to log out every session.", 401)
+            generation = await book.revoke_all()
+            log.warning("every session logged out by %s", client_address(request.scope))
+            log.info("session generation is now %d", generation)
+        elif session is not None:
+            await book.revoke(session)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return response

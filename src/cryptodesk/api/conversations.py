@@ -108,7 +108,7 @@ async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationD
 async def rename_conversation(
     conversation_id: str, patch: ConversationPatch, desk: DeskDep
 ) -> ConversationOut:
-    c = await desk.store.conversations.rename(conversation_id, patch.title.strip() or patch.title)
+    c = await desk.store.conversations.rename(conversation_id, patch.title)
     count = len(await desk.store.conversations.messages(conversation_id))
     return ConversationOut(
         id=c.id,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cryptodesk.domain.display import has_hidden_characters
 
 
 class Health(BaseModel):
@@ -107,7 +109,20 @@ class ConversationDetail(BaseModel):
 
 class ConversationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, description="Stripped; visible text only.")
+
+    @field_validator("title")
+    @classmethod
+    def _visible(cls, title: str) -> str:
+        title = title.strip()
+        if not title:
+            raise ValueError("a title cannot be empty or only spaces")
+        if has_hidden_characters(title):
+            raise ValueError(
+                "a title cannot contain control characters (such as NUL or ESC) or "
+                "bidirectional overrides"
+            )
+        return title
 
 
 class RunEvents(BaseModel):

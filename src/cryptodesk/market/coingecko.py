@@ -23,6 +23,7 @@ from cryptodesk.errors import (
     DataUnavailableError,
     MarketDataError,
     RateLimitedError,
+    UnusableCredentialsError,
     UpstreamUnavailableError,
     UpstreamUnreachableError,
 )
@@ -40,6 +41,7 @@ from cryptodesk.market.coingecko_payloads import (
 )
 from cryptodesk.market.ratelimit import TokenBucket
 from cryptodesk.market.retry import RetryPolicy, parse_retry_after
+from cryptodesk.vault.values import problem
 
 logger = logging.getLogger(__name__)
 
@@ -227,11 +229,16 @@ class CoinGeckoClient:
         await self.limiter.acquire()
         headers = {"accept": "application/json"}
         if self._key_header is not None and self._key is not None:
-            headers[self._key_header] = self._key.get_secret_value()
+            headers[self._key_header] = self._sendable_key(self._key)
         try:
             response = await self._http.get(
                 self.base_url + path, params=params, headers=headers, timeout=self._timeout
             )
+        except (httpx.LocalProtocolError, UnicodeEncodeError) as e:
+            # httpx refused to send our own request; its message quotes the header values.
+            raise DataUnavailableError(
+                f"the request to CoinGecko could not be sent ({type(e).__name__})"
+            ) from e
         except (httpx.ConnectError, httpx.ConnectTimeout) as e:
             raise UpstreamUnreachableError(PROVIDER, f"cannot connect ({_describe(e)})") from e
         except httpx.TimeoutException as e:
@@ -248,6 +255,15 @@ class CoinGeckoClient:
         except ValidationError as e:
             reason = f"unexpected response to GET {path} ({e.error_count()} problems)"
             raise UpstreamUnavailableError(PROVIDER, reason) from e
+
+    @staticmethod
+    def _sendable_key(key: SecretStr) -> str:
+        """The key as a header value, or our error (it never goes into an httpx exception)."""
+        value = key.get_secret_value()
+        why = problem(value, header=True)
+        if why is not None:
+            raise UnusableCredentialsError(PROVIDER, "CRYPTODESK_COINGECKO_API_KEY", why)
+        return value
 
 
 DEFAULT_PAUSE_S = 10.0

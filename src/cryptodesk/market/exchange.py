@@ -23,12 +23,12 @@ from cryptodesk.errors import (
     CryptoDeskError,
     DataUnavailableError,
     UnsupportedTimeframeError,
+    UnusableCredentialsError,
 )
 from cryptodesk.market import exchange_payloads as payloads
 from cryptodesk.market.catalog import coin_by_symbol
 from cryptodesk.market.exchange_errors import (
     MissingCredentialsError,
-    Redactor,
     is_boundary_error,
     retry_after_s,
     translate,
@@ -44,6 +44,8 @@ from cryptodesk.market.exchange_schemas import (
 from cryptodesk.market.exchange_symbols import ExchangeProfile, pair_candidates, profile_for
 from cryptodesk.market.retry import RetryPolicy
 from cryptodesk.market.schemas import TIMEFRAMES, Candle, Candles, Timeframe, timeframe_delta
+from cryptodesk.redaction import Redactor
+from cryptodesk.vault.values import problem
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +95,8 @@ class ExchangeClient:
     ) -> None:
         self._ex = exchange
         self._credentials = credentials
-        self._redact = Redactor(credentials.by_ccxt_field().values())
+        # Any length: these are the very values this client sends, not a scan of arbitrary text.
+        self._redact = Redactor(credentials.by_ccxt_field().values(), min_length=1)
         self._quote = quote.upper()
         self._timeout_s = timeout_s
         self._profile = profile or profile_for(str(exchange.id))
@@ -274,6 +277,12 @@ class ExchangeClient:
         )
         if missing:
             raise MissingCredentialsError(self.id, missing)
+        for field, value in present.items():
+            # The key and passphrase go out as headers, the secret signs: a value from the
+            # environment with control characters is refused here, never sent or quoted.
+            why = problem(value, header=field != "secret")
+            if why is not None:
+                raise UnusableCredentialsError(self.id, CREDENTIAL_SETTINGS[field], why)
 
 
 def _market(markets: Mapping[str, object], symbol: str) -> payloads.CcxtMarket | None:

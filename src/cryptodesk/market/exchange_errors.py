@@ -20,7 +20,7 @@ Added under the tree of `cryptodesk.errors`:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from cryptodesk.errors import (
@@ -33,10 +33,10 @@ from cryptodesk.errors import (
     UpstreamUnavailableError,
 )
 from cryptodesk.market.retry import parse_retry_after
+from cryptodesk.redaction import Redactor
 
 logger = logging.getLogger(__name__)
 
-REDACTED = "***"
 CHECK_KEYS = (
     "check CRYPTODESK_EXCHANGE_API_KEY, CRYPTODESK_EXCHANGE_API_SECRET and "
     "CRYPTODESK_EXCHANGE_API_PASSPHRASE and that the key may read the account"
@@ -71,21 +71,6 @@ class ExchangeNotConfiguredError(DataUnavailableError):
             "no exchange configured: this desk runs without an exchange gateway, so order "
             "books, funding rates and account data are unavailable"
         )
-
-
-class Redactor:
-    """Replaces known secret values in text; the values never appear in its repr."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def __repr__(self) -> str:
-        return f"Redactor({len(self._secrets)} secrets)"
 
 
 class RedactingLogger(logging.LoggerAdapter[logging.Logger]):

@@ -19,7 +19,7 @@ from cryptodesk.config import Settings
 from cryptodesk.errors import ConfigError
 from cryptodesk.market.cache import TtlCache
 from cryptodesk.market.exchange import Clock, ExchangeClient, ExchangeCredentials, utc_now
-from cryptodesk.market.exchange_errors import RedactingLogger, Redactor
+from cryptodesk.market.exchange_errors import RedactingLogger
 from cryptodesk.market.exchange_schemas import (
     Balances,
     ExchangeTicker,
@@ -31,6 +31,7 @@ from cryptodesk.market.exchange_schemas import (
 from cryptodesk.market.exchange_symbols import profile_for
 from cryptodesk.market.retry import RetryPolicy
 from cryptodesk.market.schemas import Candles
+from cryptodesk.redaction import Redactor
 
 ExchangeFactory = Callable[[str, dict[str, Any]], Any]
 """Builds a ccxt async exchange from its id and ccxt config (tests build an offline one)."""
@@ -78,7 +79,7 @@ def create_client(
         "timeout": round(settings.exchange_timeout_s * 1000),
         "options": dict(profile.options),
         "logger": RedactingLogger(
-            logging.getLogger("cryptodesk.market.ccxt"), Redactor(secrets.values())
+            logging.getLogger("cryptodesk.market.ccxt"), Redactor(secrets.values(), min_length=1)
         ),
         **secrets,
     }

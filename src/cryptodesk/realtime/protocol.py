@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.redaction import scrub
 
 PROTOCOL_VERSION: Literal[1] = 1
 MAX_MESSAGE_CHARS = 8000
@@ -248,7 +249,9 @@ RunFrame = (
 
 
 def dump_frame(frame: BaseModel) -> str:
-    return frame.model_dump_json(exclude_none=False)
+    """The frame as the socket and the event log get it: every frame is serialized here, so
+    this is where the values of configured secrets are scrubbed (the last line of defence)."""
+    return scrub(frame.model_dump_json(exclude_none=False))
 
 
 def protocol_schema() -> dict[str, Any]:

@@ -24,7 +24,7 @@ from cryptodesk.realtime.protocol import (
     ToolResultFrame,
     UsageModel,
 )
-from cryptodesk.runs.redact import redact
+from cryptodesk.redaction import redact_arguments
 
 
 def chart_url(chart_id: str) -> str:
@@ -54,7 +54,7 @@ def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) ->
             return ToolCallFrame(
                 agent=event.agent,
                 tool_name=event.tool_name,
-                arguments=redact(event.arguments),
+                arguments=redact_arguments(event.arguments),
                 call_id=event.call_id,
                 **ids,
             )

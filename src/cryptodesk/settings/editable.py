@@ -18,7 +18,6 @@ from cryptodesk.config import (
 from cryptodesk.errors import InvalidSettingsError
 
 SettingSource = Literal["store", "env", "default"]
-URL_FIELDS = ("llm_base_url", "azure_openai_endpoint", "ollama_url", "coingecko_base_url")
 
 
 class EditableSettings(BaseModel):
@@ -78,11 +77,8 @@ def merged(base: Settings, overrides: dict[str, Any]) -> Settings:
 
 
 def _field_rules(overrides: dict[str, Any]) -> dict[str, str]:
+    """Rules of the API alone (`Settings` itself checks URLs, numbers and bounds)."""
     reasons: dict[str, str] = {}
-    for name in URL_FIELDS:
-        url = overrides.get(name)
-        if url is not None and not (isinstance(url, str) and _is_http_url(url)):
-            reasons[name] = "must be an http:// or https:// URL with a host"
     exchange = overrides.get("exchange")
     if exchange is not None:
         name = str(exchange).strip().lower()
@@ -107,13 +103,6 @@ def _rules(settings: Settings) -> dict[str, str]:
         if folder is None or not Path(folder).is_dir():
             reasons["replay_dir"] = "market data replay needs an existing folder of CSV files"
     return reasons
-
-
-def _is_http_url(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _reasons(exc: ValidationError) -> dict[str, str]:

@@ -26,6 +26,9 @@ class SecretStatus(BaseModel):
     updated_at: datetime | None = None
     source: Literal["vault", "env"] | None = None
     used: bool = Field(True, description="False for an LLM key the chosen provider ignores.")
+    error: str | None = Field(
+        None, description="Why a stored value cannot be read (damaged: set it again)."
+    )
 
 
 class VaultStatus(BaseModel):

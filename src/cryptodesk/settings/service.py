@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from cryptodesk.config import Settings
 from cryptodesk.errors import InvalidSettingsError, VaultError
+from cryptodesk.redaction import SECRETS, settings_secrets
 from cryptodesk.settings.editable import (
     EDITABLE,
     EditableSettings,
@@ -19,7 +20,7 @@ from cryptodesk.settings.editable import (
 )
 from cryptodesk.settings.schemas import SecretStatus, SettingsOut, VaultStatus
 from cryptodesk.store.settings import SettingsRepo
-from cryptodesk.vault.base import SecretsBackend
+from cryptodesk.vault.base import SecretsBackend, VaultContents
 from cryptodesk.vault.names import SECRET_NAMES, SPECS, SecretName, as_settings, last_four
 from cryptodesk.vault.names import from_environment as env_secret
 
@@ -33,18 +34,17 @@ class SettingsService:
         self.vault = vault
         self._repo = repo
         self.vault_error: str | None = None
+        self._owner = f"settings-{id(self)}"
+        SECRETS.update(self._owner, settings_secrets(base))
 
     async def effective(self) -> Settings:
         """The settings for the next run. A vault that cannot be read is reported in
-        `vault_error` (and the settings page), and its secrets are left out."""
+        `vault_error` (and the settings page), and its secrets are left out; so is a damaged
+        entry, alone. Every secret value in force is registered for scrubbing."""
         settings = await self._without_secrets()
-        try:
-            stored = {item.name: item.value for item in await self.vault.items()}
-            self.vault_error = None
-        except VaultError as exc:
-            log.error("secrets vault unreadable: %s", exc.message)
-            self.vault_error = exc.message
-            return settings
+        contents = await self._contents()
+        stored = {item.name: item.value for item in contents}
+        SECRETS.update(self._owner, [*settings_secrets(self.base), *stored.values()])
         return settings.model_copy(update=as_settings(settings, stored))
 
     async def update(self, patch: EditableSettings) -> None:
@@ -67,9 +67,8 @@ class SettingsService:
         }
 
     async def set_secret(self, name: SecretName, value: SecretStr) -> None:
-        if not value.get_secret_value().strip():
-            raise InvalidSettingsError({"value": "a secret cannot be empty"})
-        await self.vault.set(name, SecretStr(value.get_secret_value().strip()))
+        """Stores `value`; the backend checks it first (`InvalidSecretError`: nothing stored)."""
+        await self.vault.set(name, value)
         log.info("secret %s stored in the %s vault", name, self.vault.name)
 
     async def delete_secret(self, name: SecretName) -> bool:
@@ -78,11 +77,8 @@ class SettingsService:
         return deleted
 
     async def secrets(self, settings: Settings) -> list[SecretStatus]:
-        try:
-            stored = {item.name: item for item in await self.vault.items()}
-        except VaultError as exc:
-            self.vault_error = exc.message
-            stored = {}
+        contents = await self._contents()
+        stored = {item.name: item for item in contents}
         env = self.base.model_copy(update={"llm_provider": settings.llm_provider})
         statuses = []
         for name in SECRET_NAMES:
@@ -99,9 +95,14 @@ class SettingsService:
                     updated_at=item.updated_at if item is not None else None,
                     source="vault" if item is not None else "env" if from_env else None,
                     used=spec.used_with(settings.llm_provider),
+                    error=contents.damaged.get(name),
                 )
             )
         return statuses
+
+    async def aclose(self) -> None:
+        SECRETS.forget(self._owner)
+        await self.vault.aclose()
 
     async def view(self, settings: Settings, engine: str) -> SettingsOut:
         """`settings` are those in force (`effective()`), `engine` the one they select."""
@@ -120,6 +121,23 @@ class SettingsService:
             location=self.vault.describe(),
             error=self.vault_error,
         )
+
+    async def _contents(self) -> VaultContents:
+        """The vault's contents; `vault_error` says what cannot be read (all of it, or which
+        damaged entries), and the settings page shows it."""
+        try:
+            contents = await self.vault.items()
+        except VaultError as exc:
+            log.error("secrets vault unreadable: %s", exc.message)
+            self.vault_error = exc.message
+            return VaultContents()
+        if contents.damaged:
+            for reason in contents.damaged.values():
+                log.error("%s", reason)
+            self.vault_error = " ".join(contents.damaged.values())
+        else:
+            self.vault_error = None
+        return contents
 
     async def _stored(self) -> dict[str, Any]:
         return {k: v for k, v in (await self._repo.load()).items() if k in EDITABLE}

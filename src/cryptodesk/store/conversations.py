@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from cryptodesk.domain.display import display_text
 from cryptodesk.errors import NotFoundError
+from cryptodesk.redaction import scrub
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.models import ChartRow, ConversationRow, MessageRow, RunEventRow, RunRow
 from cryptodesk.store.records import Conversation, ConversationSummary, Message, Role
@@ -17,7 +19,8 @@ TITLE_CHARS = 80
 
 
 def title_from(question: str) -> str:
-    flat = " ".join(question.split())
+    """A one-line title from the first question, without control or bidi characters."""
+    flat = " ".join(display_text(" ".join(question.split())).split()) or "Untitled"
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1] + "…"
 
 
@@ -108,7 +111,7 @@ class ConversationRepo:
             id=new_id(),
             conversation_id=conversation_id,
             role=role,
-            content=content,
+            content=scrub(content),  # a report quoting a secret must not keep it at rest
             run_id=run_id,
             created_at=now,
         )

@@ -104,3 +104,20 @@ class SettingRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SessionStateRow(Base):
+    """Counters of the login sessions; `generation` is what "log out everywhere" bumps."""
+
+    __tablename__ = "session_state"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RevokedSessionRow(Base):
+    """A session logged out before its cookie expired (kept until then, then pruned)."""
+
+    __tablename__ = "revoked_sessions"
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cryptodesk.errors import NotFoundError
+from cryptodesk.redaction import scrub
 from cryptodesk.store.models import RunEventRow, RunRow
 from cryptodesk.store.records import Run, StoredEvent
 
@@ -120,7 +121,7 @@ class RunRepo:
                 .values(
                     status=status,
                     error_code=error_code,
-                    error_message=error_message,
+                    error_message=scrub(error_message) if error_message else None,
                     usage_json=usage_json,
                     last_seq=int(last.scalar_one()),
                     finished_at=datetime.now(UTC),

@@ -8,6 +8,7 @@ from cryptodesk.store.charts import ChartRepo
 from cryptodesk.store.conversations import ConversationRepo
 from cryptodesk.store.db import create_engine, migrate, ping, sessionmaker_for
 from cryptodesk.store.runs import RunRepo
+from cryptodesk.store.sessions import SessionRepo
 from cryptodesk.store.settings import SettingsRepo
 
 
@@ -19,6 +20,7 @@ class Store:
         self.runs = RunRepo(sessions)
         self.charts = ChartRepo(sessions)
         self.settings = SettingsRepo(sessions)
+        self.sessions = SessionRepo(sessions)
 
     @classmethod
     async def open(cls, url: str) -> Store:

@@ -17,9 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from cryptodesk.config import Settings, get_settings
-from cryptodesk.errors import CryptoDeskError
+from cryptodesk.errors import CryptoDeskError, InvalidSecretError
 from cryptodesk.vault import SECRET_NAMES, SPECS, open_vault
+from cryptodesk.vault.base import VaultContents
 from cryptodesk.vault.names import SecretName, last_four, parse_name
+from cryptodesk.vault.values import checked
 
 T = TypeVar("T")
 vault_app = typer.Typer(help="Secrets: set, list, delete, rotate the master key.")
@@ -63,11 +65,16 @@ def set_secret(name: Annotated[str, typer.Argument(help=NAMES_HELP)]) -> None:
     if not raw.strip():
         err_console.print("[red]Empty value: nothing stored.[/red]")
         raise typer.Exit(2)
+    try:
+        value = checked(secret, SecretStr(raw))
+    except InvalidSecretError as exc:
+        err_console.print(f"[red]{exc.message}.[/red]")
+        raise typer.Exit(2) from None
     vault = open_vault(_settings())
 
     async def store() -> None:
         try:
-            await vault.set(secret, SecretStr(raw.strip()))
+            await vault.set(secret, value)
         finally:
             await vault.aclose()
 
@@ -80,13 +87,14 @@ def list_secrets() -> None:
     """Show which secrets are set (at most their last four characters, never a value)."""
     vault = open_vault(_settings())
 
-    async def items() -> dict[SecretName, Any]:
+    async def contents() -> VaultContents:
         try:
-            return {item.name: item for item in await vault.items()}
+            return await vault.items()
         finally:
             await vault.aclose()
 
-    stored = _run(items())
+    found = _run(contents())
+    stored = {item.name: item for item in found}
     table = Table(title=f"Secrets: {vault.describe()}")
     for column in ("name", "what", "set", "ends with", "changed"):
         table.add_column(column)
@@ -94,14 +102,11 @@ def list_secrets() -> None:
         item = stored.get(name)
         hint = last_four(item.value) if item else None
         changed = f"{item.updated_at:%Y-%m-%d %H:%M} UTC" if item and item.updated_at else ""
-        table.add_row(
-            name,
-            SPECS[name].label,
-            "yes" if item else "no",
-            f"••••{hint}" if hint else "",
-            changed,
-        )
+        state = "yes" if item else "damaged" if name in found.damaged else "no"
+        table.add_row(name, SPECS[name].label, state, f"••••{hint}" if hint else "", changed)
     console.print(table)
+    for reason in found.damaged.values():
+        err_console.print(f"[yellow]{reason}[/yellow]")
 
 
 @vault_app.command("delete")

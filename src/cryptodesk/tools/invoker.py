@@ -4,42 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from cryptodesk.domain.events import EventSink, ToolCalled, ToolFinished
 from cryptodesk.errors import CryptoDeskError
+from cryptodesk.redaction import redact_arguments
 from cryptodesk.tools.base import PREVIEW_LIMIT, ToolContext, ToolResult
 from cryptodesk.tools.format import clip
 from cryptodesk.tools.registry import ToolRegistry
 
 logger = logging.getLogger(__name__)
-
-REDACTED = "***"
-_SECRET_PARTS = frozenset({"key", "apikey", "secret", "token", "password", "passphrase", "pwd"})
-_SECRET_WORDS = ("secret", "token", "password", "passphrase", "apikey", "api_key")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    if any(word in lowered for word in _SECRET_WORDS):
-        return True
-    parts = re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower())
-    return any(part in _SECRET_PARTS for part in parts)
-
-
-def redact(value: object) -> Any:
-    """A copy of `value` with the values of secret-looking keys replaced, at any depth."""
-    if isinstance(value, Mapping):
-        return {str(k): REDACTED if is_secret_name(str(k)) else redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(item) for item in value]
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +53,7 @@ class ToolInvoker:
         self, agent: str, tool_name: str, arguments: Mapping[str, object]
     ) -> ToolOutcome:
         call_id = uuid.uuid4().hex
-        await self._sink.emit(ToolCalled(agent, tool_name, redact(arguments), call_id))
+        await self._sink.emit(ToolCalled(agent, tool_name, redact_arguments(arguments), call_id))
         started = time.perf_counter()
         result: ToolResult | None = None
         error: str | None = None
@@ -90,8 +67,12 @@ class ToolInvoker:
             error = e.message
         except Exception as e:
             # A defect in a tool must not take the whole run down; it is logged and reported.
+            # Its message stays in the log: it may quote what the request carried (a key).
             logger.exception("tool %s failed (run %s)", tool_name, self._context.run_id)
-            error = f"{tool_name} failed unexpectedly: {type(e).__name__}: {e}"
+            error = (
+                f"{tool_name} failed unexpectedly ({type(e).__name__}); "
+                f"see the server log for run {self._context.run_id}"
+            )
         duration_ms = round((time.perf_counter() - started) * 1000)
         preview = result.preview() if result is not None else clip(f"error: {error}", PREVIEW_LIMIT)
         await self._sink.emit(

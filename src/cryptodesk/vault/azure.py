@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from cryptodesk.errors import VaultError
-from cryptodesk.vault.base import StoredSecret
+from cryptodesk.vault.base import StoredSecret, VaultContents
 from cryptodesk.vault.names import SECRET_NAMES, SecretName
+from cryptodesk.vault.values import checked
 
 if TYPE_CHECKING:
     from azure.keyvault.secrets.aio import SecretClient
@@ -61,24 +62,28 @@ class AzureKeyVault:
             raise self._error("read", name, exc) from exc
         return SecretStr(secret.value) if secret.value else None
 
-    async def items(self) -> list[StoredSecret]:
+    async def items(self) -> VaultContents:
         wanted = {remote_name(n): n for n in SECRET_NAMES}
         found: list[StoredSecret] = []
+        damaged: dict[SecretName, str] = {}
         try:
             async for props in self._client.list_properties_of_secrets():
                 name = wanted.get(props.name or "")
                 if name is None or props.enabled is False:
                     continue
-                value = await self.get(name)
+                try:
+                    value = await self.get(name)
+                except VaultError as exc:  # this secret only: the others are still read
+                    damaged[name] = exc.message
+                    continue
                 if value is not None:
                     found.append(StoredSecret(name, value, props.updated_on))
-        except VaultError:
-            raise
         except Exception as exc:
             raise self._error("list", None, exc) from exc
-        return sorted(found, key=lambda s: s.name)
+        return VaultContents(tuple(sorted(found, key=lambda s: s.name)), damaged)
 
     async def set(self, name: SecretName, value: SecretStr) -> None:
+        value = checked(name, value)
         try:
             await self._client.set_secret(remote_name(name), value.get_secret_value())
         except Exception as exc:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -20,6 +21,21 @@ class StoredSecret:
     updated_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class VaultContents:
+    """What a backend holds: the readable secrets (iterating yields them) and, by name, why each
+    damaged entry cannot be read. One damaged entry damages only itself."""
+
+    secrets: tuple[StoredSecret, ...] = ()
+    damaged: Mapping[SecretName, str] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[StoredSecret]:
+        return iter(self.secrets)
+
+    def __len__(self) -> int:
+        return len(self.secrets)
+
+
 class SecretsBackend(Protocol):
     name: str
     """`local`, `env` or `azure`, as in CRYPTODESK_VAULT_BACKEND."""
@@ -31,11 +47,15 @@ class SecretsBackend(Protocol):
 
     async def get(self, name: SecretName) -> SecretStr | None: ...
 
-    async def items(self) -> list[StoredSecret]:
-        """Every stored secret; raises `VaultError` when any cannot be read."""
+    async def items(self) -> VaultContents:
+        """Every stored secret, and the entries that cannot be read (`damaged`); raises
+        `VaultError` only when the vault as a whole cannot be read (wrong key, backend down)."""
         ...
 
-    async def set(self, name: SecretName, value: SecretStr) -> None: ...
+    async def set(self, name: SecretName, value: SecretStr) -> None:
+        """Stores `value` checked by `vault.values.checked` (`InvalidSecretError`, nothing stored,
+        when it breaks a rule)."""
+        ...
 
     async def delete(self, name: SecretName) -> bool:
         """False when there was nothing to delete."""

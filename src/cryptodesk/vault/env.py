@@ -6,7 +6,7 @@ from pydantic import SecretStr
 
 from cryptodesk.config import Settings
 from cryptodesk.errors import VaultReadOnlyError
-from cryptodesk.vault.base import StoredSecret
+from cryptodesk.vault.base import StoredSecret, VaultContents
 from cryptodesk.vault.names import SECRET_NAMES, SPECS, SecretName, from_environment
 
 
@@ -23,9 +23,11 @@ class EnvVault:
     async def get(self, name: SecretName) -> SecretStr | None:
         return from_environment(self._settings, name)
 
-    async def items(self) -> list[StoredSecret]:
+    async def items(self) -> VaultContents:
         found = ((name, from_environment(self._settings, name)) for name in SECRET_NAMES)
-        return [StoredSecret(name, value, None) for name, value in found if value is not None]
+        return VaultContents(
+            tuple(StoredSecret(name, value, None) for name, value in found if value is not None)
+        )
 
     async def set(self, name: SecretName, value: SecretStr) -> None:
         raise self._read_only(name)

@@ -25,9 +25,10 @@ from pydantic import SecretStr
 
 from cryptodesk.config import Settings
 from cryptodesk.errors import VaultError
-from cryptodesk.vault.base import StoredSecret
+from cryptodesk.vault.base import StoredSecret, VaultContents
 from cryptodesk.vault.keys import KeyStore, MasterKey, fernet, key_id
 from cryptodesk.vault.names import SECRET_NAMES, SecretName
+from cryptodesk.vault.values import checked
 
 FORMAT = "cryptodesk-vault"
 VERSION = 1
@@ -52,10 +53,11 @@ class LocalVault:
     async def get(self, name: SecretName) -> SecretStr | None:
         return await self._run(lambda: self._get(name))
 
-    async def items(self) -> list[StoredSecret]:
+    async def items(self) -> VaultContents:
         return await self._run(self._items)
 
     async def set(self, name: SecretName, value: SecretStr) -> None:
+        value = checked(name, value)
         await self._run(lambda: self._set(name, value))
 
     async def delete(self, name: SecretName) -> bool:
@@ -84,16 +86,24 @@ class LocalVault:
             return None
         return self._decrypt(self._unlock(doc)[1], name, entry)
 
-    def _items(self) -> list[StoredSecret]:
+    def _items(self) -> VaultContents:
         doc = self._read()
         if not doc["secrets"]:
-            return []
+            return VaultContents()
         box = self._unlock(doc)[1]
-        return [
-            StoredSecret(name, self._decrypt(box, name, e), _parse_time(e.get("updated_at")))
-            for name, e in sorted(doc["secrets"].items())
-            if name in SECRET_NAMES
-        ]
+        found: list[StoredSecret] = []
+        damaged: dict[SecretName, str] = {}
+        for name in SECRET_NAMES:
+            entry = doc["secrets"].get(name)
+            if entry is None:
+                continue
+            try:
+                value = self._decrypt(box, name, entry)
+            except VaultError as exc:
+                damaged[name] = exc.message
+                continue
+            found.append(StoredSecret(name, value, _parse_time(entry.get("updated_at"))))
+        return VaultContents(tuple(found), damaged)
 
     def _set(self, name: SecretName, value: SecretStr) -> None:
         doc = self._read()

@@ -36,6 +36,8 @@ class SecretSpec:
     """The `Settings` field the secret fills (its environment variable is CRYPTODESK_<FIELD>)."""
     providers: tuple[LlmProvider | None, ...] | None = None
     """For LLM keys: the providers that use it (None: always used)."""
+    header: bool = True
+    """Sent as an HTTP header value (an exchange's secret only signs requests)."""
 
     def used_with(self, provider: LlmProvider | None) -> bool:
         return self.providers is None or provider in self.providers
@@ -53,7 +55,9 @@ SPECS: dict[SecretName, SecretSpec] = {
         SecretSpec("azure_openai_api_key", "Azure OpenAI API key", "llm_api_key", ("azure",)),
         SecretSpec("coingecko_api_key", "CoinGecko demo or pro API key", "coingecko_api_key"),
         SecretSpec("exchange_api_key", "Exchange API key", "exchange_api_key"),
-        SecretSpec("exchange_api_secret", "Exchange API secret", "exchange_api_secret"),
+        SecretSpec(
+            "exchange_api_secret", "Exchange API secret", "exchange_api_secret", header=False
+        ),
         SecretSpec("exchange_api_passphrase", "Exchange API passphrase", "exchange_api_passphrase"),
     )
 }

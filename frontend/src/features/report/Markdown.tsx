@@ -18,11 +18,37 @@ const components: Components = {
       {isValidElement(children) ? children : signed(children)}
     </a>
   ),
+  // An image from another origin would load as soon as the report renders, telling that
+  // server the report was read (a prompt-injected model's way out): it becomes a link.
+  img: ({ src, alt }) =>
+    typeof src === "string" && sameOrigin(src) ? (
+      <img src={src} alt={alt ?? ""} />
+    ) : (
+      <a
+        href={typeof src === "string" ? src : undefined}
+        title={typeof src === "string" ? src : undefined}
+        target="_blank"
+        rel="noopener noreferrer nofollow"
+        data-testid="external-image"
+      >
+        {`🖼 ${alt || "image"}`}
+      </a>
+    ),
 };
+
+/** Whether `url` (absolute or relative) points at the app's own origin. */
+export function sameOrigin(url: string): boolean {
+  try {
+    return new URL(url, window.location.href).origin === window.location.origin;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Agent markdown, GitHub-flavoured (tables), sanitized. Raw HTML in the markdown is not parsed
- * (react-markdown escapes it) and rehype-sanitize drops anything unsafe that remains.
+ * (react-markdown escapes it) and rehype-sanitize drops anything unsafe that remains. Images
+ * show only from the app's own origin (the CSP's img-src says the same); others are links.
  */
 export function Markdown({ content }: { content: string }) {
   return (

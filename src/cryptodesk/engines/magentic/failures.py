@@ -62,6 +62,12 @@ def classify(exc: BaseException, target: LlmTarget) -> LlmError:
     for item in _chain(exc):
         if isinstance(item, LlmError):
             return item
+        if isinstance(item, httpx.LocalProtocolError | UnicodeEncodeError):
+            # Our own request could not be sent: a header (the key) it may quote is malformed.
+            why = target.key_problem or "contains characters an HTTP header cannot carry"
+            return LlmError(
+                "llm_auth", f"The LLM API key ({where}) cannot be sent: it {why}; set it again."
+            )
         status, text = _status_of(item)
         if status is not None:
             if status in (400, 404, 422, 500) and _NO_TOOLS.search(text):

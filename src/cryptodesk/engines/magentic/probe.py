@@ -71,6 +71,8 @@ class LlmProbe:
 
     async def _check(self, target: LlmTarget) -> LlmCheck:
         model = target.orchestrator_model
+        if target.key_problem is not None:
+            return LlmCheck("unreachable", model, None, unusable_key(target))
         key = target.api_key.get_secret_value() if target.api_key else None
         started = time.perf_counter()
         try:
@@ -96,6 +98,10 @@ class LlmProbe:
             why = "the API key was rejected" if response.status_code in (401, 403) else "error"
             return LlmCheck("unreachable", model, latency, f"HTTP {response.status_code}: {why}")
         return LlmCheck("connected", model, latency, _listed(target, response))
+
+
+def unusable_key(target: LlmTarget) -> str:
+    return f"the API key cannot be sent: it {target.key_problem}; set it again"
 
 
 def _ollama_names(payload: Any) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from cryptodesk.config import LlmProvider, Settings
+from cryptodesk.vault.values import problem
 
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -32,6 +33,14 @@ class LlmTarget:
         if self.worker_model != self.orchestrator_model:
             models += f"+{self.worker_model}"
         return f"magentic:{self.provider}/{models}"
+
+    @property
+    def key_problem(self) -> str | None:
+        """Why the API key cannot be sent as a header (one from the environment is never
+        checked on the way in), or None."""
+        if self.api_key is None:
+            return None
+        return problem(self.api_key.get_secret_value(), header=True)
 
     @property
     def supports_json_mode(self) -> bool:
