@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from cryptodesk.domain import format as fmt
 from cryptodesk.domain.events import (
     AgentStep,
     DomainEvent,
@@ -15,7 +16,6 @@ from cryptodesk.domain.events import (
     ToolCalled,
     ToolFinished,
 )
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import ToolResult
 
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")

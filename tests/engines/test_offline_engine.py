@@ -6,13 +6,13 @@ import pytest
 
 from cryptodesk.analysis.indicators import DEFAULT_INDICATORS
 from cryptodesk.charts.spec import MAX_PATTERN_MARKERS
+from cryptodesk.domain import format as fmt
 from cryptodesk.domain.events import AgentStep, ChartCreated, Report, ToolCalled, ToolFinished
 from cryptodesk.engines.base import HistoryMessage, RunRequest
 from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.engines.offline.report import SIMULATED_WARNING
 from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.technical import PatternsResult
 from tests.engines.checks import check_event_sequence, unexplained_numbers
 from tests.engines.conftest import Desk

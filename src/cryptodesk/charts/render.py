@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from cryptodesk.charts.spec import ChartLine, ChartSpec
+from cryptodesk.domain import format as fmt
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -72,7 +73,7 @@ def _draw_levels(price: Axes, spec: ChartSpec) -> None:
         price.text(
             1.002,
             level.price,
-            f"{level.price:,.2f}",
+            fmt.price(level.price),
             transform=price.get_yaxis_transform(),
             fontsize=7,
             color=color,

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from cryptodesk.analysis.indicators import LABELS
 from cryptodesk.analysis.levels import Level, LevelKind
 from cryptodesk.analysis.patterns import PatternHit
+from cryptodesk.domain import format as fmt
 from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv
 from cryptodesk.market.schemas import Candles, Timeframe
 
@@ -205,7 +206,7 @@ def build_chart_spec(
                 price=level.price,
                 kind=level.kind,
                 touches=level.touches,
-                label=f"{level.kind} ({level.touches} touches)",
+                label=f"{level.kind} {fmt.price(level.price)} ({level.touches} touches)",
             )
             for level in levels
         ),

@@ -8,9 +8,9 @@ from cryptodesk.analysis.indicators import LABELS, IndicatorName
 from cryptodesk.analysis.levels import find_levels
 from cryptodesk.analysis.patterns import detect
 from cryptodesk.charts.spec import MAX_PATTERN_MARKERS, build_chart_spec
+from cryptodesk.domain import format as fmt
 from cryptodesk.domain.events import ChartCreated, DomainEvent
 from cryptodesk.market.schemas import Timeframe
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
 from cryptodesk.tools.technical import MAX_PATTERN_LOOKBACK

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptodesk.domain.events import EventSink, ToolCalled, ToolFinished
+from cryptodesk.domain.format import clip
 from cryptodesk.errors import CryptoDeskError
 from cryptodesk.tools.base import PREVIEW_LIMIT, ToolContext, ToolResult
-from cryptodesk.tools.format import clip
 from cryptodesk.tools.registry import ToolRegistry
 
 logger = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from cryptodesk.analysis.compare import AssetPerformance, AssetSeries, compare
+from cryptodesk.domain import format as fmt
 from cryptodesk.errors import BadRangeError, ToolError
 from cryptodesk.market.schemas import (
     Candle,
@@ -20,7 +21,6 @@ from cryptodesk.market.schemas import (
     timeframe_seconds,
     utc_from_epoch,
 )
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import (
     PREVIEW_LIMIT,
     SIMULATED_PREFIX,

@@ -17,26 +17,24 @@ from cryptodesk.analysis.indicators import (
     last_value,
 )
 from cryptodesk.analysis.levels import LevelKind, find_levels
+from cryptodesk.analysis.momentum import Momentum, momentum
 from cryptodesk.analysis.patterns import PATTERNS, PatternBias, PatternName, detect
 from cryptodesk.analysis.signals import (
-    Momentum,
     StochasticReading,
-    Trend,
     TrendStrength,
     Volatility,
     VolumeReading,
     max_drawdown,
-    momentum,
     stochastic_reading,
     total_return_pct,
-    trend,
     trend_strength,
     volatility,
     volume_reading,
 )
+from cryptodesk.analysis.trend import Trend, trend
+from cryptodesk.domain import format as fmt
 from cryptodesk.market.ohlcv import FloatArray
 from cryptodesk.market.schemas import Candles, Timeframe, timeframe_seconds, utc_from_epoch
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import PREVIEW_LIMIT, SIMULATED_PREFIX, Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from cryptodesk.tools import format as fmt
+from cryptodesk.domain import format as fmt
 from cryptodesk.tools.charts import ChartResult
 from cryptodesk.tools.exchange import (
     BalancesResult,

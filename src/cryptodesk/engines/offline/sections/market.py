@@ -3,9 +3,9 @@ comparison, charts and the data table."""
 
 from __future__ import annotations
 
+from cryptodesk.domain import format as fmt
 from cryptodesk.engines.offline.findings import Findings
 from cryptodesk.engines.offline.sections.common import ago, coin, table
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.market import CompareResult, OverviewResult, TrendingResult
 
 DOMINANCE_SHOWN = 5

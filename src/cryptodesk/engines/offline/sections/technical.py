@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cryptodesk.analysis.indicators import LABELS
+from cryptodesk.domain import format as fmt
 from cryptodesk.engines.offline.findings import Findings
 from cryptodesk.engines.offline.sections.common import ago, table
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 
 MAX_PATTERN_ROWS = 8
