@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from cryptodesk.analysis.compare import PerformanceLines
 from cryptodesk.analysis.indicators import LABELS
 from cryptodesk.analysis.levels import Level, LevelKind
 from cryptodesk.analysis.patterns import PatternHit
@@ -211,4 +213,35 @@ def build_chart_spec(
             for level in levels
         ),
         markers=markers,
+    )
+
+
+def build_comparison_spec(
+    lines: PerformanceLines,
+    *,
+    interval: Timeframe,
+    title: str,
+    source: str,
+    as_of: datetime,
+    simulated: bool,
+) -> ChartSpec:
+    """A `comparison` chart: one line per coin of percent change from the first common candle,
+    and a pane with the price ratio of the first coin to the second."""
+    times = lines.time
+    return ChartSpec(
+        kind="comparison",
+        symbol=" vs ".join(lines.change_pct),
+        interval=interval,
+        title=title,
+        source=source,
+        as_of=as_of,
+        simulated=simulated,
+        candles=(),
+        overlays=tuple(_line(symbol, times, values) for symbol, values in lines.change_pct.items()),
+        panes=(
+            ChartPane(
+                name=f"Ratio {lines.ratio_name}",
+                series=(_line(lines.ratio_name, times, lines.ratio),),
+            ),
+        ),
     )

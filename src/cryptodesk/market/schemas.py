@@ -102,6 +102,24 @@ class Candles(_Stamped):
     """`as_of` is the close time of the last candle."""
 
 
+class PricePoint(_Frozen):
+    time: AwareDatetime
+    price: float
+
+    _utc = field_validator("time")(_require_utc)
+
+
+class PriceHistory(_Stamped):
+    """USD prices of a coin over a past window, oldest first (`as_of`: the last point's time)."""
+
+    coin_id: str
+    symbol: str
+    start: AwareDatetime
+    """The window asked for."""
+    end: AwareDatetime
+    points: tuple[PricePoint, ...]
+
+
 class PriceQuote(_Stamped):
     coin_id: str
     symbol: str

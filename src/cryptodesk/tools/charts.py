@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field
 
 from cryptodesk.analysis.indicators import LABELS, IndicatorName
-from cryptodesk.analysis.levels import find_levels
 from cryptodesk.analysis.patterns import detect
 from cryptodesk.charts.spec import MAX_PATTERN_MARKERS, build_chart_spec
 from cryptodesk.domain import format as fmt
@@ -64,7 +63,7 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
     candles = await context.memo.candles(context.market, args.coin, args.timeframe, args.limit)
     series = context.memo.series(candles)
     lines = context.memo.lines(candles, args.indicators)
-    levels = find_levels(series.high, series.low, series.close) if args.with_levels else ()
+    levels = context.memo.levels(candles) if args.with_levels else ()
     coin = context.market.resolve(candles.coin_id)
     title = f"{coin.name} ({candles.symbol}) {candles.timeframe}"
     if candles.simulated:

@@ -15,6 +15,7 @@ from cryptodesk.domain.events import EventSink, ToolCalled, ToolFinished
 from cryptodesk.domain.format import clip
 from cryptodesk.errors import CryptoDeskError
 from cryptodesk.tools.base import PREVIEW_LIMIT, ToolContext, ToolResult
+from cryptodesk.tools.context import CallRef, current_call
 from cryptodesk.tools.registry import ToolRegistry
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class ToolInvoker:
         started = time.perf_counter()
         result: ToolResult | None = None
         error: str | None = None
+        running = current_call.set(CallRef(tool_name, call_id))
         try:
             tool = self._registry.get(tool_name)
             async with asyncio.timeout(self._timeout_s):
@@ -92,6 +94,8 @@ class ToolInvoker:
             # A defect in a tool must not take the whole run down; it is logged and reported.
             logger.exception("tool %s failed (run %s)", tool_name, self._context.run_id)
             error = f"{tool_name} failed unexpectedly: {type(e).__name__}: {e}"
+        finally:
+            current_call.reset(running)
         duration_ms = round((time.perf_counter() - started) * 1000)
         preview = result.preview() if result is not None else clip(f"error: {error}", PREVIEW_LIMIT)
         await self._sink.emit(

@@ -1,5 +1,5 @@
-"""Market tools: a coin's price, its candles, several coins compared, the market overview,
-trending coins and coin search."""
+"""Market tools: a coin's price, its candles, the market overview, trending coins and coin
+search (comparisons are in `comparison.py`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from cryptodesk.analysis.compare import AssetPerformance, AssetSeries, compare
 from cryptodesk.domain import format as fmt
-from cryptodesk.errors import BadRangeError, ToolError
 from cryptodesk.market.schemas import (
     Candle,
     Candles,
@@ -18,8 +16,6 @@ from cryptodesk.market.schemas import (
     PriceQuote,
     Timeframe,
     TrendingCoins,
-    timeframe_seconds,
-    utc_from_epoch,
 )
 from cryptodesk.tools.base import (
     PREVIEW_LIMIT,
@@ -117,83 +113,6 @@ async def get_ohlc(context: ToolContext, args: OhlcArgs) -> OhlcResult:
     )
 
 
-class CompareArgs(BaseModel):
-    coins: list[str] = Field(min_length=2, max_length=6, description="2 to 6 coins.")
-    timeframe: Timeframe = Field("1d", description="Candle timeframe of the comparison.")
-    period: Period = Field("30d", description="How far back to compare.")
-
-
-class SourceStamp(BaseModel):
-    symbol: str
-    source: str
-    as_of: AwareDatetime
-
-
-class CompareResult(ToolResult):
-    timeframe: Timeframe
-    period: Period
-    start: AwareDatetime
-    """Open time of the first candle all coins share."""
-    end: AwareDatetime
-    """Open time of the last candle all coins share."""
-    candles: int
-    assets: tuple[AssetPerformance, ...]
-    correlation: tuple[tuple[float | None, ...], ...]
-    best: str
-    worst: str
-    sources: tuple[SourceStamp, ...]
-
-    def summary(self) -> str:
-        rows = ", ".join(f"{a.symbol} {fmt.pct(a.return_pct)}" for a in self.assets)
-        return (
-            f"{self.period} on {self.timeframe} ({self.candles} common candles, "
-            f"{fmt.when(self.start)} to {fmt.when(self.end)}): {rows}; best {self.best}, "
-            f"worst {self.worst}; sources: "
-            + "; ".join(f"{s.symbol} {s.source} as of {fmt.when(s.as_of)}" for s in self.sources)
-        )
-
-
-async def compare_assets(context: ToolContext, args: CompareArgs) -> CompareResult:
-    coins = list(dict.fromkeys([(await context.market.lookup_coin(c)).id for c in args.coins]))
-    if len(coins) < 2:
-        raise ToolError(f"compare_assets needs two different coins, got {', '.join(args.coins)}")
-    step = timeframe_seconds(args.timeframe)
-    limit = PERIOD_SECONDS[args.period] // step + 1
-    if limit < 3:
-        raise BadRangeError(
-            f"a {args.period} period holds too few {args.timeframe} candles; use a finer timeframe"
-        )
-    if limit > MAX_CANDLES:
-        raise BadRangeError(
-            f"a {args.period} period needs {limit} {args.timeframe} candles (max {MAX_CANDLES}); "
-            "use a coarser timeframe"
-        )
-    fetched = [await context.memo.candles(context.market, c, args.timeframe, limit) for c in coins]
-    series = [context.memo.series(candles) for candles in fetched]
-    result = compare(
-        [
-            AssetSeries(candles.symbol, s.time, s.close)
-            for candles, s in zip(fetched, series, strict=True)
-        ],
-        step,
-    )
-    return CompareResult(
-        simulated=any(candles.simulated for candles in fetched),
-        timeframe=args.timeframe,
-        period=args.period,
-        start=utc_from_epoch(result.start),
-        end=utc_from_epoch(result.end),
-        candles=result.candles,
-        assets=result.assets,
-        correlation=result.correlation,
-        best=result.best,
-        worst=result.worst,
-        sources=tuple(
-            SourceStamp(symbol=c.symbol, source=c.source, as_of=c.as_of) for c in fetched
-        ),
-    )
-
-
 PRICE_TOOL = Tool(
     "get_crypto_price",
     "Current price of a coin in USD with 24h change, high, low and volume.",
@@ -207,14 +126,6 @@ OHLC_TOOL = Tool(
     OhlcArgs,
     OhlcResult,
     get_ohlc,
-)
-COMPARE_TOOL = Tool(
-    "compare_assets",
-    "Relative performance (return, volatility, max drawdown) and return correlation of 2-6 "
-    "coins over a period.",
-    CompareArgs,
-    CompareResult,
-    compare_assets,
 )
 
 

@@ -16,7 +16,7 @@ from cryptodesk.analysis.indicators import (
     StochasticSeries,
     last_value,
 )
-from cryptodesk.analysis.levels import LevelKind, find_levels
+from cryptodesk.analysis.levels import LevelKind
 from cryptodesk.analysis.momentum import Momentum, momentum
 from cryptodesk.analysis.patterns import PATTERNS, PatternBias, PatternName, detect
 from cryptodesk.analysis.signals import (
@@ -58,7 +58,7 @@ def fit(head: str, parts: list[str], tail: str, limit: int = PREVIEW_LIMIT) -> s
     return f"{head}: {'; '.join(kept)}; {tail}" if kept else f"{head}; {tail}"
 
 
-def _stamp(candles: Candles) -> dict[str, Any]:
+def series_stamp(candles: Candles) -> dict[str, Any]:
     """What every result built on one candle series says about that series: which coin and
     timeframe, where the candles came from and how fresh or simulated they are."""
     return {
@@ -170,7 +170,7 @@ async def compute_indicators(context: ToolContext, args: IndicatorsArgs) -> Indi
     macd = MacdSeries(lines["macd"], lines["macd_signal"], lines["macd_hist"])
     wanted = set(args.indicators)
     return IndicatorsResult(
-        **_stamp(candles),
+        **series_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         latest={name: last_value(values) for name, values in requested.items()},
@@ -226,9 +226,9 @@ class LevelsResult(SeriesStamp):
 async def find_key_levels(context: ToolContext, args: LevelsArgs) -> LevelsResult:
     candles = await context.memo.candles(context.market, args.coin, args.timeframe, args.limit)
     series = context.memo.series(candles)
-    levels = find_levels(series.high, series.low, series.close)
+    levels = context.memo.levels(candles)
     return LevelsResult(
-        **_stamp(candles),
+        **series_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         levels=tuple(
@@ -304,7 +304,7 @@ async def detect_patterns(context: ToolContext, args: PatternsArgs) -> PatternsR
     hits = detect(series, args.lookback, args.patterns)
     last = len(series) - 1
     return PatternsResult(
-        **_stamp(candles),
+        **series_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         lookback=args.lookback,

@@ -22,6 +22,7 @@ from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.base import ToolContext, ToolResult
 from cryptodesk.tools.charts import ChartResult
+from cryptodesk.tools.comparison import CompareResult
 from cryptodesk.tools.context import ChartStore
 from cryptodesk.tools.exchange import (
     BalancesResult,
@@ -30,7 +31,7 @@ from cryptodesk.tools.exchange import (
     OrderBookResult,
 )
 from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
-from cryptodesk.tools.market import CompareResult, OverviewResult, PriceResult, TrendingResult
+from cryptodesk.tools.market import OverviewResult, PriceResult, TrendingResult
 from cryptodesk.tools.registry import ToolRegistry, build_registry
 from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 

@@ -7,13 +7,14 @@ from typing import NamedTuple
 
 from cryptodesk.domain import format as fmt
 from cryptodesk.tools.charts import ChartResult
+from cryptodesk.tools.comparison import CompareResult
 from cryptodesk.tools.exchange import (
     BalancesResult,
     FundingResult,
     OpenOrdersResult,
     OrderBookResult,
 )
-from cryptodesk.tools.market import CompareResult, OverviewResult, PriceResult, TrendingResult
+from cryptodesk.tools.market import OverviewResult, PriceResult, TrendingResult
 from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 
 MarketResult = (

@@ -6,7 +6,8 @@ from __future__ import annotations
 from cryptodesk.domain import format as fmt
 from cryptodesk.engines.offline.findings import Findings
 from cryptodesk.engines.offline.sections.common import ago, coin, table
-from cryptodesk.tools.market import CompareResult, OverviewResult, TrendingResult
+from cryptodesk.tools.comparison import CompareResult
+from cryptodesk.tools.market import OverviewResult, TrendingResult
 
 DOMINANCE_SHOWN = 5
 
