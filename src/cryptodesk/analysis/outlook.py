@@ -13,8 +13,9 @@ window's low or high (labelled in `levels_note`), else left empty with the reaso
 
 Scenarios, each stated with its rule: bull = a close above resistance, target the next
 resistance or else the trigger plus `TARGET_ATR` × ATR14 (a measured move), stop at support;
-bear mirrors it. With an entry zone, risk/reward = (target - entry) / (entry - stop) from the
-zone's middle (mirrored for the bear case).
+bear mirrors it. With an entry zone the stop is the nearest support below the zone (else one
+ATR14 below it), and risk/reward = (target - entry) / (entry - stop) from the zone's middle
+(mirrored for the bear case).
 """
 
 from __future__ import annotations
@@ -157,18 +158,37 @@ def _risk_reward(
     return round(reward / risk, 2) if risk > 0 and reward > 0 else None
 
 
+def _stop(
+    kind: ScenarioKind,
+    found: Sides,
+    entry_zone: tuple[float, float] | None,
+    atr: float | None,
+) -> float | None:
+    """Where a scenario is wrong: beyond the level on the other side of the price, or, from an
+    entry zone, beyond the nearest level past the zone (else one ATR14 past it)."""
+    if entry_zone is None:
+        return found.support if kind == "bull" else found.resistance
+    low, high = entry_zone
+    if kind == "bull":
+        below = _beyond(found.levels, low, "support")
+        return below if below is not None else (low - atr if atr is not None else None)
+    above = _beyond(found.levels, high, "resistance")
+    return above if above is not None else (high + atr if atr is not None else None)
+
+
 def scenarios(
     window: Window, found: Sides, entry_zone: tuple[float, float] | None = None
 ) -> tuple[Scenario, ...]:
     """A bull and a bear scenario (module doc); a side without a level gets no trigger price."""
     tf, atr = window.timeframe, window.atr
     out: list[Scenario] = []
-    sides_: tuple[tuple[ScenarioKind, float | None, float | None, LevelKind], ...] = (
-        ("bull", found.resistance, found.support, "resistance"),
-        ("bear", found.support, found.resistance, "support"),
+    sides_: tuple[tuple[ScenarioKind, float | None, LevelKind], ...] = (
+        ("bull", found.resistance, "resistance"),
+        ("bear", found.support, "support"),
     )
-    for kind, edge, stop, level_kind in sides_:
+    for kind, edge, level_kind in sides_:
         up = kind == "bull"
+        stop = _stop(kind, found, entry_zone, atr)
         if edge is None:
             side = "high" if up else "low"
             trigger = f"a new {window.candles}-candle {side}: no {level_kind} to break"

@@ -32,6 +32,8 @@ _PANE_GUIDES: Mapping[str, tuple[float, ...]] = {
     "Stochastic": (20.0, 80.0),
     "ADX14": (20.0, 25.0),
 }
+SYMBOL_CHARS = 64
+"""The longest `symbol` a chart is stored with (a comparison's "BTC vs ETH vs ...")."""
 MAX_MARKERS = 10
 """MACD cross markers kept, the most recent ones."""
 MAX_PATTERN_MARKERS = 30
@@ -230,7 +232,7 @@ def build_comparison_spec(
     times = lines.time
     return ChartSpec(
         kind="comparison",
-        symbol=" vs ".join(lines.change_pct),
+        symbol=fmt.clip(" vs ".join(lines.change_pct), SYMBOL_CHARS),
         interval=interval,
         title=title,
         source=source,

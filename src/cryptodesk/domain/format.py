@@ -84,6 +84,13 @@ def when_epoch(epoch_s: int) -> str:
     return when(datetime.fromtimestamp(epoch_s, tz=UTC))
 
 
+def candles_ago(bars: int) -> str:
+    """'on the last candle', '1 candle ago', '5 candles ago'."""
+    if bars == 0:
+        return "on the last candle"
+    return f"{bars} candle ago" if bars == 1 else f"{bars} candles ago"
+
+
 def duration(seconds: float) -> str:
     """A rough, readable span: '45 min', '5 h', '10 d 17 h', '3 weeks'."""
     minutes = round(seconds / 60)

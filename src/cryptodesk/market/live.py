@@ -27,6 +27,7 @@ from cryptodesk.market.schemas import (
     CoinMarket,
     CoinMatch,
     CoinSearch,
+    ConvertedPrice,
     GlobalMarket,
     PriceHistory,
     PricePoint,
@@ -120,6 +121,26 @@ class LiveProvider:
             candles=candles,
             source=plan.source,
             as_of=candles[-1].time + timeframe_delta(timeframe),
+            simulated=False,
+        )
+
+    async def get_price_in(self, coin_id: str, currency: str) -> ConvertedPrice:
+        vs = currency.lower()
+        prices = await self.client.simple_price((coin_id,), vs)
+        found = prices.get(coin_id)
+        if found is None:
+            raise DataUnavailableError(
+                f"CoinGecko has no {coin_id} price in {vs.upper()} (is it one of its "
+                "supported vs_currencies?)"
+            )
+        updated = found.last_updated_at
+        return ConvertedPrice(
+            coin_id=coin_id,
+            currency=vs,
+            price=found.price,
+            change_24h_pct=found.change_24h_pct,
+            source=SOURCE,
+            as_of=utc_from_epoch(updated) if updated is not None else self._now(),
             simulated=False,
         )
 

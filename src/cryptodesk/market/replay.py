@@ -132,18 +132,21 @@ class ReplayProvider:
         return candles
 
     async def price_history(self, coin_id: str, start: datetime, end: datetime) -> PriceHistory:
-        """Closes of the finest file over the window; says which dates the files cover when
-        they miss it."""
+        """Closes of the finest file that reaches into the window; says which dates the files
+        cover when none does."""
         coin = coin_by_id(coin_id)
         files = self._coin_files(coin_id)
-        finest = min(files, key=timeframe_seconds)
-        series = await self._load(files[finest])
-        step = timeframe_seconds(finest)
-        closes = series.time + step
-        inside = (closes > start.timestamp()) & (closes <= end.timestamp())
-        if not inside.any():
-            first = utc_from_epoch(int(series.time[0]))
-            last = utc_from_epoch(int(closes[-1]))
+        first, last = end, start
+        for timeframe in sorted(files, key=timeframe_seconds):
+            path = files[timeframe]
+            series = await self._load(path)
+            closes = series.time + timeframe_seconds(timeframe)
+            inside = (closes > start.timestamp()) & (closes <= end.timestamp())
+            if inside.any():
+                break
+            first = min(first, utc_from_epoch(int(series.time[0])))
+            last = max(last, utc_from_epoch(int(closes[-1])))
+        else:
             raise DataUnavailableError(
                 f"the replay files for {coin.symbol} cover {first:%Y-%m-%d} to {last:%Y-%m-%d} "
                 f"only; {start:%Y-%m-%d} to {end:%Y-%m-%d} is outside them"
@@ -158,7 +161,7 @@ class ReplayProvider:
             start=start,
             end=end,
             points=points,
-            source=f"replay:{files[finest].name}",
+            source=f"replay:{path.name}",
             as_of=points[-1].time,
             simulated=False,
         )

@@ -133,6 +133,16 @@ class PriceQuote(_Stamped):
     market_cap_usd: float | None = None
 
 
+class ConvertedPrice(_Stamped):
+    """A coin's price in another quote currency (CoinGecko's `vs_currencies`: eur, gbp, btc...)."""
+
+    coin_id: str
+    currency: str
+    """Lower case, as CoinGecko names it."""
+    price: float
+    change_24h_pct: float | None
+
+
 class _Labelled(_Stamped):
     simulated: bool = False
 

@@ -43,6 +43,7 @@ from cryptodesk.market.retry import RetryPolicy
 from cryptodesk.market.schemas import (
     Candles,
     CoinSearch,
+    ConvertedPrice,
     GlobalMarket,
     MarketOverview,
     PriceHistory,
@@ -167,6 +168,17 @@ class MarketDataService:
             lambda fallback: fallback.get_ohlc(info.id, timeframe, limit),
             ttl_s=caches.ttls.candles_s.get(timeframe),
         )
+
+    async def get_price_in(self, coin: str, currency: str) -> ConvertedPrice:
+        """The price in `currency` (live CoinGecko only: replay and demo data are USD(T))."""
+        info = await self.lookup_coin(coin)
+        if self._live is None:
+            raise DataUnavailableError(
+                f"the {self._provider.name} market quotes prices in USD(T) only; other "
+                "currencies need live CoinGecko data (CRYPTODESK_MARKET_DATA=auto or live)"
+            )
+        live = self._live
+        return await self._guard(lambda: live.get_price_in(info.id, currency))
 
     async def price_history(self, coin: str, start: datetime, end: datetime) -> PriceHistory:
         """Prices over a past window. Never simulated: in auto mode an unreachable CoinGecko is

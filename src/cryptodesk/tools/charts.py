@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AwareDatetime, Field
 
 from cryptodesk.analysis.indicators import LABELS, IndicatorName
@@ -31,6 +33,7 @@ class ChartArgs(CoinArgs):
 
 
 class ChartResult(ToolResult):
+    kind: Literal["price", "comparison"] = "price"
     chart_id: str
     symbol: str
     interval: Timeframe
@@ -48,6 +51,12 @@ class ChartResult(ToolResult):
 
     def summary(self) -> str:
         drawn = ", ".join(self.lines) or "no indicators"
+        if self.kind == "comparison":
+            return (
+                f"{fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)}"
+                f"chart {self.chart_id}: {self.title}, {self.candles} common candles, lines "
+                f"{drawn}; source {self.source}, as of {fmt.when(self.as_of)}"
+            )
         return (
             f"{fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)}"
             f"chart {self.chart_id}: {self.title}, {self.candles} candles with {drawn}, "

@@ -186,6 +186,7 @@ async def create_comparison_chart(context: ToolContext, args: CompareArgs) -> Ch
     )
     stale = [freshness_of(c) for c in fetched]
     return ChartResult(
+        kind="comparison",
         simulated=simulated,
         chart_id=chart_id,
         symbol=spec.symbol,

@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from cryptodesk.analysis.breadth import Breadth, breadth
 from cryptodesk.domain import format as fmt
 from cryptodesk.market.schemas import (
     Candle,
     Candles,
     CoinSearch,
+    ConvertedPrice,
     MarketOverview,
     PriceQuote,
     Timeframe,
@@ -47,25 +49,42 @@ class CoinArgs(BaseModel):
     coin: str = Field(description="Coin id, symbol or name, e.g. 'bitcoin', 'BTC', 'Solana'.")
 
 
+class PriceArgs(CoinArgs):
+    vs_currency: str = Field(
+        "usd",
+        pattern=r"^[a-zA-Z]{3,5}$",
+        description="Quote currency besides USD, e.g. 'eur', 'gbp', 'jpy', 'btc' (live data only).",
+    )
+
+
 class PriceResult(ToolResult):
     quote: PriceQuote
+    converted: ConvertedPrice | None = None
+    """The price in the `vs_currency` asked for, when it is not USD."""
 
     def summary(self) -> str:
         q = self.quote
         change = fmt.pct(q.change_24h_pct)
         cap = f", market cap {fmt.compact_usd(q.market_cap_usd)}" if q.market_cap_usd else ""
+        also = ""
+        if self.converted is not None:
+            c = self.converted
+            also = f", {fmt.price(c.price)} {c.currency.upper()} ({fmt.pct(c.change_24h_pct)})"
         return (
             f"{fmt.freshness(stale=q.stale, age_s=q.age_s, fallback=q.fallback)}"
-            f"{q.name} ({q.symbol}) {fmt.usd(q.price_usd)}, 24h {change} "
+            f"{q.name} ({q.symbol}) {fmt.usd(q.price_usd)}{also}, 24h {change} "
             f"(high {fmt.price(q.high_24h)}, low {fmt.price(q.low_24h)}, "
             f"volume {fmt.compact_usd(q.volume_24h)}{cap}); source {q.source}, "
             f"as of {fmt.when(q.as_of)}"
         )
 
 
-async def get_crypto_price(context: ToolContext, args: CoinArgs) -> PriceResult:
+async def get_crypto_price(context: ToolContext, args: PriceArgs) -> PriceResult:
     quote = await context.market.get_price(args.coin)
-    return PriceResult(simulated=quote.simulated, quote=quote)
+    converted = None
+    if args.vs_currency.lower() != "usd":
+        converted = await context.market.get_price_in(args.coin, args.vs_currency)
+    return PriceResult(simulated=quote.simulated, quote=quote, converted=converted)
 
 
 class OhlcArgs(CoinArgs):
@@ -115,8 +134,9 @@ async def get_ohlc(context: ToolContext, args: OhlcArgs) -> OhlcResult:
 
 PRICE_TOOL = Tool(
     "get_crypto_price",
-    "Current price of a coin in USD with 24h change, high, low and volume.",
-    CoinArgs,
+    "Current price of a coin in USD with 24h change, high, low and volume; optionally also in "
+    "another quote currency (live data).",
+    PriceArgs,
     PriceResult,
     get_crypto_price,
 )
@@ -154,6 +174,8 @@ class OverviewArgs(BaseModel):
 
 class OverviewResult(ToolResult):
     overview: MarketOverview
+    breadth: Breadth | None = None
+    """Up/down counts, average move, leaders and laggards of the coins listed (24 h)."""
 
     def summary(self) -> str:
         o, g = self.overview, self.overview.global_market
@@ -163,7 +185,8 @@ class OverviewResult(ToolResult):
         head = (
             f"{_head(o)}Total market cap {fmt.compact_usd(g.total_market_cap_usd)} "
             f"({fmt.pct(g.market_cap_change_24h_pct)} 24h), volume "
-            f"{fmt.compact_usd(g.total_volume_usd)}, dominance {dominance}. Top by market cap: "
+            f"{fmt.compact_usd(g.total_volume_usd)}, dominance {dominance}. "
+            f"{_breadth(self.breadth)}Top by market cap: "
         )
         items = [
             f"{c.symbol} {fmt.usd(c.price_usd) if c.price_usd is not None else 'n/a'} "
@@ -177,9 +200,19 @@ class OverviewResult(ToolResult):
         return _fit(head, items, stamp)
 
 
+def _breadth(moves: Breadth | None) -> str:
+    if moves is None:
+        return ""
+    return (
+        f"{moves.up} of {moves.coins} up, {moves.down} down, average "
+        f"{fmt.pct(moves.average_pct)} (24h). "
+    )
+
+
 async def get_market_overview(context: ToolContext, args: OverviewArgs) -> OverviewResult:
     overview = await context.market.market_overview(args.limit)
-    return OverviewResult(simulated=overview.simulated, overview=overview)
+    moves = breadth([(c.symbol, c.change_24h_pct) for c in overview.top.coins])
+    return OverviewResult(simulated=overview.simulated, overview=overview, breadth=moves)
 
 
 class NoArgs(BaseModel):

@@ -17,7 +17,7 @@ from cryptodesk.analysis.indicators import (
     last_value,
 )
 from cryptodesk.analysis.levels import LevelKind
-from cryptodesk.analysis.momentum import Momentum, momentum
+from cryptodesk.analysis.momentum import Momentum, macd_reading, momentum
 from cryptodesk.analysis.patterns import PATTERNS, PatternBias, PatternName, detect
 from cryptodesk.analysis.signals import (
     StochasticReading,
@@ -143,8 +143,9 @@ class IndicatorsResult(SeriesStamp):
 
     def _readings(self) -> list[str]:
         m = self.momentum
-        cross = f", MACD {m.macd_cross} cross {m.cross_bars_ago}" if m.macd_cross != "none" else ""
-        parts = [f"trend {self.trend.direction}, RSI14 {fmt.number(m.rsi)} ({m.rsi_zone}){cross}"]
+        parts = [
+            f"{self.trend.direction}, RSI14 {fmt.number(m.rsi)} ({m.rsi_zone}), {macd_reading(m)}"
+        ]
         if self.trend_strength is not None:
             ts = self.trend_strength
             parts.append(f"ADX14 {fmt.number(ts.adx)} ({ts.strength} trend, {ts.lead} lead)")
@@ -292,7 +293,7 @@ class PatternsResult(SeriesStamp):
             f"{self.bearish} bearish, {self.neutral} neutral)"
         )
         latest = [
-            f"{p.label} {p.bias} {p.strength:+d} {p.bars_ago} bars ago"
+            f"{p.label} {p.bias} {p.strength:+d} {fmt.candles_ago(p.bars_ago)}"
             for p in reversed(self.patterns)
         ]
         return fit(head, latest, self.stamp())

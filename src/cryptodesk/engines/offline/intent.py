@@ -1,15 +1,26 @@
-"""What a question asks for: coins, timeframe, lookback and kinds of answer."""
+"""What a question asks for: coins, timeframe, lookback and the kind of answer.
+
+A follow-up keeps the conversation's coins, timeframe and kind of question unless it changes
+them: "and ETH?" after "Analyze BTC on the 1d chart" is a technical analysis of ETH on 1d.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptodesk.analysis.indicators import IndicatorName
 from cryptodesk.engines.base import HistoryMessage
+from cryptodesk.engines.offline.timespan import (
+    PERIOD_TIMEFRAME,
+    DateWindow,
+    parse_date_window,
+    parse_period,
+    parse_timeframe,
+)
 from cryptodesk.market.catalog import CoinInfo, find_coins
-from cryptodesk.market.schemas import TIMEFRAMES, Timeframe
+from cryptodesk.market.schemas import TIMEFRAMES
 from cryptodesk.tools.market import Period
 
 _PRICE = re.compile(
@@ -18,7 +29,7 @@ _PRICE = re.compile(
 _TECHNICAL = re.compile(
     r"\b(analy[sz]e|analysis|analytics|technicals?|ta|rsi|macd|indicators?|support|resistance|"
     r"trend|trending|bollinger|sma|ema|moving averages?|atr|signals?|levels?|outlook|momentum|"
-    r"adx|stoch\w*|obv|vwap|patterns?|doji|hammer|engulfing)\b",
+    r"adx|stoch\w*|obv|vwap|patterns?|doji|hammer|engulfing|divergences?)\b",
     re.I,
 )
 _CHART = re.compile(r"\b(chart|charts|plot|graph|draw|visuali[sz]e|candles?|candlesticks?)\b", re.I)
@@ -46,57 +57,49 @@ _ACCOUNT = re.compile(
     re.I,
 )
 _TRENDING = re.compile(r"\b(trending|hot|top movers|movers|top gainers|gainers|losers)\b", re.I)
-
-_UNIT_SECONDS = {
-    "m": 60,
-    "h": 3600,
-    "d": 86_400,
-    "w": 604_800,
-    "mo": 30 * 86_400,
-    "y": 365 * 86_400,
+_DECISION = re.compile(
+    r"\b(should i|shall i|would you|is (?:it|now|this) (?:a )?(?:good|right|bad|the) "
+    r"(?:time|moment|entry|buy|sell)|good (?:entry|time to|moment to)|entry (?:point|zone)|"
+    r"buy or sell|long or short|worth buying|time to (?:buy|sell)|go long|go short|buy the dip|"
+    r"take profits?)\b",
+    re.I,
+)
+_EXTREMES = re.compile(r"\b(over-?bought|over-?sold|over-?extended)\b", re.I)
+_LEVELS = re.compile(r"\b(supports?|resistances?|key levels?|levels?)\b", re.I)
+_HISTORY = re.compile(
+    r"\b(what happened|happened to|history|historical|back in|how did .+ do|crash(?:ed)?)\b", re.I
+)
+_NEWS = re.compile(
+    r"\b(news|headlines?|why (?:did|is|are|has|was)|what caused|announce\w*|rumou?rs?|tweets?|"
+    r"regulat\w+|lawsuits?|hack(?:ed)?|etf approval|fomc|elections?)\b",
+    re.I,
+)
+_CURRENCY = re.compile(
+    r"\b(?:in|to|into|vs\.?|versus|priced in|denominated in)\s+(?P<code>eur|euros?|gbp|pounds?|"
+    r"jpy|yen|chf|cad|aud|inr|krw|cny|brl|try|sats|btc|bitcoin|eth|ether)\b",
+    re.I,
+)
+_CURRENCY_CODES = {
+    "euro": "eur",
+    "euros": "eur",
+    "pound": "gbp",
+    "pounds": "gbp",
+    "yen": "jpy",
+    "bitcoin": "btc",
+    "ether": "eth",
+    "sats": "sats",
 }
-_UNIT_WORDS = (
-    r"(?P<unit>m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|wk|wks|weeks?|months?|mo|y|yrs?"
-    r"|years?)"
-)
-_PERIOD = re.compile(
-    rf"\b(?:last|past|over|previous|within)\s+(?:the\s+)?(?P<n>\d+)?\s*-?\s*{_UNIT_WORDS}\b", re.I
-)
-_THIS = re.compile(r"\b(?:this|the past|past|last)\s+(?P<unit>day|week|month|quarter|year)\b", re.I)
-_TIMEFRAME = re.compile(rf"(?<![\w.])(?P<n>\d+)\s*-?\s*{_UNIT_WORDS}\b(?!\s*(?:ago|change))", re.I)
-_NAMED_TIMEFRAMES: tuple[tuple[re.Pattern[str], Timeframe], ...] = (
-    (re.compile(r"\bhourly\b", re.I), "1h"),
-    (re.compile(r"\b(daily|day chart)\b", re.I), "1d"),
-    (re.compile(r"\b(weekly|week chart)\b", re.I), "1w"),
+_ZONE = re.compile(
+    r"\b(?:at|around|near|between|from)\s+\$?(?P<low>\d[\d,]*(?:\.\d+)?)"
+    r"(?:\s*(?:-|–|to|and)\s*\$?(?P<high>\d[\d,]*(?:\.\d+)?))?",
+    re.I,
 )
 _TICKER = re.compile(r"(?<![\w$])\$?([A-Z][A-Z0-9]{1,9})\b")
 _NOT_TICKERS = frozenset(
-    "RSI MACD SMA EMA ATR ADX OBV VWAP DI BB TA USD USDT USDC EUR UTC OK AI LLM API ETF ATH ATL "
-    "OHLC OHLCV PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN BITGET "
-    "BPS OI".split()
+    "RSI MACD SMA EMA ATR ADX OBV VWAP DI BB TA USD USDT USDC EUR GBP JPY CHF UTC OK AI LLM API "
+    "ETF ATH ATL OHLC OHLCV PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN "
+    "BITGET BPS OI WHAT WHY HOW SHOULD BUY SELL NOW".split()
 )
-_PERIOD_DAYS: tuple[tuple[float, Period], ...] = (
-    (1, "24h"),
-    (7, "7d"),
-    (30, "30d"),
-    (90, "90d"),
-    (180, "180d"),
-)
-_PERIOD_TIMEFRAME: dict[Period, Timeframe] = {
-    "24h": "1h",
-    "7d": "1h",
-    "30d": "4h",
-    "90d": "1d",
-    "180d": "1d",
-    "1y": "1d",
-}
-_THIS_PERIOD: dict[str, Period] = {
-    "day": "24h",
-    "week": "7d",
-    "month": "30d",
-    "quarter": "90d",
-    "year": "1y",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ class Intent:
     question: str
     coins: tuple[CoinInfo, ...]
     unknown_coins: tuple[str, ...]
-    """Ticker-like words that are no catalog coin: tried anyway, so the answer says why not."""
+    """Ticker-like words that are no catalog coin: resolved or answered with closest matches."""
     price: bool
     technical: bool
     chart: bool
@@ -121,6 +124,24 @@ class Intent:
     """The coins trending now (a market question: only without coins named)."""
     account: bool = False
     """The exchange account's balances and open orders (needs exchange keys)."""
+    decision: bool = False
+    """"Should I buy/sell", "is now a good entry": a lean with levels and scenarios."""
+    extremes: str | None = None
+    """"overbought" or "oversold" when the question asks whether the coin is."""
+    levels: bool = False
+    """Support and resistance asked for."""
+    history: DateWindow | None = None
+    """"What happened to X in May 2022": the past window asked about."""
+    performance: bool = False
+    """"How did BTC do this week?": the price path over the lookback `period`."""
+    news: bool = False
+    """Why something happened, news, events: outside what market data answers."""
+    currency: str | None = None
+    """A quote currency other than USD ("eur", "btc"), as CoinGecko's vs_currencies name it."""
+    entry_zone: tuple[float, float] | None = None
+    """An entry price or zone named in a decision question."""
+    timeframe_given: bool = False
+    """The timeframe (or a lookback) was stated, here or earlier in the conversation."""
 
     @property
     def coin_queries(self) -> tuple[str, ...]:
@@ -130,57 +151,10 @@ class Intent:
     def needs_coin(self) -> bool:
         return not self.coin_queries and not self.overview and not self.account
 
-
-def _unit_seconds(unit: str) -> int:
-    unit = unit.lower()
-    if unit.startswith("mo"):
-        return _UNIT_SECONDS["mo"]
-    if unit.startswith("mi") or unit == "m":
-        return _UNIT_SECONDS["m"]
-    return _UNIT_SECONDS[unit[0]]
-
-
-def _period_of(seconds: int) -> Period:
-    days = seconds / 86_400
-    return next((period for limit, period in _PERIOD_DAYS if days <= limit), "1y")
-
-
-def _parse_period(text: str) -> tuple[Period | None, str]:
-    """The lookback and the text without it (so "last 4 hours" is not a 4h timeframe)."""
-    match = _PERIOD.search(text)
-    if match is not None:
-        count = int(match.group("n") or 1)
-        period = _period_of(count * _unit_seconds(match.group("unit")))
-        return period, text[: match.start()] + " " + text[match.end() :]
-    match = _THIS.search(text)
-    if match is not None:
-        return _THIS_PERIOD[match.group("unit").lower()], text[: match.start()] + text[
-            match.end() :
-        ]
-    if re.search(r"\btoday\b", text, re.I):
-        return "24h", text
-    return None, text
-
-
-def _timeframe_label(count: int, unit: str) -> str:
-    seconds = count * _unit_seconds(unit)
-    labels = {60: "m", 3600: "h", 86_400: "d", 604_800: "w"}
-    for size in sorted(labels, reverse=True):
-        if seconds % size == 0:
-            return f"{seconds // size}{labels[size]}"
-    return f"{count}{unit}"
-
-
-def _parse_timeframe(text: str) -> str | None:
-    for match in _TIMEFRAME.finditer(text):
-        label = _timeframe_label(int(match.group("n")), match.group("unit"))
-        if label in ("24h", "48h"):
-            continue  # "24h" is a lookback ("24h change"), not a candle size
-        return label
-    for pattern, timeframe in _NAMED_TIMEFRAMES:
-        if pattern.search(text):
-            return timeframe
-    return None
+    @property
+    def outlook(self) -> bool:
+        """The answer includes the structured outlook (technical, decision, levels)."""
+        return self.technical or self.decision or self.levels
 
 
 def _unknown_tickers(text: str, known: Sequence[CoinInfo]) -> tuple[str, ...]:
@@ -195,17 +169,79 @@ def _unknown_tickers(text: str, known: Sequence[CoinInfo]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _currency(text: str) -> str | None:
+    match = _CURRENCY.search(text)
+    if match is None:
+        return None
+    code = match.group("code").lower()
+    return _CURRENCY_CODES.get(code, code)
+
+
+def _entry_zone(text: str) -> tuple[float, float] | None:
+    match = _ZONE.search(text)
+    if match is None:
+        return None
+    low = float(match.group("low").replace(",", ""))
+    high = float((match.group("high") or match.group("low")).replace(",", ""))
+    return (min(low, high), max(low, high)) if low > 0 else None
+
+
+def _asks_anything(intent: Intent) -> bool:
+    return any(
+        (
+            intent.technical,
+            intent.chart,
+            intent.comparison and len(intent.coin_queries) < 2,
+            intent.overview,
+            intent.exchange,
+            intent.account,
+            intent.decision,
+            intent.extremes,
+            intent.history,
+            intent.performance,
+            intent.news,
+            intent.currency,
+            intent.period,
+        )
+    ) or bool(_PRICE.search(intent.question))
+
+
+def _previous(history: Sequence[HistoryMessage]) -> Intent | None:
+    """The intent of the conversation's last question, itself read in its own context."""
+    for index in range(len(history) - 1, -1, -1):
+        if history[index].role == "user":
+            return parse_intent(history[index].content, history[:index])
+    return None
+
+
+def _follow_up(intent: Intent, previous: Intent) -> Intent:
+    """`intent` completed from the previous question: coins, timeframe and kind it lacks."""
+    if not intent.coin_queries and not intent.overview:
+        intent = replace(intent, coins=previous.coins, unknown_coins=previous.unknown_coins)
+    if not intent.timeframe_given and previous.timeframe_given:
+        intent = replace(intent, timeframe=previous.timeframe, timeframe_given=True)
+    if not _asks_anything(intent):
+        intent = replace(
+            intent,
+            price=True,
+            technical=previous.technical,
+            chart=previous.chart,
+            exchange=previous.exchange,
+            decision=previous.decision,
+            extremes=previous.extremes,
+            levels=previous.levels,
+            indicators=intent.indicators or previous.indicators,
+            currency=previous.currency,
+        )
+    return intent
+
+
 def parse_intent(question: str, history: Sequence[HistoryMessage] = ()) -> Intent:
-    coins = find_coins(question)
-    unknown = _unknown_tickers(question, coins)
-    if not coins and not unknown:
-        # A follow-up ("and on the daily?") is about the coins of the last question.
-        for message in reversed(history):
-            if message.role == "user" and (earlier := find_coins(message.content)):
-                coins = earlier
-                break
-    period, rest = _parse_period(question)
-    timeframe = _parse_timeframe(rest)
+    window, text = parse_date_window(question)
+    coins = find_coins(text)
+    unknown = _unknown_tickers(text, coins)
+    period, rest = parse_period(text)
+    timeframe = parse_timeframe(rest)
     technical = bool(_TECHNICAL.search(question))
     chart = bool(_CHART.search(question)) or technical
     comparison = bool(_COMPARE.search(question)) or len(coins) + len(unknown) >= 2
@@ -214,28 +250,80 @@ def parse_intent(question: str, history: Sequence[HistoryMessage] = ()) -> Inten
     overview = overview or bool(re.search(r"\b(overview|top coins)\b", question, re.I))
     if overview and not (coins or unknown):
         technical = chart = False  # "what is trending?" is about the market, not a chart
-    price = bool(_PRICE.search(question))
-    exchange = bool(_EXCHANGE.search(question))
-    account = bool(_ACCOUNT.search(question))
-    if not (price or technical or chart or comparison or overview or exchange or account):
-        price = technical = chart = True
-    if timeframe is None:
-        timeframe = _PERIOD_TIMEFRAME[period] if period else ("1d" if comparison else "4h")
-    if comparison and period is None:
-        period = "30d"
-    return Intent(
+    extremes = _EXTREMES.search(question)
+    decision = bool(_DECISION.search(question))
+    history_asked = window is not None and bool(_HISTORY.search(question) or not technical)
+    performance = period is not None and bool(_HISTORY.search(question)) and not technical
+    intent = Intent(
         question=question,
         coins=coins,
         unknown_coins=unknown,
-        price=price or bool(coins or unknown),
-        technical=technical,
-        chart=chart,
+        price=bool(_PRICE.search(question)),
+        technical=technical and not history_asked,
+        chart=chart and not history_asked,
         comparison=comparison,
         overview=overview,
-        exchange=exchange,
-        timeframe=timeframe,
+        exchange=bool(_EXCHANGE.search(question)),
+        timeframe=timeframe or "",
         period=period,
         indicators=tuple(name for pattern, name in _EXTRA_INDICATORS if pattern.search(question)),
         trending=trending,
-        account=account,
+        account=bool(_ACCOUNT.search(question)),
+        decision=decision,
+        extremes=(
+            ("oversold" if "sold" in extremes.group(1).lower() else "overbought")
+            if extremes
+            else None
+        ),
+        levels=bool(_LEVELS.search(question)) and not history_asked,
+        history=window if history_asked else None,
+        performance=performance and not history_asked,
+        news=bool(_NEWS.search(question)),
+        currency=_currency(question),
+        entry_zone=_entry_zone(text) if decision else None,
+        timeframe_given=timeframe is not None or period is not None,
     )
+    previous = _previous(history)
+    if previous is not None:
+        if not intent.coin_queries or not _asks_anything(intent):
+            intent = _follow_up(intent, previous)
+        elif not intent.timeframe_given and previous.timeframe_given:
+            intent = replace(intent, timeframe=previous.timeframe, timeframe_given=True)
+        if intent.comparison and len(intent.coin_queries) == 1:
+            # "compare it with ETH": the conversation's coin against the one named now
+            earlier = tuple(c for c in previous.coins if c not in intent.coins)
+            intent = replace(intent, coins=(*earlier, *intent.coins))
+    return _defaults(intent)
+
+
+def _defaults(intent: Intent) -> Intent:
+    """Fills what the question leaves open: a full analysis when it asks for nothing in
+    particular, the timeframe from the lookback, the comparison period."""
+    if not (
+        intent.price
+        or intent.technical
+        or intent.chart
+        or intent.comparison
+        or intent.overview
+        or intent.exchange
+        or intent.account
+        or intent.decision
+        or intent.extremes
+        or intent.history
+        or intent.performance
+        or intent.news
+    ):
+        intent = replace(intent, price=True, technical=True, chart=True)
+    intent = replace(intent, price=intent.price or bool(intent.coin_queries))
+    if intent.decision or intent.levels:
+        intent = replace(intent, chart=True)
+    timeframe = intent.timeframe
+    if not timeframe:
+        if intent.period:
+            timeframe = PERIOD_TIMEFRAME[intent.period]
+        else:
+            timeframe = "1d" if intent.comparison else "4h"
+    period = intent.period
+    if intent.comparison and period is None:
+        period = "30d"
+    return replace(intent, timeframe=timeframe, period=period)
