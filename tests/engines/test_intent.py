@@ -99,9 +99,12 @@ def test_plan_assigns_tools_to_the_roster() -> None:
         ("TechnicalAnalyst", "compute_indicators"),
         ("TechnicalAnalyst", "find_key_levels"),
         ("TechnicalAnalyst", "detect_patterns"),
+        ("TechnicalAnalyst", "assess_outlook"),
         ("TechnicalAnalyst", "compute_indicators"),
         ("TechnicalAnalyst", "find_key_levels"),
         ("TechnicalAnalyst", "detect_patterns"),
+        ("TechnicalAnalyst", "assess_outlook"),
+        ("ChartingAgent", "create_comparison_chart"),
         ("ChartingAgent", "create_chart"),
         ("ChartingAgent", "create_chart"),
     ]

@@ -9,11 +9,11 @@ import pytest
 
 from cryptodesk.domain.events import Report, ToolCalled, ToolFinished
 from cryptodesk.engines.base import RunRequest
-from cryptodesk.engines.offline.report import FALLBACK_WARNING, SIMULATED_WARNING
+from cryptodesk.engines.offline.report import FALLBACK_LABEL
 from cryptodesk.market.cache import CacheTtls
 from cryptodesk.market.service import build_market_service
 from cryptodesk.tools.exchange import FundingResult, OrderBookResult
-from tests.engines.checks import check_event_sequence, unexplained_numbers
+from tests.engines.checks import breadth_numbers, check_event_sequence, unexplained_numbers
 from tests.engines.conftest import Desk
 from tests.fakes import RecordingSink
 from tests.market.fake_coingecko import FakeCoinGecko, Reply, closed_port_url, market_settings
@@ -95,7 +95,9 @@ async def test_exchange_question_about_an_unknown_coin_reports_it_missing(
     sink, report = await _run(bitget_desk, "Order book of FOOCOIN")
     failed = [(tool, ok) for agent, tool, ok in _calls(sink) if agent == "ExchangeAnalyst"]
     assert failed == [("get_order_book", False), ("get_funding_rate", False)]
+    assert [tool for _, tool, _ in _calls(sink)] == ["get_order_book", "get_funding_rate"]
     assert "could not run `get_order_book` for FOOCOIN" in report.content
+    assert report.answer_kind == "cannot_answer"
     assert "## Order book" not in report.content
     assert unexplained_numbers(report.content, bitget_desk.results, _texts(sink)) == []
 
@@ -134,10 +136,9 @@ async def test_overview_in_replay_mode_lists_prices_and_says_why(replay_desk: De
     sink, report = await _run(replay_desk, "How is the crypto market today?")
     tools = {tool for _, tool, _ in _calls(sink)}
     assert tools == {"get_crypto_price"}  # the replay market has no overview to ask for
-    assert "> ⚠️ Market overview source unavailable: a market overview needs live market data" in (
-        report.content
-    )
-    assert "Prices of the largest coins from replay:" in report.content
+    no_overview = "ℹ️ No market overview (the largest coins' prices instead): a market overview"
+    assert f"{no_overview} needs live market data" in report.content
+    assert "## Market breadth" in report.content
     assert "## Prices" in report.content and "## Market overview" not in report.content
 
 
@@ -174,7 +175,7 @@ async def test_overview_falls_back_to_prices_when_the_overview_fails(
     assert {tool for _, tool, _ in calls[1:]} == {"get_crypto_price"}
     error = sink.of_type(ToolFinished)[0].error
     assert error and "HTTP 503" in error
-    assert f"Market overview source unavailable: {error}" in report.content
+    assert f"No market overview (the largest coins' prices instead): {error}" in report.content
     assert "## Prices" in report.content
 
 
@@ -189,10 +190,13 @@ async def test_auto_mode_offline_is_labelled_fallback_and_simulated() -> None:
     assert calls[0][1:] == ("get_market_overview", False)
     assert all(ok for _, tool, ok in calls[1:] if tool == "get_crypto_price")
     assert report.data_labels == ("simulated", "fallback")
-    assert SIMULATED_WARNING in report.content and FALLBACK_WARNING in report.content
-    assert "⚠️ Live source unreachable: simulated demo data shown" in report.content
-    assert "Market overview source unavailable: coingecko is unavailable" in report.content
-    assert unexplained_numbers(report.content, desk.results, _texts(sink)) == []
+    assert FALLBACK_LABEL in report.content and "simulated" in report.content
+    assert report.content.count("> ") == 1, "one labels line, no stack of banners"
+    assert "No market overview (the largest coins' prices instead): coingecko is unavailable" in (
+        report.content
+    )
+    derived = breadth_numbers(desk.results)
+    assert unexplained_numbers(report.content, desk.results, _texts(sink), derived) == []
 
 
 async def test_stale_values_are_labelled_with_their_age(coingecko: FakeCoinGecko) -> None:
@@ -212,5 +216,8 @@ async def test_stale_values_are_labelled_with_their_age(coingecko: FakeCoinGecko
         await market.aclose()
     assert [(tool, ok) for _, tool, ok in _calls(sink)] == [("get_crypto_price", True)]
     assert "stale" in report.data_labels and "fallback" not in report.data_labels
-    assert "> ⏳ Some values are stale: BTC price (age 95 s)" in report.content
+    assert (
+        "⏳ Stale (the live source failed, the last values fetched are shown): BTC price (95 s old)"
+        in (report.content)
+    )
     assert unexplained_numbers(report.content, desk.results, _texts(sink)) == []

@@ -17,7 +17,8 @@ from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.base import ToolContext
 from cryptodesk.tools.charts import ChartResult
-from cryptodesk.tools.market import CompareResult, OhlcResult, PriceResult
+from cryptodesk.tools.comparison import CompareResult
+from cryptodesk.tools.market import OhlcResult, PriceResult
 from cryptodesk.tools.registry import build_registry
 from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 from tests.fakes import MemoryChartStore

@@ -92,17 +92,17 @@ def candles_ago(bars: int) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A rough, readable span: '45 min', '5 h', '10 d 17 h', '3 weeks'."""
+    """A rough span, written like a timeframe: '45min', '5h', '9d 17h', '3w'."""
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return f"{minutes}min"
     hours = round(seconds / 3600)
     if hours < 48:
-        return f"{hours} h"
+        return f"{hours}h"
     days, rest = divmod(hours, 24)
     if days < 21:
-        return f"{days} d {rest} h" if rest else f"{days} d"
-    return f"{round(days / 7)} weeks"
+        return f"{days}d {rest}h" if rest else f"{days}d"
+    return f"{round(days / 7)}w"
 
 
 def clip(text: str, limit: int = 500) -> str:

@@ -51,6 +51,13 @@ class Extreme(BaseModel):
     time: AwareDatetime
 
 
+class PathPoint(BaseModel):
+    time: AwareDatetime
+    price: float
+    change_pct: float
+    """From the window's first price."""
+
+
 class HistoryResult(ToolResult):
     coin_id: str
     symbol: str
@@ -67,7 +74,7 @@ class HistoryResult(ToolResult):
     high: Extreme
     low: Extreme
     max_drawdown_pct: float
-    path: tuple[PricePoint, ...]
+    path: tuple[PathPoint, ...]
     """`PATH_POINTS` points of the window, for the report."""
 
     def summary(self) -> str:
@@ -81,11 +88,17 @@ class HistoryResult(ToolResult):
         )
 
 
-def _path(points: tuple[PricePoint, ...]) -> tuple[PricePoint, ...]:
-    if len(points) <= PATH_POINTS:
-        return points
-    picks = np.linspace(0, len(points) - 1, PATH_POINTS).round().astype(int)
-    return tuple(points[i] for i in dict.fromkeys(picks.tolist()))
+def _path(points: tuple[PricePoint, ...]) -> tuple[PathPoint, ...]:
+    picks = np.linspace(0, len(points) - 1, min(PATH_POINTS, len(points))).round().astype(int)
+    first = points[0].price
+    return tuple(
+        PathPoint(
+            time=points[i].time,
+            price=points[i].price,
+            change_pct=(points[i].price / first - 1.0) * 100.0,
+        )
+        for i in dict.fromkeys(picks.tolist())
+    )
 
 
 def summarise(

@@ -34,7 +34,7 @@ def _price(findings: Findings, intent: Intent) -> str:
         if result.converted is not None:
             c = result.converted
             text += f" ({fmt.price(c.price)} {c.currency.upper()})"
-        parts.append(f"{text}, {fmt.pct(q.change_24h_pct)} in 24 h (as of {fmt.when(q.as_of)})")
+        parts.append(f"{text}, {fmt.pct(q.change_24h_pct)} in 24h (as of {fmt.when(q.as_of)})")
     text = "; ".join(parts) + "."
     if intent.currency and not any(p.converted for p in prices):
         source = "replayed" if findings.replayed else "demo" if findings.simulated else "this"
@@ -131,7 +131,7 @@ def _market(findings: Findings) -> str:
     leaders = ", ".join(f"{m.symbol} {fmt.pct(m.change_pct)}" for m in moves.leaders)
     laggards = ", ".join(f"{m.symbol} {fmt.pct(m.change_pct)}" for m in moves.laggards)
     text = (
-        f"The market is {moves.tone} over 24 h: {moves.up} of {moves.coins} large coins rose and "
+        f"The market is {moves.tone} over 24h: {moves.up} of {moves.coins} large coins rose and "
         f"{moves.down} fell, {fmt.pct(moves.average_pct)} on average"
     )
     text += f"; leading {leaders}" if leaders else ""
@@ -143,7 +143,7 @@ def _market(findings: Findings) -> str:
         share = f", BTC dominance {fmt.number(btc)}%" if btc is not None else ""
         text += (
             f" Total market cap {fmt.compact_usd(g.total_market_cap_usd)} "
-            f"({fmt.pct(g.market_cap_change_24h_pct)} in 24 h){share}."
+            f"({fmt.pct(g.market_cap_change_24h_pct)} in 24h){share}."
         )
     return text
 

@@ -151,7 +151,7 @@ def _technical_calls(query: str, intent: Intent, limit: int) -> tuple[PlannedCal
 
 
 def _market_task(intent: Intent, live: bool) -> AgentTask | None:
-    queries = intent.coin_queries
+    queries = [coin.id for coin in intent.coins]
     currency = {"vs_currency": intent.currency} if intent.currency and live else {}
     calls = [PlannedCall("get_crypto_price", {"coin": q, **currency}) for q in queries]
     if intent.performance and intent.period is not None:
@@ -196,7 +196,7 @@ def _history_tasks(intent: Intent) -> list[AgentTask]:
                 ),
             ),
         )
-        for q in intent.coin_queries
+        for q in (coin.id for coin in intent.coins)
     ]
 
 
@@ -214,7 +214,7 @@ def plan(
     `exchange`: the configured exchange's name, for the ExchangeAnalyst's instructions.
     """
     queries = intent.coin_queries
-    if intent.history is not None and queries:
+    if intent.history is not None and intent.coins:
         return tuple(_history_tasks(intent))
     tasks: list[AgentTask] = []
     tf = intent.timeframe
@@ -225,7 +225,8 @@ def plan(
         tasks.append(market)
     limit = technical_limit(intent)
     analysed = intent.technical or intent.outlook or intent.extremes
-    for query in queries if analysed else ():
+    known = [coin.id for coin in intent.coins]
+    for query in known if analysed else ():
         what = "the outlook (bias, levels, scenarios)" if intent.outlook else "momentum"
         if intent.technical:
             what = "indicators, trend, momentum, key levels, candlestick patterns and the outlook"
@@ -252,7 +253,7 @@ def plan(
                 ),
             )
         )
-    for query in queries if intent.chart else ():
+    for query in known if intent.chart else ():
         tasks.append(
             AgentTask(
                 "ChartingAgent",

@@ -31,9 +31,7 @@ __all__ = [
 
 SIMULATED_LABEL = "⚠️ Simulated demo data, not real market prices"
 REPLAY_LABEL = "⏪ Replayed historical data, not live prices (“now” is the end of the files)"
-FALLBACK_LABEL = (
-    "⚠️ Live source unreachable: the built-in demo market stands in until it answers again"
-)
+FALLBACK_LABEL = "⚠️ Live source unreachable: simulated demo data stands in until it answers again"
 STALE_LABEL = "⏳ Stale (the live source failed, the last values fetched are shown): "
 LAGGING_LABEL = "⏳ Stale relative to the rest: "
 FOOTER = (
@@ -93,8 +91,7 @@ def labels_line(findings: Findings) -> list[str]:
         parts.append(
             STALE_LABEL
             + ", ".join(
-                f"{f.what} ({fmt.duration(f.age_s)} old)" if f.age_s is not None else f.what
-                for f in stale
+                f"{f.what} ({f.age_s:.0f} s old)" if f.age_s is not None else f.what for f in stale
             )
         )
     lagging = findings.lagging()

@@ -46,15 +46,20 @@ async def resolve(
     intent: Intent, market: MarketDataService, *, live: bool
 ) -> tuple[Intent, tuple[Unresolved, ...]]:
     """`intent` with the unknown tickers that resolve moved to its coins, and the ones that do
-    not (and, off live data, named coins the source has no data for)."""
+    not (and, off live data, named coins the source has no data for). An exchange question
+    keeps its unknown tickers for the exchange tools alone."""
     available = market.available_coins()
     have = tuple(coin for coin in COINS if coin.id in available) if not live else COINS
     coins = list(intent.coins)
     unresolved: list[Unresolved] = []
+    exchange_only: list[str] = []
     for query in intent.unknown_coins:
         try:
             coins.append(await market.lookup_coin(query))
         except CoinNotFoundError as e:
+            if intent.exchange:
+                exchange_only.append(query)  # the exchange may list what market data does not
+                continue
             if e.candidates:
                 reason = f"{query} is ambiguous"
                 unresolved.append(Unresolved(query, reason, e.candidates[: MAX_MATCHES + 2]))
@@ -71,7 +76,8 @@ async def resolve(
         else:
             reason = f"the {_source(market, live)} has no {coin.name} ({coin.symbol}) data"
             unresolved.append(Unresolved(coin.symbol, reason, closest(coin.symbol, have)))
-    return replace(intent, coins=tuple(kept), unknown_coins=()), tuple(unresolved)
+    resolved = replace(intent, coins=tuple(kept), unknown_coins=tuple(exchange_only))
+    return resolved, tuple(unresolved)
 
 
 def _source(market: MarketDataService, live: bool) -> str:

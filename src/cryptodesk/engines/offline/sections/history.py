@@ -16,8 +16,5 @@ def history(h: HistoryResult) -> list[str]:
         f"from {h.source})."
     )
     out.append("")
-    rows = [
-        (fmt.when(p.time), fmt.price(p.price), fmt.pct((p.price / h.first - 1.0) * 100.0))
-        for p in h.path
-    ]
+    rows = [(fmt.when(p.time), fmt.price(p.price), fmt.pct(p.change_pct)) for p in h.path]
     return out + table(("Time", "Price (USD)", "From start"), rows)

@@ -17,7 +17,7 @@ _NAMES = {
     "rsi": "RSI14",
     "confluence": "Timeframes above/below",
     "divergence": "Divergence",
-    "adx": "ADX14",
+    "adx": "Trend strength",
 }
 _PERCENT = frozenset({"trend", "confluence"})
 
