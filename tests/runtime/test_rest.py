@@ -111,7 +111,8 @@ async def test_chart_png_is_served_beside_its_spec(offline_server: LiveServer) -
     )
     chart_id = next(f["chart_id"] for f in frames if f["type"] == "chart_generated")
     base = f"{offline_server.http}/api/v1/charts/{chart_id}"
-    image = httpx.get(f"{base}.png")
+    # The first PNG imports matplotlib and renders: seconds on a busy machine, so no 5 s timeout.
+    image = httpx.get(f"{base}.png", timeout=60)
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
     width, height = png_size(image.content)
