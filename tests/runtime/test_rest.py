@@ -84,6 +84,11 @@ async def test_conversation_detail_rename_export_delete(offline_server: LiveServ
     assert "attachment" in export.headers["content-disposition"]
     assert export.text.startswith("# ETH 4h")
     assert detail["messages"][1]["content"].strip()[:40] in export.text
+    (result,) = [f for f in frames if f["type"] == "result"]
+    (outlook,) = result["outlook"]
+    assert f"_Answer kind: {result['answer_kind']}._" in export.text
+    assert f"- Outlook ETH 4h as of {outlook['as_of'][:10]}" in export.text
+    assert f": {outlook['bias']}, strength {outlook['strength']:g}; support" in export.text
 
     assert httpx.delete(base).status_code == 204
     assert httpx.get(base).status_code == 404
