@@ -39,10 +39,17 @@ class Divergence:
     """Candles since the second swing point."""
 
 
-def _pair(points: IntArray, indicator: FloatArray, start: int) -> tuple[int, int] | None:
-    """The last two swing points at or after `start` with an indicator value at both."""
-    usable = [int(i) for i in points.tolist() if i >= start and not math.isnan(float(indicator[i]))]
-    return (usable[-2], usable[-1]) if len(usable) >= 2 else None
+def _pair(
+    points: IntArray, indicator: FloatArray, start: int, window: int
+) -> tuple[int, int] | None:
+    """The last two swing points at or after `start` with an indicator value at both, more
+    than `window` candles apart (a flat top is one swing, not two)."""
+    usable = [i for i in points.tolist() if i >= start and not math.isnan(float(indicator[i]))]
+    if not usable:
+        return None
+    last = int(usable[-1])
+    earlier = [int(i) for i in usable if i < last - window]
+    return (earlier[-1], last) if earlier else None
 
 
 def find_divergence(
@@ -63,12 +70,12 @@ def find_divergence(
     start = max(n - lookback, 0)
     highs, lows = swing_points(high, low, window)
     found: list[Divergence] = []
-    pair = _pair(highs, indicator, start)
+    pair = _pair(highs, indicator, start, window)
     if pair is not None:
         a, b = pair
         if high[b] > high[a] and indicator[b] < indicator[a]:
             found.append(_divergence("bearish", name, a, b, high, indicator, n))
-    pair = _pair(lows, indicator, start)
+    pair = _pair(lows, indicator, start, window)
     if pair is not None:
         a, b = pair
         if low[b] < low[a] and indicator[b] > indicator[a]:

@@ -114,7 +114,7 @@ def clip(text: str, limit: int = 500) -> str:
     # Words and numbers ("65,530.41", "+2.5%") hold no space: cut at the last one.
     if not text[limit - 1].isspace():
         cut = head.rfind(" ")
-        if cut > limit // 2:
+        if cut > 0:
             head = head[:cut]
     return head.rstrip(_TRAILING) + "…"
 
