@@ -136,7 +136,8 @@ class ReplayProvider:
         cover when none does."""
         coin = coin_by_id(coin_id)
         files = self._coin_files(coin_id)
-        first, last = end, start
+        first: datetime | None = None
+        last: datetime | None = None
         for timeframe in sorted(files, key=timeframe_seconds):
             path = files[timeframe]
             series = await self._load(path)
@@ -144,8 +145,9 @@ class ReplayProvider:
             inside = (closes > start.timestamp()) & (closes <= end.timestamp())
             if inside.any():
                 break
-            first = min(first, utc_from_epoch(int(series.time[0])))
-            last = max(last, utc_from_epoch(int(closes[-1])))
+            opens, ends = utc_from_epoch(int(series.time[0])), utc_from_epoch(int(closes[-1]))
+            first = opens if first is None else min(first, opens)
+            last = ends if last is None else max(last, ends)
         else:
             raise DataUnavailableError(
                 f"the replay files for {coin.symbol} cover {first:%Y-%m-%d} to {last:%Y-%m-%d} "

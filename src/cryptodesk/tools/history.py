@@ -129,12 +129,12 @@ async def get_price_history(context: ToolContext, args: HistoryArgs) -> HistoryR
     if args.period is not None:
         timeframe = PERIOD_TIMEFRAMES[args.period]
         limit = PERIOD_SECONDS[args.period] // int(timeframe_delta(timeframe).total_seconds())
-        candles = await context.memo.candles(context.market, args.coin, timeframe, limit + 1)
+        candles = await context.memo.candles(context.market, args.coin, timeframe, limit)
         step = timeframe_delta(timeframe)
         # The first point is the window's opening price, then every candle's close.
         points = (
             PricePoint(time=candles.candles[0].time, price=candles.candles[0].open),
-            *(PricePoint(time=c.time + step, price=c.close) for c in candles.candles[1:]),
+            *(PricePoint(time=c.time + step, price=c.close) for c in candles.candles),
         )
         return summarise(candles.coin_id, candles.symbol, candles.source, candles.simulated, points)
     if args.start is None or args.end is None:  # excluded by the arguments' validator

@@ -22,7 +22,7 @@ from cryptodesk.analysis.signals import trend_strength
 from cryptodesk.analysis.trend import trend
 from cryptodesk.domain import format as fmt
 from cryptodesk.domain.outlook import Outlook
-from cryptodesk.errors import MarketDataError
+from cryptodesk.errors import MarketDataError, UnsupportedTimeframeError
 from cryptodesk.market.schemas import TIMEFRAMES, Candles, Timeframe
 from cryptodesk.tools.base import Tool, ToolContext
 from cryptodesk.tools.context import CallRef, current_call
@@ -100,6 +100,8 @@ async def _timeframe_trend(
         return None, None
     try:
         candles = await context.memo.candles(context.market, coin, timeframe, limit)
+    except UnsupportedTimeframeError:
+        return TimeframeTrend(timeframe, "undetermined", None, "not served by this source"), None
     except MarketDataError as e:
         return TimeframeTrend(timeframe, "undetermined", None, note=e.message), None
     series = context.memo.series(candles)
