@@ -363,3 +363,8 @@ def test_plan_asks_for_another_currency_only_from_live_data() -> None:
     offline = [c.arguments for t in plan(intent, ("ethereum",)) for c in t.calls]
     assert live == [{"coin": "ethereum", "vs_currency": "eur"}]
     assert offline == [{"coin": "ethereum"}]
+
+
+@pytest.mark.parametrize("question", ["BTC vs ETH", "compare SOL to BTC", "SOL versus ETH"])
+def test_intent_comparisons_name_no_quote_currency(question: str) -> None:
+    assert parse_intent(question).currency is None

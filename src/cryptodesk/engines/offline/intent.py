@@ -75,7 +75,7 @@ _NEWS = re.compile(
     re.I,
 )
 _CURRENCY = re.compile(
-    r"\b(?:in|to|into|vs\.?|versus|priced in|denominated in)\s+(?P<code>eur|euros?|gbp|pounds?|"
+    r"\b(?:in|into|priced in|quoted in|denominated in)\s+(?P<code>eur|euros?|gbp|pounds?|"
     r"jpy|yen|chf|cad|aud|inr|krw|cny|brl|try|sats|btc|bitcoin|eth|ether)\b",
     re.I,
 )
