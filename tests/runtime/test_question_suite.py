@@ -93,10 +93,8 @@ def _doge_precision(result: Frame, _: list[Frame]) -> None:
         assert len(digits) >= 3, (name, row.group(1))
     assert not re.search(r"\| (0\.0|-0\.00|0\.00) \|", content)
     (o,) = result["outlook"]
-    assert (
-        f"at {o['price']:.5f}".rstrip("0") in result["bottom_line"]
-        or "at 0.0" in (result["bottom_line"])
-    )
+    assert f" at {fmt.price(o['price'])}: " in result["bottom_line"]
+    assert re.fullmatch(r"0\.0\d{4}", fmt.price(o["price"]))
 
 
 def _no_tools(result: Frame, frames: list[Frame]) -> None:
