@@ -9,11 +9,11 @@ from cryptodesk.tools.outlook import OutlookResult
 
 SCENARIOS_NOTE = (
     "_Scenarios, not advice: conditional paths drawn from the data above, not a recommendation "
-    "to buy or sell. Markets can do neither._"
+    "to buy or sell._"
 )
 _NAMES = {
     "trend": "Trend",
-    "macd": "MACD",
+    "macd": "MACD histogram",
     "rsi": "RSI14",
     "confluence": "Timeframes above/below",
     "divergence": "Divergence",
