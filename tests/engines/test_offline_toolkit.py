@@ -154,6 +154,45 @@ async def test_overview_in_live_mode_uses_the_market_overview(
     assert "source unavailable" not in report.content
     assert report.data_labels == ()
     assert unexplained_numbers(report.content, live_desk.results, _texts(sink)) == []
+    # The bottom line is a synthesis: breadth, leaders, total market cap and dominance.
+    assert report.bottom_line is not None and report.content.startswith(report.bottom_line)
+    assert report.bottom_line.startswith("The market is broadly up over 24h: 1 of 1 large coins")
+    assert "Total market cap $3.75T (+2.33% in 24h), BTC dominance 53.99%." in (report.bottom_line)
+    assert "## Market overview" in report.content and "| Rose / fell / unchanged | 1 / 0 / 0 |" in (
+        report.content
+    )
+
+
+async def test_price_in_euro_in_live_mode_comes_from_coingecko(
+    live_desk: Desk, coingecko: FakeCoinGecko
+) -> None:
+    coingecko.serve(
+        "/simple/price",
+        {"bitcoin": {"eur": 61_234.5, "eur_24h_change": 2.5, "last_updated_at": 1711356300}},
+    )
+    sink, report = await _run(live_desk, "What is the price of BTC in EUR?")
+    (called,) = sink.of_type(ToolCalled)
+    assert called.arguments == {"coin": "bitcoin", "vs_currency": "eur"}
+    assert report.answer_kind == "answered"
+    assert (
+        report.bottom_line
+        == "BTC is $70,187.00 (61,234.50 EUR), +3.13% in 24h (as of 2024-04-07 16:49 UTC)."
+    )
+    assert "| Price (EUR) |" in report.content and "| 61,234.50 |" in report.content
+    assert unexplained_numbers(report.content, live_desk.results, _texts(sink)) == []
+
+
+async def test_history_beyond_the_keyless_plan_cannot_be_answered_and_says_why(
+    live_desk: Desk, coingecko: FakeCoinGecko
+) -> None:
+    sink, report = await _run(live_desk, "What happened to BTC in May 2022?")
+    assert [(tool, ok) for _, tool, ok in _calls(sink)] == [("get_price_history", False)]
+    assert coingecko.count("/coins/bitcoin/market_chart/range") == 0
+    assert report.answer_kind == "cannot_answer"
+    assert report.bottom_line is not None
+    assert report.bottom_line.startswith(
+        "I can't show BTC in May 2022 (CoinGecko's keyless plan serves only the last 365 days"
+    )
 
 
 async def test_trending_question_in_live_mode_gets_trending_coins(live_desk: Desk) -> None:
