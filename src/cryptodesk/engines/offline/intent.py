@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from cryptodesk.analysis.indicators import IndicatorName
 from cryptodesk.engines.base import HistoryMessage
+from cryptodesk.engines.offline import vocabulary as words
 from cryptodesk.engines.offline.timespan import (
     PERIOD_TIMEFRAME,
     DateWindow,
@@ -22,84 +23,6 @@ from cryptodesk.engines.offline.timespan import (
 from cryptodesk.market.catalog import CoinInfo, find_coins
 from cryptodesk.market.schemas import TIMEFRAMES
 from cryptodesk.tools.market import Period
-
-_PRICE = re.compile(
-    r"\b(price|prices|cost|worth|trading at|how much|quote|value|change|performance)\b", re.I
-)
-_TECHNICAL = re.compile(
-    r"\b(analy[sz]e|analysis|analytics|technicals?|ta|rsi|macd|indicators?|support|resistance|"
-    r"trend|trending|bollinger|sma|ema|moving averages?|atr|signals?|levels?|outlook|momentum|"
-    r"adx|stoch\w*|obv|vwap|patterns?|doji|hammer|engulfing|divergences?)\b",
-    re.I,
-)
-_CHART = re.compile(r"\b(chart|charts|plot|graph|draw|visuali[sz]e|candles?|candlesticks?)\b", re.I)
-_COMPARE = re.compile(
-    r"\b(compare|comparison|vs|versus|against|outperform\w*|relative|correlat\w*)\b", re.I
-)
-_OVERVIEW = re.compile(
-    r"\b(overview|top coins|top cryptos?|whole market|crypto market|the market|market "
-    r"(?:today|now|summary|update))\b",
-    re.I,
-)
-_EXTRA_INDICATORS: tuple[tuple[re.Pattern[str], IndicatorName], ...] = (
-    (re.compile(r"\b(adx|directional movement|trend strength)\b", re.I), "adx"),
-    (re.compile(r"\bstoch\w*", re.I), "stoch"),
-    (re.compile(r"\b(obv|on[- ]balance volume)\b", re.I), "obv"),
-    (re.compile(r"\b(vwap|volume[- ]weighted average price)\b", re.I), "vwap"),
-)
-_EXCHANGE = re.compile(
-    r"\b(order ?books?|bid[/ -]ask|spreads?|funding|open interest|(?<!in )(?<!in-)depth|"
-    r"liquidity|bitget|perps?|perpetuals?)\b",
-    re.I,
-)
-_ACCOUNT = re.compile(
-    r"\b(my (?:balances?|orders?|holdings|account|wallet|positions?)|portfolio|open orders?)\b",
-    re.I,
-)
-_TRENDING = re.compile(r"\b(trending|hot|top movers|movers|top gainers|gainers|losers)\b", re.I)
-_DECISION = re.compile(
-    r"\b(should i|shall i|would you|is (?:it|now|this) (?:a )?(?:good|right|bad|the) "
-    r"(?:time|moment|entry|buy|sell)|good (?:entry|time to|moment to)|entry (?:point|zone)|"
-    r"buy or sell|long or short|worth buying|time to (?:buy|sell)|go long|go short|buy the dip|"
-    r"take profits?)\b",
-    re.I,
-)
-_EXTREMES = re.compile(r"\b(over-?bought|over-?sold|over-?extended)\b", re.I)
-_LEVELS = re.compile(r"\b(supports?|resistances?|key levels?|levels?)\b", re.I)
-_HISTORY = re.compile(
-    r"\b(what happened|happened to|history|historical|back in|how did .+ do|crash(?:ed)?)\b", re.I
-)
-_NEWS = re.compile(
-    r"\b(news|headlines?|why (?:did|is|are|has|was)|what caused|announce\w*|rumou?rs?|tweets?|"
-    r"regulat\w+|lawsuits?|hack(?:ed)?|etf approval|fomc|elections?)\b",
-    re.I,
-)
-_CURRENCY = re.compile(
-    r"\b(?:in|into|priced in|quoted in|denominated in)\s+(?P<code>eur|euros?|gbp|pounds?|"
-    r"jpy|yen|chf|cad|aud|inr|krw|cny|brl|try|sats|btc|bitcoin|eth|ether)\b",
-    re.I,
-)
-_CURRENCY_CODES = {
-    "euro": "eur",
-    "euros": "eur",
-    "pound": "gbp",
-    "pounds": "gbp",
-    "yen": "jpy",
-    "bitcoin": "btc",
-    "ether": "eth",
-    "sats": "sats",
-}
-_ZONE = re.compile(
-    r"\b(?:at|around|near|between|from)\s+\$?(?P<low>\d[\d,]*(?:\.\d+)?)"
-    r"(?:\s*(?:-|–|to|and)\s*\$?(?P<high>\d[\d,]*(?:\.\d+)?))?",
-    re.I,
-)
-_TICKER = re.compile(r"(?<![\w$])\$?([A-Z][A-Z0-9]{1,9})\b")
-_NOT_TICKERS = frozenset(
-    "RSI MACD SMA EMA ATR ADX OBV VWAP DI BB TA USD USDT USDC EUR GBP JPY CHF UTC OK AI LLM API "
-    "ETF ATH ATL OHLC OHLCV PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN "
-    "BITGET BPS OI WHAT WHY HOW SHOULD BUY SELL NOW".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +83,9 @@ class Intent:
 def _unknown_tickers(text: str, known: Sequence[CoinInfo]) -> tuple[str, ...]:
     symbols = {coin.symbol for coin in known}
     found: dict[str, None] = {}
-    for match in _TICKER.finditer(text):
+    for match in words.TICKER.finditer(text):
         word = match.group(1)
-        if word in symbols or word in _NOT_TICKERS or word.lower() in TIMEFRAMES:
+        if word in symbols or word in words.NOT_TICKERS or word.lower() in TIMEFRAMES:
             continue
         if match.group(0).startswith("$") or len(word) >= 3:
             found[word] = None
@@ -170,15 +93,15 @@ def _unknown_tickers(text: str, known: Sequence[CoinInfo]) -> tuple[str, ...]:
 
 
 def _currency(text: str) -> str | None:
-    match = _CURRENCY.search(text)
+    match = words.CURRENCY.search(text)
     if match is None:
         return None
     code = match.group("code").lower()
-    return _CURRENCY_CODES.get(code, code)
+    return words.CURRENCY_CODES.get(code, code)
 
 
 def _entry_zone(text: str) -> tuple[float, float] | None:
-    match = _ZONE.search(text)
+    match = words.ZONE.search(text)
     if match is None:
         return None
     low = float(match.group("low").replace(",", ""))
@@ -203,7 +126,7 @@ def _asks_anything(intent: Intent) -> bool:
             intent.currency,
             intent.period,
         )
-    ) or bool(_PRICE.search(intent.question))
+    ) or bool(words.PRICE.search(intent.question))
 
 
 def _previous(history: Sequence[HistoryMessage]) -> Intent | None:
@@ -242,43 +165,45 @@ def parse_intent(question: str, history: Sequence[HistoryMessage] = ()) -> Inten
     unknown = _unknown_tickers(text, coins)
     period, rest = parse_period(text)
     timeframe = parse_timeframe(rest)
-    technical = bool(_TECHNICAL.search(question))
-    chart = bool(_CHART.search(question)) or technical
-    comparison = bool(_COMPARE.search(question)) or len(coins) + len(unknown) >= 2
-    trending = bool(_TRENDING.search(question)) and not (coins or unknown)
-    overview = (bool(_OVERVIEW.search(question)) or trending) and not (coins or unknown)
+    technical = bool(words.TECHNICAL.search(question))
+    chart = bool(words.CHART.search(question)) or technical
+    comparison = bool(words.COMPARE.search(question)) or len(coins) + len(unknown) >= 2
+    trending = bool(words.TRENDING.search(question)) and not (coins or unknown)
+    overview = (bool(words.OVERVIEW.search(question)) or trending) and not (coins or unknown)
     overview = overview or bool(re.search(r"\b(overview|top coins)\b", question, re.I))
     if overview and not (coins or unknown):
         technical = chart = False  # "what is trending?" is about the market, not a chart
-    extremes = _EXTREMES.search(question)
-    decision = bool(_DECISION.search(question))
-    history_asked = window is not None and bool(_HISTORY.search(question) or not technical)
-    performance = period is not None and bool(_HISTORY.search(question)) and not technical
+    extremes = words.EXTREMES.search(question)
+    decision = bool(words.DECISION.search(question))
+    history_asked = window is not None and bool(words.HISTORY.search(question) or not technical)
+    performance = period is not None and bool(words.HISTORY.search(question)) and not technical
     intent = Intent(
         question=question,
         coins=coins,
         unknown_coins=unknown,
-        price=bool(_PRICE.search(question)),
+        price=bool(words.PRICE.search(question)),
         technical=technical and not history_asked,
         chart=chart and not history_asked,
         comparison=comparison,
         overview=overview,
-        exchange=bool(_EXCHANGE.search(question)),
+        exchange=bool(words.EXCHANGE.search(question)),
         timeframe=timeframe or "",
         period=period,
-        indicators=tuple(name for pattern, name in _EXTRA_INDICATORS if pattern.search(question)),
+        indicators=tuple(
+            name for pattern, name in words.EXTRA_INDICATORS if pattern.search(question)
+        ),
         trending=trending,
-        account=bool(_ACCOUNT.search(question)),
+        account=bool(words.ACCOUNT.search(question)),
         decision=decision,
         extremes=(
             ("oversold" if "sold" in extremes.group(1).lower() else "overbought")
             if extremes
             else None
         ),
-        levels=bool(_LEVELS.search(question)) and not history_asked,
+        levels=bool(words.LEVELS.search(question)) and not history_asked,
         history=window if history_asked else None,
         performance=performance and not history_asked,
-        news=bool(_NEWS.search(question)),
+        news=bool(words.NEWS.search(question)),
         currency=_currency(question),
         entry_zone=_entry_zone(text) if decision else None,
         timeframe_given=timeframe is not None or period is not None,
