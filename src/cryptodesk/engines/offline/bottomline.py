@@ -36,7 +36,7 @@ def _price(findings: Findings, intent: Intent) -> str:
             text += f" ({fmt.price(c.price)} {c.currency.upper()})"
         parts.append(f"{text}, {fmt.pct(q.change_24h_pct)} in 24h (as of {fmt.when(q.as_of)})")
     text = "; ".join(parts) + "."
-    if intent.currency and not any(p.converted for p in prices):
+    if intent.currency and not findings.live and not any(p.converted for p in prices):
         source = "replayed" if findings.replayed else "demo" if findings.simulated else "this"
         text += (
             f" Only USD(T) prices are available from {source} data, so there is no "

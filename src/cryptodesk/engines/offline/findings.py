@@ -87,7 +87,8 @@ class Findings:
     notes: list[str] = field(default_factory=list)
     """Things the agents could not do at all (e.g. the turn limit)."""
     live: bool = False
-    """The market data is live (auto or live mode), so other quote currencies exist."""
+    """The market data is live (auto or live mode): other quote currencies exist, so a missing
+    one is a failed call, not a limit of the source."""
 
     def keep(self, result: ToolResult) -> bool:
         """Files `result` under its kind; False for a kind the report does not show."""
