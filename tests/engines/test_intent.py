@@ -368,3 +368,17 @@ def test_plan_asks_for_another_currency_only_from_live_data() -> None:
 @pytest.mark.parametrize("question", ["BTC vs ETH", "compare SOL to BTC", "SOL versus ETH"])
 def test_intent_comparisons_name_no_quote_currency(question: str) -> None:
     assert parse_intent(question).currency is None
+
+
+def test_plan_draws_a_comparison_chart_when_a_comparison_is_asked_for() -> None:
+    def charts(question: str) -> list[str]:
+        tasks = plan(parse_intent(question), ("solana", "avalanche-2"))
+        return [c.tool for t in tasks for c in t.calls if c.tool.startswith("create_")]
+
+    assert charts("Chart SOL and AVAX on the 4h") == ["create_chart", "create_chart"]
+    assert charts("Compare SOL and AVAX on a chart") == [
+        "create_comparison_chart",
+        "create_chart",
+        "create_chart",
+    ]
+    assert charts("SOL vs AVAX this month") == ["create_comparison_chart"]

@@ -216,6 +216,8 @@ def _answer(intent: Intent, findings: Findings) -> str:
         if findings.trending is not None and findings.trending.trending.coins:
             names = ", ".join(c.symbol for c in findings.trending.trending.coins[:5])
             text += f" Trending on CoinGecko: {names}."
+        elif intent.trending and not findings.live:
+            text += " Which coins are trending needs live CoinGecko data."
         return text
     if findings.exchange:
         return _exchange(findings)
@@ -254,5 +256,7 @@ def bottom_line(intent: Intent, findings: Findings) -> BottomLine:
     if intent.currency and findings.prices and not any(p.converted for p in findings.prices):
         missing = True
     if findings.comparison is not None and findings.comparison.start is None:
+        missing = True
+    if intent.trending and findings.trending is None:
         missing = True
     return BottomLine(text, "partial" if missing else "answered")

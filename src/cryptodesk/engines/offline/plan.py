@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptodesk.analysis.indicators import DEFAULT_INDICATORS, IndicatorName
+from cryptodesk.engines.offline import vocabulary as words
 from cryptodesk.engines.offline.intent import Intent
 from cryptodesk.engines.roster import AgentName
 from cryptodesk.errors import UnsupportedTimeframeError
@@ -238,7 +239,10 @@ def plan(
             )
         )
     compared = [coin.id for coin in intent.coins][:6]
-    if intent.comparison and len(compared) >= 2:
+    # "Chart SOL and AVAX" asks for their charts; a comparison chart when a comparison is asked
+    # for in so many words, or when no chart of each coin is drawn.
+    asked = bool(words.COMPARE.search(intent.question)) or not intent.chart
+    if intent.comparison and len(compared) >= 2 and asked:
         period = intent.period or "30d"
         tasks.append(
             AgentTask(
