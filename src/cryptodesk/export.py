@@ -1,16 +1,54 @@
-"""A conversation as one markdown document (questions, reports, charts, run outcomes)."""
+"""A conversation as one markdown document (questions, reports, charts, run outcomes, and the
+structured outlook and answer kind of each result)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from cryptodesk.domain import format as fmt
 from cryptodesk.domain.display import display_text
+from cryptodesk.domain.outlook import Outlook
+from cryptodesk.realtime.protocol import ResultFrame
 from cryptodesk.redaction import scrub
 from cryptodesk.runs.frames import chart_url
 from cryptodesk.store.records import Chart, Conversation, Message, Run
 
 
+def _level(value: float | None) -> str:
+    return fmt.price(value) if value is not None else "none"
+
+
+def outlook_lines(outlook: Outlook) -> list[str]:
+    """One outlook as export lines: the numbers a reader (or the track record) checks later."""
+    o = outlook
+    lines = [
+        f"- Outlook {o.symbol} {o.timeframe} as of {fmt.when(o.as_of)} at {fmt.price(o.price)}: "
+        f"{o.bias}, strength {o.strength:g}; support {_level(o.support)}, resistance "
+        f"{_level(o.resistance)}, invalidation {_level(o.invalidation)}; horizon "
+        f"{o.horizon.label} (to {fmt.when(o.horizon.ends_at)}); source {o.source}"
+    ]
+    lines += [f"  - {s.kind} scenario: {s.trigger}" for s in o.scenarios]
+    return lines
+
+
+def _result_lines(frame: str | None) -> list[str]:
+    if frame is None:
+        return []
+    result = ResultFrame.model_validate_json(frame)
+    lines = [f"_Answer kind: {result.answer_kind}._", ""] if result.answer_kind else []
+    for outlook in result.outlook or ():
+        lines += outlook_lines(outlook)
+    return [*lines, ""] if result.outlook else lines
+
+
 def conversation_markdown(
-    conversation: Conversation, messages: list[Message], runs: list[Run], charts: list[Chart]
+    conversation: Conversation,
+    messages: list[Message],
+    runs: list[Run],
+    charts: list[Chart],
+    results: Mapping[str, str] | None = None,
 ) -> str:
+    """`results`: the stored `result` frame (JSON) by run id."""
     runs_by_id = {r.id: r for r in runs}
     charts_by_run: dict[str, list[Chart]] = {}
     for chart in charts:
@@ -35,6 +73,7 @@ def conversation_markdown(
             lines += [f"## Answer ({when})", "", message.content.rstrip(), ""]
             if message.run_id and message.run_id not in answered:
                 answered.add(message.run_id)
+                lines += _result_lines((results or {}).get(message.run_id))
                 for chart in charts_by_run.get(message.run_id, []):
                     lines.append(f"- Chart: {chart.title} ({chart_url(chart.id)})")
                 lines.append("")

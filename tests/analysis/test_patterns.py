@@ -65,3 +65,25 @@ def test_detect_recognises_a_bullish_engulfing_candle() -> None:
 def test_detect_with_a_lookback_longer_than_the_series_searches_it_all(btc_1h: Ohlcv) -> None:
     short = btc_1h.tail(60)
     assert patterns.detect(short, 1000) == patterns.detect(short, 60)
+
+
+def test_detect_lists_a_candle_once_per_meaning(btc_1h: Ohlcv) -> None:
+    """A dragonfly doji is a doji too, and a harami cross a harami: the less specific name is
+    dropped when the more specific one is on the same candle."""
+    every = patterns.detect(btc_1h, len(btc_1h))
+    by_candle: dict[int, set[str]] = {}
+    for hit in every:
+        by_candle.setdefault(hit.index, set()).add(hit.pattern)
+    for names in by_candle.values():
+        for general, specific in patterns.SUBSUMED.items():
+            assert not (general in names and names & set(specific)), names
+    raw = {
+        (i, name)
+        for name in ("doji", "dragonfly_doji", "harami", "harami_cross")
+        for i in np.flatnonzero(patterns.scores(btc_1h, name))
+    }
+    both = {i for i, name in raw if name == "doji"} & {
+        i for i, name in raw if name == "dragonfly_doji"
+    }
+    assert both, "real candles hold dojis TA-Lib also calls dragonfly"
+    assert all((i, "doji") not in {(h.index, h.pattern) for h in every} for i in both)

@@ -3,17 +3,17 @@ from __future__ import annotations
 import numpy as np
 
 from cryptodesk.analysis import indicators
+from cryptodesk.analysis.momentum import momentum
 from cryptodesk.analysis.signals import (
     annualized_volatility_pct,
     max_drawdown,
-    momentum,
     stochastic_reading,
     total_return_pct,
-    trend,
     trend_strength,
     volatility,
     volume_reading,
 )
+from cryptodesk.analysis.trend import trend
 from cryptodesk.market.ohlcv import Ohlcv
 
 

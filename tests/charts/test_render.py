@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from cryptodesk.analysis.compare import AssetSeries, common_times, performance_lines
+from cryptodesk.analysis.levels import find_levels
 from cryptodesk.charts.render import (
     DPI,
     REPLAY_LABEL,
@@ -10,7 +13,11 @@ from cryptodesk.charts.render import (
     build_figure,
     render_png,
 )
-from cryptodesk.charts.spec import ChartSpec
+from cryptodesk.charts.spec import ChartSpec, build_chart_spec, build_comparison_spec
+from cryptodesk.domain import format as fmt
+from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv
+from cryptodesk.market.replay import ReplayProvider
+from cryptodesk.market.schemas import Candles
 from tests.charts.png import SIGNATURE, png_size
 
 
@@ -47,7 +54,7 @@ def test_render_draws_overlays_levels_and_markers_on_the_price_axes(
     legend = [t.get_text() for t in price.get_legend().get_texts()]
     assert legend == [o.name for o in replay_spec.overlays]
     texts = [t.get_text() for t in price.texts]
-    assert all(f"{level.price:,.2f}" in texts for level in replay_spec.levels)
+    assert all(fmt.price(level.price) in texts for level in replay_spec.levels)
     assert replay_spec.markers and all(m.text in texts for m in replay_spec.markers)
 
 
@@ -88,3 +95,48 @@ async def test_render_in_threads_gives_the_same_image(replay_spec: ChartSpec) ->
         asyncio.to_thread(render_png, replay_spec), asyncio.to_thread(render_png, replay_spec)
     )
     assert first == second
+
+
+async def test_render_labels_a_low_priced_coins_levels_with_their_digits(
+    shared_market_dir: Path,
+) -> None:
+    """DOGE's levels read 0.07170 and 0.07285, not 0.07 and 0.07 (nor 0.11/0.12)."""
+    candles = await ReplayProvider(shared_market_dir / "binance_spot_1h").get_ohlc(
+        "dogecoin", "4h", 300
+    )
+    series = Ohlcv.from_candles(candles)
+    spec = build_chart_spec(candles, {}, find_levels(series.high, series.low, series.close))
+    texts = [t.get_text() for t in build_figure(spec).axes[0].texts]
+    labels = [fmt.price(level.price) for level in spec.levels]
+    assert labels and all(label in texts for label in labels)
+    assert len(set(labels)) == len(labels), "distinct levels read as distinct numbers"
+    assert all(f"{fmt.price(lv.price)} (" in lv.label for lv in spec.levels)
+
+
+async def test_render_draws_a_comparison_as_percent_lines_and_a_ratio_pane(
+    shared_market_dir: Path,
+) -> None:
+    provider = ReplayProvider(shared_market_dir / "binance_spot_1h")
+    fetched = [await provider.get_ohlc(coin, "4h", 181) for coin in ("solana", "avalanche-2")]
+    series = [AssetSeries(c.symbol, *_closes(c)) for c in fetched]
+    lines = performance_lines(series, common_times(series))
+    spec = build_comparison_spec(
+        lines,
+        interval="4h",
+        title="SOL vs AVAX",
+        source="replay",
+        as_of=fetched[0].as_of,
+        simulated=False,
+    )
+    figure = build_figure(spec)
+    change, ratio = figure.axes
+    assert [t.get_text() for t in change.get_legend().get_texts()] == ["SOL", "AVAX"]
+    assert ratio.get_ylabel() == "Ratio SOL/AVAX"
+    last = fmt.pct(float(lines.change_pct["SOL"][-1]))
+    assert f"SOL {last}" in [t.get_text() for t in change.texts]
+    assert png_size(render_png(spec))[0] == WIDTH_IN * DPI
+
+
+def _closes(candles: Candles) -> tuple[IntArray, FloatArray]:
+    series = Ohlcv.from_candles(candles)
+    return series.time, series.close

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel
 
+from cryptodesk.analysis.breadth import breadth
+from cryptodesk.domain import format as fmt
 from cryptodesk.domain.events import (
     AgentStep,
     DomainEvent,
@@ -15,8 +18,8 @@ from cryptodesk.domain.events import (
     ToolCalled,
     ToolFinished,
 )
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import ToolResult
+from cryptodesk.tools.market import PriceResult
 
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
 _NUMBER = re.compile(r"(?<![\w.])([-+]?)\$?(\d[\d,]*(?:\.\d+)?)([%KMBT]?)(?![\w])")
@@ -92,9 +95,18 @@ def _tokens(text: str) -> list[tuple[float, float]]:
     return found
 
 
-def unexplained_numbers(report: str, results: list[ToolResult], errors: list[str]) -> list[str]:
-    """Numbers in `report` that no tool result (or tool error message) holds."""
-    numbers: list[float] = []
+def unexplained_numbers(
+    report: str,
+    results: list[ToolResult],
+    errors: list[str],
+    derived: Sequence[float] = (),
+) -> list[str]:
+    """Numbers in `report` that no tool result (or tool error message) holds.
+
+    `derived`: values the test computed from the results itself (e.g. the breadth of a list of
+    prices), which the report may show too.
+    """
+    numbers: list[float] = list(derived)
     texts: list[str] = list(errors)
     for result in results:
         _walk(result, numbers, texts)
@@ -107,3 +119,13 @@ def unexplained_numbers(report: str, results: list[ToolResult], errors: list[str
             if not any(abs(value - n) <= tolerance for n in numbers):
                 missing.append(f"{value} in {line!r}")
     return missing
+
+
+def breadth_numbers(results: list[ToolResult]) -> list[float]:
+    """The breadth a report derives from a list of prices (the market overview of replay and
+    demo data): the numbers it may show besides the tool results'."""
+    prices = [r for r in results if isinstance(r, PriceResult)]
+    moves = breadth([(p.quote.symbol, p.quote.change_24h_pct) for p in prices])
+    if moves is None:
+        return []
+    return [moves.coins, moves.up, moves.down, moves.unchanged, moves.average_pct]

@@ -6,15 +6,15 @@ import pytest
 
 from cryptodesk.analysis.indicators import DEFAULT_INDICATORS
 from cryptodesk.charts.spec import MAX_PATTERN_MARKERS
+from cryptodesk.domain import format as fmt
 from cryptodesk.domain.events import AgentStep, ChartCreated, Report, ToolCalled, ToolFinished
 from cryptodesk.engines.base import HistoryMessage, RunRequest
 from cryptodesk.engines.offline.engine import OfflineAnalyst
-from cryptodesk.engines.offline.report import SIMULATED_WARNING
+from cryptodesk.engines.offline.report import SIMULATED_LABEL
 from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.technical import PatternsResult
-from tests.engines.checks import check_event_sequence, unexplained_numbers
+from tests.engines.checks import breadth_numbers, check_event_sequence, unexplained_numbers
 from tests.engines.conftest import Desk
 from tests.fakes import MemoryChartStore, RecordingSink
 
@@ -61,6 +61,7 @@ async def test_offline_technical_question_runs_the_roster_and_reports(replay_des
         "compute_indicators",
         "find_key_levels",
         "detect_patterns",
+        "assess_outlook",
         "create_chart",
     }
     assert all(f.success for f in sink.of_type(ToolFinished))
@@ -82,18 +83,26 @@ async def test_offline_report_numbers_all_come_from_tool_results(replay_desk: De
         "Compare SOL and AVAX this month",
         "What is the price of Bitcoin?",
         "How is the market today?",
+        "Should I buy DOGE now?",
+        "Is BTC overbought?",
+        "Find support and resistance for BTC 1d",
+        "Compare BTC, ETH and SOL over the last 7 days",
+        "What happened to BTC in April 2026?",
     ):
         replay_desk.results.clear()
         sink, report = await _run(replay_desk, question)
         assert replay_desk.results, question
-        assert unexplained_numbers(report.content, replay_desk.results, _errors(sink)) == []
+        derived = breadth_numbers(replay_desk.results)
+        unexplained = unexplained_numbers(
+            report.content, replay_desk.results, _errors(sink), derived
+        )
+        assert unexplained == [], question
 
 
 async def test_offline_demo_data_is_labelled_simulated(demo_desk: Desk) -> None:
     sink, report = await _run(demo_desk, "Analyze BTC")
     assert report.data_labels == ("simulated",)
-    assert SIMULATED_WARNING in report.content
-    assert "⚠️ Simulated demo data — not real market prices" in report.content
+    assert SIMULATED_LABEL in report.content
     assert all("SIMULATED" in f.result_preview for f in sink.of_type(ToolFinished))
     assert unexplained_numbers(report.content, demo_desk.results, []) == []
 
@@ -108,15 +117,36 @@ async def test_offline_comparison_compares_the_coins(replay_desk: Desk) -> None:
     assert "Correlation of returns" in report.content
 
 
-async def test_offline_unknown_coin_fails_the_tool_and_the_report_says_so(
+async def test_offline_unknown_coin_is_answered_once_with_the_closest_matches(
     replay_desk: Desk,
 ) -> None:
-    sink, report = await _run(replay_desk, "What is the price of FOOCOIN?")
-    (finished,) = sink.of_type(ToolFinished)
-    assert not finished.success and finished.error == "unknown coin 'FOOCOIN'"
+    sink, report = await _run(replay_desk, "What is the price of ETHERIUM?")
+    assert not sink.of_type(ToolCalled)  # no tool fails five times over
+    assert report.answer_kind == "clarification"
+    assert report.bottom_line == (
+        "I don't know a coin called ETHERIUM in the replay data. Did you mean Ethereum (ETH)?"
+    )
+    assert report.content.startswith(report.bottom_line)
+    assert "Coins available from the current market data source: ADA, AVAX" in report.content
+
+
+async def test_offline_unknown_coin_beside_a_known_one_is_a_partial_answer(
+    replay_desk: Desk,
+) -> None:
+    sink, report = await _run(replay_desk, "Price of BTC and FOOCOIN")
+    assert [c.arguments["coin"] for c in sink.of_type(ToolCalled)] == ["bitcoin"]
+    assert report.answer_kind == "partial"
+    assert "I don't know a coin called FOOCOIN in the replay data." in report.bottom_line
     assert "## Missing data" in report.content
-    assert "unknown coin 'FOOCOIN'" in report.content
-    assert "No market data was retrieved" in report.content
+
+
+async def test_offline_coin_without_replay_data_is_not_asked_of_the_tools(
+    replay_desk: Desk,
+) -> None:
+    sink, report = await _run(replay_desk, "Analyze TRX")
+    assert not sink.of_type(ToolCalled)
+    assert report.answer_kind == "clarification"
+    assert report.bottom_line == "The replay data has no TRON (TRX) data."
 
 
 async def test_offline_unsupported_timeframe_fails_the_tools_and_the_report_says_so(
@@ -128,9 +158,11 @@ async def test_offline_unsupported_timeframe_fails_the_tools_and_the_report_says
         "compute_indicators",
         "find_key_levels",
         "detect_patterns",
+        "assess_outlook",
         "create_chart",
     }
     assert all("timeframe '15m' is not supported" in (f.error or "") for f in failed)
+    assert report.answer_kind == "partial"
     assert "timeframe '15m' is not supported" in report.content
     assert "## Prices" in report.content  # what could be found is still reported
 
@@ -228,11 +260,16 @@ async def test_offline_technical_report_lists_the_candlestick_patterns(replay_de
     assert found.patterns, "the replayed BTC 1h candles end with patterns"
     assert "### Candlestick patterns: BTC (1h)" in report.content
     latest = found.patterns[-1]
-    row = f"| {fmt.when(latest.time)} | {latest.label} | {latest.bias} | {latest.strength:+d} |"
-    assert row in report.content
-    assert f"{len(found.patterns)} patterns in the last {found.lookback} candles" in (
-        report.content
+    on_latest = [p for p in found.patterns if p.bars_ago == latest.bars_ago]
+    listed = ", ".join(f"{p.label} ({p.bias}, {p.strength:+d})" for p in on_latest)
+    when = fmt.candles_ago(latest.bars_ago).capitalize()
+    assert f"| {when} | {fmt.when(latest.time)} | {listed} |" in report.content
+    candles = len({p.bars_ago for p in found.patterns})
+    assert (
+        f"{len(found.patterns)} patterns on {candles} of the last {found.lookback} candles"
+        in report.content
     )
+    assert "bars ago" not in report.content and "0 candles ago" not in report.content
 
 
 async def test_offline_chart_marks_the_detected_patterns(replay_desk: Desk) -> None:

@@ -9,11 +9,11 @@ import pytest
 
 from cryptodesk.domain.events import Report, ToolCalled, ToolFinished
 from cryptodesk.engines.base import RunRequest
-from cryptodesk.engines.offline.report import FALLBACK_WARNING, SIMULATED_WARNING
+from cryptodesk.engines.offline.report import FALLBACK_LABEL
 from cryptodesk.market.cache import CacheTtls
 from cryptodesk.market.service import build_market_service
 from cryptodesk.tools.exchange import FundingResult, OrderBookResult
-from tests.engines.checks import check_event_sequence, unexplained_numbers
+from tests.engines.checks import breadth_numbers, check_event_sequence, unexplained_numbers
 from tests.engines.conftest import Desk
 from tests.fakes import RecordingSink
 from tests.market.fake_coingecko import FakeCoinGecko, Reply, closed_port_url, market_settings
@@ -95,7 +95,9 @@ async def test_exchange_question_about_an_unknown_coin_reports_it_missing(
     sink, report = await _run(bitget_desk, "Order book of FOOCOIN")
     failed = [(tool, ok) for agent, tool, ok in _calls(sink) if agent == "ExchangeAnalyst"]
     assert failed == [("get_order_book", False), ("get_funding_rate", False)]
+    assert [tool for _, tool, _ in _calls(sink)] == ["get_order_book", "get_funding_rate"]
     assert "could not run `get_order_book` for FOOCOIN" in report.content
+    assert report.answer_kind == "cannot_answer"
     assert "## Order book" not in report.content
     assert unexplained_numbers(report.content, bitget_desk.results, _texts(sink)) == []
 
@@ -134,10 +136,9 @@ async def test_overview_in_replay_mode_lists_prices_and_says_why(replay_desk: De
     sink, report = await _run(replay_desk, "How is the crypto market today?")
     tools = {tool for _, tool, _ in _calls(sink)}
     assert tools == {"get_crypto_price"}  # the replay market has no overview to ask for
-    assert "> ⚠️ Market overview source unavailable: a market overview needs live market data" in (
-        report.content
-    )
-    assert "Prices of the largest coins from replay:" in report.content
+    no_overview = "ℹ️ No market overview (the largest coins' prices instead): a market overview"
+    assert f"{no_overview} needs live market data" in report.content
+    assert "## Market breadth" in report.content
     assert "## Prices" in report.content and "## Market overview" not in report.content
 
 
@@ -153,6 +154,45 @@ async def test_overview_in_live_mode_uses_the_market_overview(
     assert "source unavailable" not in report.content
     assert report.data_labels == ()
     assert unexplained_numbers(report.content, live_desk.results, _texts(sink)) == []
+    # The bottom line is a synthesis: breadth, leaders, total market cap and dominance.
+    assert report.bottom_line is not None and report.content.startswith(report.bottom_line)
+    assert report.bottom_line.startswith("The market is broadly up over 24h: 1 of 1 large coins")
+    assert "Total market cap $3.75T (+2.33% in 24h), BTC dominance 53.99%." in (report.bottom_line)
+    assert "## Market overview" in report.content and "| Rose / fell / unchanged | 1 / 0 / 0 |" in (
+        report.content
+    )
+
+
+async def test_price_in_euro_in_live_mode_comes_from_coingecko(
+    live_desk: Desk, coingecko: FakeCoinGecko
+) -> None:
+    coingecko.serve(
+        "/simple/price",
+        {"bitcoin": {"eur": 61_234.5, "eur_24h_change": 2.5, "last_updated_at": 1711356300}},
+    )
+    sink, report = await _run(live_desk, "What is the price of BTC in EUR?")
+    (called,) = sink.of_type(ToolCalled)
+    assert called.arguments == {"coin": "bitcoin", "vs_currency": "eur"}
+    assert report.answer_kind == "answered"
+    assert (
+        report.bottom_line
+        == "BTC is $70,187.00 (61,234.50 EUR), +3.13% in 24h (as of 2024-04-07 16:49 UTC)."
+    )
+    assert "| Price (EUR) |" in report.content and "| 61,234.50 |" in report.content
+    assert unexplained_numbers(report.content, live_desk.results, _texts(sink)) == []
+
+
+async def test_history_beyond_the_keyless_plan_cannot_be_answered_and_says_why(
+    live_desk: Desk, coingecko: FakeCoinGecko
+) -> None:
+    sink, report = await _run(live_desk, "What happened to BTC in May 2022?")
+    assert [(tool, ok) for _, tool, ok in _calls(sink)] == [("get_price_history", False)]
+    assert coingecko.count("/coins/bitcoin/market_chart/range") == 0
+    assert report.answer_kind == "cannot_answer"
+    assert report.bottom_line is not None
+    assert report.bottom_line.startswith(
+        "I can't show BTC in May 2022 (CoinGecko's keyless plan serves only the last 365 days"
+    )
 
 
 async def test_trending_question_in_live_mode_gets_trending_coins(live_desk: Desk) -> None:
@@ -174,7 +214,7 @@ async def test_overview_falls_back_to_prices_when_the_overview_fails(
     assert {tool for _, tool, _ in calls[1:]} == {"get_crypto_price"}
     error = sink.of_type(ToolFinished)[0].error
     assert error and "HTTP 503" in error
-    assert f"Market overview source unavailable: {error}" in report.content
+    assert f"No market overview (the largest coins' prices instead): {error}" in report.content
     assert "## Prices" in report.content
 
 
@@ -189,10 +229,13 @@ async def test_auto_mode_offline_is_labelled_fallback_and_simulated() -> None:
     assert calls[0][1:] == ("get_market_overview", False)
     assert all(ok for _, tool, ok in calls[1:] if tool == "get_crypto_price")
     assert report.data_labels == ("simulated", "fallback")
-    assert SIMULATED_WARNING in report.content and FALLBACK_WARNING in report.content
-    assert "⚠️ Live source unreachable: simulated demo data shown" in report.content
-    assert "Market overview source unavailable: coingecko is unavailable" in report.content
-    assert unexplained_numbers(report.content, desk.results, _texts(sink)) == []
+    assert FALLBACK_LABEL in report.content and "simulated" in report.content
+    assert report.content.count("> ") == 1, "one labels line, no stack of banners"
+    assert "No market overview (the largest coins' prices instead): coingecko is unavailable" in (
+        report.content
+    )
+    derived = breadth_numbers(desk.results)
+    assert unexplained_numbers(report.content, desk.results, _texts(sink), derived) == []
 
 
 async def test_stale_values_are_labelled_with_their_age(coingecko: FakeCoinGecko) -> None:
@@ -212,5 +255,8 @@ async def test_stale_values_are_labelled_with_their_age(coingecko: FakeCoinGecko
         await market.aclose()
     assert [(tool, ok) for _, tool, ok in _calls(sink)] == [("get_crypto_price", True)]
     assert "stale" in report.data_labels and "fallback" not in report.data_labels
-    assert "> ⏳ Some values are stale: BTC price (age 95 s)" in report.content
+    assert (
+        "⏳ Stale (the live source failed, the last values fetched are shown): BTC price (95 s old)"
+        in (report.content)
+    )
     assert unexplained_numbers(report.content, desk.results, _texts(sink)) == []

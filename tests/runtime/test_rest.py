@@ -84,6 +84,11 @@ async def test_conversation_detail_rename_export_delete(offline_server: LiveServ
     assert "attachment" in export.headers["content-disposition"]
     assert export.text.startswith("# ETH 4h")
     assert detail["messages"][1]["content"].strip()[:40] in export.text
+    (result,) = [f for f in frames if f["type"] == "result"]
+    (outlook,) = result["outlook"]
+    assert f"_Answer kind: {result['answer_kind']}._" in export.text
+    assert f"- Outlook ETH 4h as of {outlook['as_of'][:10]}" in export.text
+    assert f": {outlook['bias']}, strength {outlook['strength']:g}; support" in export.text
 
     assert httpx.delete(base).status_code == 204
     assert httpx.get(base).status_code == 404
@@ -111,7 +116,8 @@ async def test_chart_png_is_served_beside_its_spec(offline_server: LiveServer) -
     )
     chart_id = next(f["chart_id"] for f in frames if f["type"] == "chart_generated")
     base = f"{offline_server.http}/api/v1/charts/{chart_id}"
-    image = httpx.get(f"{base}.png")
+    # The first PNG imports matplotlib and renders: seconds on a busy machine, so no 5 s timeout.
+    image = httpx.get(f"{base}.png", timeout=60)
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
     width, height = png_size(image.content)

@@ -9,6 +9,7 @@ from cryptodesk.tools.registry import ToolRegistry, build_registry
 TOOLS = (
     "get_crypto_price",
     "get_ohlc",
+    "get_price_history",
     "compare_assets",
     "get_market_overview",
     "get_trending",
@@ -16,7 +17,9 @@ TOOLS = (
     "compute_indicators",
     "find_key_levels",
     "detect_patterns",
+    "assess_outlook",
     "create_chart",
+    "create_comparison_chart",
     "get_order_book",
     "get_funding_rate",
     "get_balances",

@@ -9,15 +9,16 @@ from cryptodesk.analysis import indicators
 from cryptodesk.analysis.indicators import IndicatorName
 from cryptodesk.analysis.patterns import detect
 from cryptodesk.charts.spec import MAX_PATTERN_MARKERS
+from cryptodesk.domain import format as fmt
 from cryptodesk.errors import BadRangeError, CoinNotFoundError, ToolError
 from cryptodesk.market.ohlcv import Ohlcv
 from cryptodesk.market.provider import MarketDataProvider
 from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import ToolContext
 from cryptodesk.tools.charts import ChartResult
-from cryptodesk.tools.market import CompareResult, OhlcResult, PriceResult
+from cryptodesk.tools.comparison import CompareResult
+from cryptodesk.tools.market import OhlcResult, PriceResult
 from cryptodesk.tools.registry import build_registry
 from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 from tests.fakes import MemoryChartStore

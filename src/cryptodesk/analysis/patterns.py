@@ -87,6 +87,22 @@ _TABLE: Mapping[PatternName, _Pattern] = {
 }
 
 
+SUBSUMED: Mapping[PatternName, tuple[PatternName, ...]] = {
+    "doji": (
+        "dragonfly_doji",
+        "gravestone_doji",
+        "doji_star",
+        "morning_doji_star",
+        "evening_doji_star",
+        "harami_cross",
+    ),
+    "harami": ("harami_cross",),
+    "doji_star": ("morning_doji_star", "evening_doji_star"),
+}
+"""A pattern that says less than another found on the same candle: listing both repeats it
+(every dragonfly doji is also a doji; a harami cross is a harami whose second candle is one)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PatternHit:
     index: int
@@ -127,7 +143,8 @@ def detect(
 
     Patterns are scored on the whole series, so earlier candles give TA-Lib the context (average
     body sizes, preceding trend) it compares against; only hits in the window are returned.
-    Hits on one candle keep the order of `patterns`.
+    Hits on one candle keep the order of `patterns`, without the ones a more specific pattern
+    on that candle subsumes (`dedupe`).
     """
     n = len(series)
     start = max(n - lookback, 0)
@@ -148,4 +165,17 @@ def detect(
                 )
             )
     order = {name: rank for rank, name in enumerate(dict.fromkeys(patterns))}
-    return tuple(sorted(hits, key=lambda hit: (hit.index, order[hit.pattern])))
+    return dedupe(sorted(hits, key=lambda hit: (hit.index, order[hit.pattern])))
+
+
+def dedupe(hits: Iterable[PatternHit]) -> tuple[PatternHit, ...]:
+    """`hits` without the ones a more specific pattern on the same candle says (`SUBSUMED`)."""
+    listed = list(hits)
+    on_candle: dict[int, set[PatternName]] = {}
+    for hit in listed:
+        on_candle.setdefault(hit.index, set()).add(hit.pattern)
+    return tuple(
+        hit
+        for hit in listed
+        if not on_candle[hit.index].intersection(SUBSUMED.get(hit.pattern, ()))
+    )

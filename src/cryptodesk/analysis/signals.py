@@ -1,4 +1,7 @@
-"""Readings of a series: trend, momentum, volatility, drawdown and returns."""
+"""Readings of a series: volatility, drawdown, returns, trend strength, stochastic and volume.
+
+The trend lives in `trend.py`, RSI and MACD momentum in `momentum.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,10 @@ from typing import Literal
 
 import numpy as np
 
-from cryptodesk.analysis.indicators import AdxSeries, MacdSeries, StochasticSeries, last_value
+from cryptodesk.analysis.indicators import AdxSeries, StochasticSeries, last_value
 from cryptodesk.market.ohlcv import FloatArray
 
-TrendDirection = Literal["uptrend", "downtrend", "sideways", "undetermined"]
 RsiZone = Literal["overbought", "oversold", "neutral", "undetermined"]
-MacdCross = Literal["bullish", "bearish", "none"]
 TrendStrengthLevel = Literal["strong", "weak", "absent", "undetermined"]
 DirectionalLead = Literal["bulls", "bears", "undetermined"]
 FlowDirection = Literal["rising", "falling", "flat", "undetermined"]
@@ -27,86 +28,10 @@ STOCH_OVERBOUGHT = 80.0
 STOCH_OVERSOLD = 20.0
 
 
-def _pct(value: float, reference: float | None) -> float | None:
+def pct_of(value: float, reference: float | None) -> float | None:
     if reference is None or reference == 0:
         return None
     return (value / reference - 1.0) * 100.0
-
-
-@dataclass(frozen=True, slots=True)
-class Trend:
-    direction: TrendDirection
-    close: float
-    sma50: float | None
-    sma200: float | None
-    vs_sma50_pct: float | None
-    vs_sma200_pct: float | None
-    sma50_slope_pct: float | None
-    """Change of SMA50 over the last `slope_bars` candles, in percent."""
-
-
-def trend(close: FloatArray, sma50: FloatArray, sma200: FloatArray, slope_bars: int = 10) -> Trend:
-    """Up when price > SMA50 > SMA200 with SMA50 rising, down for the mirror, else sideways.
-
-    Without SMA200 (short series) price against a rising or falling SMA50 decides.
-    """
-    last = float(close[-1])
-    fast, slow = last_value(sma50), last_value(sma200)
-    slope = None
-    if fast is not None and sma50.shape[0] > slope_bars:
-        slope = _pct(fast, last_value(sma50[:-slope_bars]))
-    direction: TrendDirection = "undetermined"
-    if fast is not None and slope is not None:
-        above = last > fast and (slow is None or fast > slow)
-        below = last < fast and (slow is None or fast < slow)
-        if above and slope > 0:
-            direction = "uptrend"
-        elif below and slope < 0:
-            direction = "downtrend"
-        else:
-            direction = "sideways"
-    return Trend(direction, last, fast, slow, _pct(last, fast), _pct(last, slow), slope)
-
-
-@dataclass(frozen=True, slots=True)
-class Momentum:
-    rsi: float | None
-    rsi_zone: RsiZone
-    macd: float | None
-    macd_signal: float | None
-    macd_hist: float | None
-    macd_cross: MacdCross
-    """The most recent cross of MACD over its signal within `lookback` candles."""
-    cross_bars_ago: int | None
-
-
-def momentum(rsi: FloatArray, lines: MacdSeries, lookback: int = 10) -> Momentum:
-    value = last_value(rsi)
-    zone: RsiZone = "undetermined"
-    if value is not None:
-        zone = (
-            "overbought" if value >= OVERBOUGHT else "oversold" if value <= OVERSOLD else "neutral"
-        )
-    hist = lines.histogram[-(lookback + 1) :]
-    cross: MacdCross = "none"
-    bars_ago: int | None = None
-    for back in range(1, hist.shape[0]):
-        now, before = hist[-back], hist[-back - 1]
-        if np.isnan(now) or np.isnan(before):
-            break
-        if (before <= 0 < now) or (before >= 0 > now):
-            cross = "bullish" if now > 0 else "bearish"
-            bars_ago = back - 1
-            break
-    return Momentum(
-        value,
-        zone,
-        last_value(lines.macd),
-        last_value(lines.signal),
-        last_value(lines.histogram),
-        cross,
-        bars_ago,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,4 +147,4 @@ def volume_reading(
         if before is not None:
             direction = "rising" if value > before else "falling" if value < before else "flat"
     average = None if vwap is None else last_value(vwap)
-    return VolumeReading(value, direction, average, _pct(float(close[-1]), average))
+    return VolumeReading(value, direction, average, pct_of(float(close[-1]), average))

@@ -135,11 +135,13 @@ async def delete_conversation(conversation_id: str, desk: DeskDep) -> Response:
 async def export_conversation(conversation_id: str, desk: DeskDep) -> PlainTextResponse:
     store = desk.store
     conversation = await store.conversations.get(conversation_id)
+    runs = await store.runs.for_conversation(conversation_id)
     text = conversation_markdown(
         conversation,
         await store.conversations.messages(conversation_id),
-        await store.runs.for_conversation(conversation_id),
+        runs,
         await store.charts.for_conversation(conversation_id),
+        results=await store.runs.result_frames([run.id for run in runs]),
     )
     filename = f"cryptodesk-{conversation_id[:8]}.md"
     return PlainTextResponse(

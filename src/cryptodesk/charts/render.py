@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from cryptodesk.charts.spec import ChartLine, ChartSpec
+from cryptodesk.domain import format as fmt
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -52,6 +53,15 @@ def _xy(line: ChartLine, position: dict[int, int]) -> tuple[list[int], list[floa
     return [x for x, _ in points], [y for _, y in points]
 
 
+def _title(figure: Figure, spec: ChartSpec) -> str | None:
+    """Title (with the data label) and footer; returns the watermark label, if any."""
+    label = data_label(spec)
+    title = spec.title if label is None else f"{spec.title}  [{label}]"
+    figure.suptitle(title, fontsize=12, color="#b71c1c" if spec.simulated else "black")
+    figure.text(0.01, 0.01, footer(spec), fontsize=8, color="#616161")
+    return label
+
+
 def _draw_candles(price: Axes, volume: Axes, spec: ChartSpec) -> None:
     candles = spec.candles
     xs = list(range(len(candles)))
@@ -72,7 +82,7 @@ def _draw_levels(price: Axes, spec: ChartSpec) -> None:
         price.text(
             1.002,
             level.price,
-            f"{level.price:,.2f}",
+            fmt.price(level.price),
             transform=price.get_yaxis_transform(),
             fontsize=7,
             color=color,
@@ -119,10 +129,61 @@ def _draw_panes(axes: list[Axes], spec: ChartSpec, position: dict[int, int]) -> 
             ax.legend(loc="upper left", fontsize=6, frameon=False, ncol=len(pane.series))
 
 
+def _time_axis(axes: list[Axes], times: list[int]) -> None:
+    n = len(times)
+    intraday = n > 1 and times[1] - times[0] < 86_400
+    ticks = sorted({round(i * (n - 1) / (_TICKS - 1)) for i in range(_TICKS)})
+    axes[-1].set_xticks(ticks, [_tick_label(times[i], intraday) for i in ticks])
+    for ax in axes:
+        ax.grid(alpha=0.2)
+        ax.tick_params(labelsize=7)
+        ax.set_xlim(-1, n)
+
+
+def _comparison_figure(spec: ChartSpec, figure: Figure) -> Figure:
+    """Percent change from the window's start per coin, the ratio pane below."""
+    ratios = [4.0] + [1.4] * len(spec.panes)
+    figure.set_size_inches(WIDTH_IN, 1.0 + 0.9 * sum(ratios))
+    axes = list(
+        figure.subplots(
+            len(ratios),
+            1,
+            sharex=True,
+            squeeze=False,
+            gridspec_kw={"height_ratios": ratios, "hspace": 0.06},
+        )[:, 0]
+    )
+    times = sorted({p.time for line in spec.overlays for p in line.values})
+    if not times:
+        axes[0].text(0.5, 0.5, "No common candles", transform=axes[0].transAxes, ha="center")
+        return figure
+    position = {t: i for i, t in enumerate(times)}
+    change = axes[0]
+    change.axhline(0.0, color="#9e9e9e", linestyle=":", linewidth=0.8)
+    for line in spec.overlays:
+        xs, ys = _xy(line, position)
+        change.plot(xs, ys, linewidth=1.1, label=line.name)
+        if ys:
+            change.text(
+                xs[-1] + 0.5, ys[-1], f"{line.name} {fmt.pct(ys[-1])}", fontsize=7, va="center"
+            )
+    change.set_ylabel("Change from start (%)", fontsize=8)
+    change.legend(loc="upper left", fontsize=7, frameon=False, ncol=min(len(spec.overlays), 6))
+    _draw_panes(axes[1:], spec, position)
+    _time_axis(axes, times)
+    return figure
+
+
 def build_figure(spec: ChartSpec) -> Figure:
-    """The chart as a matplotlib figure: candles, volume, overlays, levels, markers, panes."""
+    """The chart as a matplotlib figure: candles, volume, overlays, levels, markers, panes; for a
+    comparison, the coins' percent change lines and the ratio pane."""
     from matplotlib.figure import Figure
 
+    if spec.kind == "comparison":
+        figure = Figure(figsize=(WIDTH_IN, 6.0), dpi=DPI)
+        figure.subplots_adjust(left=0.06, right=0.9, top=0.94, bottom=0.07)
+        _title(figure, spec)
+        return _comparison_figure(spec, figure)
     ratios = [4.0, 1.0] + [1.4] * len(spec.panes)
     figure = Figure(figsize=(WIDTH_IN, 1.0 + 0.9 * sum(ratios)), dpi=DPI)
     axes = list(
@@ -132,10 +193,7 @@ def build_figure(spec: ChartSpec) -> Figure:
     )
     figure.subplots_adjust(left=0.06, right=0.93, top=0.94, bottom=0.07)
     price, volume = axes[0], axes[1]
-    label = data_label(spec)
-    title = spec.title if label is None else f"{spec.title}  [{label}]"
-    figure.suptitle(title, fontsize=12, color="#b71c1c" if spec.simulated else "black")
-    figure.text(0.01, 0.01, footer(spec), fontsize=8, color="#616161")
+    label = _title(figure, spec)
     if label is not None:
         price.text(
             0.5,
@@ -163,14 +221,7 @@ def build_figure(spec: ChartSpec) -> Figure:
     _draw_levels(price, spec)
     _draw_markers(price, spec, position)
     _draw_panes(axes[2:], spec, position)
-    n = len(spec.candles)
-    intraday = n > 1 and spec.candles[1].time - spec.candles[0].time < 86_400
-    ticks = sorted({round(i * (n - 1) / (_TICKS - 1)) for i in range(_TICKS)})
-    axes[-1].set_xticks(ticks, [_tick_label(spec.candles[i].time, intraday) for i in ticks])
-    for ax in axes:
-        ax.grid(alpha=0.2)
-        ax.tick_params(labelsize=7)
-        ax.set_xlim(-1, n)
+    _time_axis(axes, [c.time for c in spec.candles])
     return figure
 
 

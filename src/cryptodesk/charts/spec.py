@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from cryptodesk.analysis.compare import PerformanceLines
 from cryptodesk.analysis.indicators import LABELS
 from cryptodesk.analysis.levels import Level, LevelKind
 from cryptodesk.analysis.patterns import PatternHit
+from cryptodesk.domain import format as fmt
 from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv
 from cryptodesk.market.schemas import Candles, Timeframe
 
@@ -29,6 +32,8 @@ _PANE_GUIDES: Mapping[str, tuple[float, ...]] = {
     "Stochastic": (20.0, 80.0),
     "ADX14": (20.0, 25.0),
 }
+SYMBOL_CHARS = 64
+"""The longest `symbol` a chart is stored with (a comparison's "BTC vs ETH vs ...")."""
 MAX_MARKERS = 10
 """MACD cross markers kept, the most recent ones."""
 MAX_PATTERN_MARKERS = 30
@@ -205,9 +210,40 @@ def build_chart_spec(
                 price=level.price,
                 kind=level.kind,
                 touches=level.touches,
-                label=f"{level.kind} ({level.touches} touches)",
+                label=f"{level.kind} {fmt.price(level.price)} ({level.touches} touches)",
             )
             for level in levels
         ),
         markers=markers,
+    )
+
+
+def build_comparison_spec(
+    lines: PerformanceLines,
+    *,
+    interval: Timeframe,
+    title: str,
+    source: str,
+    as_of: datetime,
+    simulated: bool,
+) -> ChartSpec:
+    """A `comparison` chart: one line per coin of percent change from the first common candle,
+    and a pane with the price ratio of the first coin to the second."""
+    times = lines.time
+    return ChartSpec(
+        kind="comparison",
+        symbol=fmt.clip(" vs ".join(lines.change_pct), SYMBOL_CHARS),
+        interval=interval,
+        title=title,
+        source=source,
+        as_of=as_of,
+        simulated=simulated,
+        candles=(),
+        overlays=tuple(_line(symbol, times, values) for symbol, values in lines.change_pct.items()),
+        panes=(
+            ChartPane(
+                name=f"Ratio {lines.ratio_name}",
+                series=(_line(lines.ratio_name, times, lines.ratio),),
+            ),
+        ),
     )

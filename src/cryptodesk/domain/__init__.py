@@ -1,1 +1,2 @@
-"""The bottom vocabulary every layer shares: domain events and the structured outlook."""
+"""The bottom vocabulary every layer shares: domain events, the structured outlook and how
+numbers and times read (`format`)."""

@@ -56,11 +56,13 @@ class PlanSpec:
     key_header: str | None
     rate_per_minute: int
     """Our default budget: below the plan's published limit, which varies with traffic."""
+    history_days: int | None = None
+    """How far back historical data reaches (None: all of it)."""
 
 
 PLANS: dict[Plan, PlanSpec] = {
-    "keyless": PlanSpec("https://api.coingecko.com/api/v3", None, 25),
-    "demo": PlanSpec("https://api.coingecko.com/api/v3", "x-cg-demo-api-key", 30),
+    "keyless": PlanSpec("https://api.coingecko.com/api/v3", None, 25, history_days=365),
+    "demo": PlanSpec("https://api.coingecko.com/api/v3", "x-cg-demo-api-key", 30, history_days=365),
     "pro": PlanSpec("https://pro-api.coingecko.com/api/v3", "x-cg-pro-api-key", 500),
 }
 
@@ -176,6 +178,15 @@ class CoinGeckoClient:
         90 days, daily beyond)."""
         path = f"/coins/{quote(coin_id, safe='')}/market_chart"
         return await self._get(path, {"vs_currency": vs, "days": days}, _CHART, coin=coin_id)
+
+    async def market_chart_range(
+        self, coin_id: str, start_s: int, end_s: int, vs: str = "usd"
+    ) -> MarketChart:
+        """Samples between two unix times (5-minutely within a day, hourly up to 90 days, daily
+        beyond); keyless and demo plans reach back 365 days only (10012)."""
+        path = f"/coins/{quote(coin_id, safe='')}/market_chart/range"
+        params: dict[str, str | int] = {"vs_currency": vs, "from": start_s, "to": end_s}
+        return await self._get(path, params, _CHART, coin=coin_id)
 
     async def ohlc(self, coin_id: str, days: int, vs: str = "usd") -> list[OhlcRow]:
         """Candles `[close time ms, open, high, low, close]`; `days` is 1, 7, 14, 30, 90, 180 or

@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from cryptodesk.errors import BadRangeError
+from cryptodesk.errors import BadRangeError, DataUnavailableError
 from cryptodesk.market.catalog import COINS, coin_by_id
 from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv, last_day
 from cryptodesk.market.schemas import (
     Candles,
+    PriceHistory,
     PriceQuote,
     Timeframe,
     bucket_start,
@@ -145,6 +146,12 @@ class DemoProvider:
             source=DEMO_SOURCE,
             as_of=utc_from_epoch(int(series.time[-1]) + timeframe_seconds(timeframe)),
             simulated=True,
+        )
+
+    async def price_history(self, coin_id: str, start: datetime, end: datetime) -> PriceHistory:
+        raise DataUnavailableError(
+            "the demo market is simulated: it has no real history (live CoinGecko data or "
+            "replay files that cover the dates have)"
         )
 
     def series(self, coin_id: str, timeframe: Timeframe, limit: int) -> Ohlcv:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from cryptodesk.errors import CoinNotFoundError, DataUnavailableError
+from cryptodesk.errors import BadRangeError, CoinNotFoundError, DataUnavailableError
 from cryptodesk.market.cache import TtlCache
 from cryptodesk.market.catalog import COINS, CoinInfo, resolve_coin
-from cryptodesk.market.coingecko import CoinGeckoClient
+from cryptodesk.market.coingecko import PLANS, CoinGeckoClient
 from cryptodesk.market.coingecko_candles import build_candles, plan_candles
 from cryptodesk.market.coingecko_payloads import GlobalData, MarketRow, TrendingItem
 from cryptodesk.market.coinindex import CoinIndex
@@ -27,7 +27,10 @@ from cryptodesk.market.schemas import (
     CoinMarket,
     CoinMatch,
     CoinSearch,
+    ConvertedPrice,
     GlobalMarket,
+    PriceHistory,
+    PricePoint,
     PriceQuote,
     Timeframe,
     TopCoins,
@@ -118,6 +121,57 @@ class LiveProvider:
             candles=candles,
             source=plan.source,
             as_of=candles[-1].time + timeframe_delta(timeframe),
+            simulated=False,
+        )
+
+    async def get_price_in(self, coin_id: str, currency: str) -> ConvertedPrice:
+        vs = currency.lower()
+        prices = await self.client.simple_price((coin_id,), vs)
+        found = prices.get(coin_id)
+        if found is None:
+            raise DataUnavailableError(
+                f"CoinGecko has no {coin_id} price in {vs.upper()} (is it one of its "
+                "supported vs_currencies?)"
+            )
+        updated = found.last_updated_at
+        return ConvertedPrice(
+            coin_id=coin_id,
+            currency=vs,
+            price=found.price,
+            change_24h_pct=found.change_24h_pct,
+            source=SOURCE,
+            as_of=utc_from_epoch(updated) if updated is not None else self._now(),
+            simulated=False,
+        )
+
+    async def price_history(self, coin_id: str, start: datetime, end: datetime) -> PriceHistory:
+        reach = PLANS[self.client.plan].history_days
+        now = self._now()
+        if reach is not None and start < now - timedelta(days=reach):
+            earliest = (now - timedelta(days=reach)).strftime("%Y-%m-%d")
+            raise BadRangeError(
+                f"CoinGecko's {self.client.plan} plan serves only the last {reach} days of "
+                f"history (from {earliest}); a pro plan reaches further back"
+            )
+        coin = await self.coin(coin_id)
+        chart = await self.client.market_chart_range(
+            coin_id, int(start.timestamp()), int(min(end, now).timestamp())
+        )
+        points = tuple(
+            PricePoint(time=utc_from_epoch(ms / 1000), price=price) for ms, price in chart.prices
+        )
+        if not points:
+            raise DataUnavailableError(
+                f"CoinGecko has no {coin.symbol} prices between {start:%Y-%m-%d} and {end:%Y-%m-%d}"
+            )
+        return PriceHistory(
+            coin_id=coin.id,
+            symbol=coin.symbol,
+            start=start,
+            end=end,
+            points=points,
+            source=SOURCE,
+            as_of=points[-1].time,
             simulated=False,
         )
 

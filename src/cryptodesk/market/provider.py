@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
+from cryptodesk.market.schemas import Candles, PriceHistory, PriceQuote, Timeframe
 
 
 class MarketDataProvider(Protocol):
@@ -24,6 +25,11 @@ class MarketDataProvider(Protocol):
     async def get_price(self, coin_id: str) -> PriceQuote: ...
 
     async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles: ...
+
+    async def price_history(self, coin_id: str, start: datetime, end: datetime) -> PriceHistory:
+        """Prices from `start` to `end`; `DataUnavailableError` (or `BadRangeError` for a plan
+        limit) saying why when the source does not cover the window."""
+        ...
 
     def available_coins(self) -> tuple[str, ...]: ...
 

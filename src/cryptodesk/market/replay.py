@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ from cryptodesk.market.ohlcv import Ohlcv, last_day, resample
 from cryptodesk.market.schemas import (
     TIMEFRAMES,
     Candles,
+    PriceHistory,
+    PricePoint,
     PriceQuote,
     Timeframe,
     parse_timeframe,
@@ -127,6 +130,43 @@ class ReplayProvider:
             self._candles.pop(next(iter(self._candles)))
         self._candles[key] = candles
         return candles
+
+    async def price_history(self, coin_id: str, start: datetime, end: datetime) -> PriceHistory:
+        """Closes of the finest file that reaches into the window; says which dates the files
+        cover when none does."""
+        coin = coin_by_id(coin_id)
+        files = self._coin_files(coin_id)
+        first: datetime | None = None
+        last: datetime | None = None
+        for timeframe in sorted(files, key=timeframe_seconds):
+            path = files[timeframe]
+            series = await self._load(path)
+            closes = series.time + timeframe_seconds(timeframe)
+            inside = (closes > start.timestamp()) & (closes <= end.timestamp())
+            if inside.any():
+                break
+            opens, ends = utc_from_epoch(int(series.time[0])), utc_from_epoch(int(closes[-1]))
+            first = opens if first is None else min(first, opens)
+            last = ends if last is None else max(last, ends)
+        else:
+            raise DataUnavailableError(
+                f"the replay files for {coin.symbol} cover {first:%Y-%m-%d} to {last:%Y-%m-%d} "
+                f"only; {start:%Y-%m-%d} to {end:%Y-%m-%d} is outside them"
+            )
+        points = tuple(
+            PricePoint(time=utc_from_epoch(int(t)), price=float(c))
+            for t, c in zip(closes[inside].tolist(), series.close[inside].tolist(), strict=True)
+        )
+        return PriceHistory(
+            coin_id=coin.id,
+            symbol=coin.symbol,
+            start=start,
+            end=end,
+            points=points,
+            source=f"replay:{path.name}",
+            as_of=points[-1].time,
+            simulated=False,
+        )
 
     def _plan(self, coin_id: str, timeframe: Timeframe) -> _Plan:
         files = self._coin_files(coin_id)

@@ -102,6 +102,24 @@ class Candles(_Stamped):
     """`as_of` is the close time of the last candle."""
 
 
+class PricePoint(_Frozen):
+    time: AwareDatetime
+    price: float
+
+    _utc = field_validator("time")(_require_utc)
+
+
+class PriceHistory(_Stamped):
+    """USD prices of a coin over a past window, oldest first (`as_of`: the last point's time)."""
+
+    coin_id: str
+    symbol: str
+    start: AwareDatetime
+    """The window asked for."""
+    end: AwareDatetime
+    points: tuple[PricePoint, ...]
+
+
 class PriceQuote(_Stamped):
     coin_id: str
     symbol: str
@@ -113,6 +131,16 @@ class PriceQuote(_Stamped):
     volume_24h: float | None
     """24 h traded volume in USD (quote currency); None when the source does not say."""
     market_cap_usd: float | None = None
+
+
+class ConvertedPrice(_Stamped):
+    """A coin's price in another quote currency (CoinGecko's `vs_currencies`: eur, gbp, btc...)."""
+
+    coin_id: str
+    currency: str
+    """Lower case, as CoinGecko names it."""
+    price: float
+    change_24h_pct: float | None
 
 
 class _Labelled(_Stamped):

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 import httpx
@@ -42,8 +43,10 @@ from cryptodesk.market.retry import RetryPolicy
 from cryptodesk.market.schemas import (
     Candles,
     CoinSearch,
+    ConvertedPrice,
     GlobalMarket,
     MarketOverview,
+    PriceHistory,
     PriceQuote,
     Timeframe,
     TopCoins,
@@ -165,6 +168,26 @@ class MarketDataService:
             lambda fallback: fallback.get_ohlc(info.id, timeframe, limit),
             ttl_s=caches.ttls.candles_s.get(timeframe),
         )
+
+    async def get_price_in(self, coin: str, currency: str) -> ConvertedPrice:
+        """The price in `currency` (live CoinGecko only: replay and demo data are USD(T))."""
+        info = await self.lookup_coin(coin)
+        if self._live is None:
+            raise DataUnavailableError(
+                f"the {self._provider.name} market quotes prices in USD(T) only; other "
+                "currencies need live CoinGecko data (CRYPTODESK_MARKET_DATA=auto or live)"
+            )
+        live = self._live
+        return await self._guard(lambda: live.get_price_in(info.id, currency))
+
+    async def price_history(self, coin: str, start: datetime, end: datetime) -> PriceHistory:
+        """Prices over a past window. Never simulated: in auto mode an unreachable CoinGecko is
+        an error here, since the demo market has no history to stand in with."""
+        info = await self.lookup_coin(coin)
+        if self._live is None:
+            return await self._provider.price_history(info.id, start, end)
+        live = self._live
+        return await self._guard(lambda: live.price_history(info.id, start, end))
 
     async def market_overview(self, limit: int = 10) -> MarketOverview:
         """The top `limit` coins by market cap and the global market."""

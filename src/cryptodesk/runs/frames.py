@@ -12,6 +12,7 @@ from cryptodesk.domain.events import (
     ToolCalled,
     ToolFinished,
 )
+from cryptodesk.domain.format import clip
 from cryptodesk.realtime.protocol import (
     PREVIEW_CHARS,
     AgentStepFrame,
@@ -59,9 +60,7 @@ def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) ->
                 **ids,
             )
         case ToolFinished():
-            preview = event.result_preview
-            if len(preview) > PREVIEW_CHARS:
-                preview = preview[: PREVIEW_CHARS - 1] + "…"
+            preview = clip(event.result_preview, PREVIEW_CHARS)
             return ToolResultFrame(
                 tool_name=event.tool_name,
                 call_id=event.call_id,

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from cryptodesk.config import Settings
+from cryptodesk.domain import format as fmt
 from cryptodesk.engines.magentic.probe import LlmProbe
 from cryptodesk.engines.magentic.target import configured_target
 from cryptodesk.errors import CryptoDeskError
@@ -63,7 +64,7 @@ async def check_exchange(settings: Settings, build: ExchangeBuilder) -> Verdict:
                 CheckStep(
                     name=f"ticker {symbol}",
                     ok=True,
-                    detail=f"last {ticker.last:,.2f} {ticker.quote} from {ticker.source}",
+                    detail=f"last {fmt.price(ticker.last)} {ticker.quote} from {ticker.source}",
                 )
             )
         except CryptoDeskError as exc:
@@ -124,9 +125,8 @@ async def check_market(settings: Settings) -> Verdict:
         label for label, on in (("simulated", quote.simulated), ("fallback", quote.fallback)) if on
     ]
     ok = not quote.fallback
-    detail = (
-        f"BTC {quote.price_usd:,.2f} USD from {quote.source} as of {quote.as_of:%Y-%m-%d %H:%M} UTC"
-    )
+    price = fmt.price(quote.price_usd)
+    detail = f"BTC {price} USD from {quote.source} as of {fmt.when(quote.as_of)}"
     if labels:
         detail += f" ({', '.join(labels)})"
     summary = (

@@ -170,6 +170,16 @@ class RunRepo:
             )
             return int(result.scalar_one())
 
+    async def result_frames(self, run_ids: Sequence[str]) -> dict[str, str]:
+        """The stored `result` frame (JSON) of each of `run_ids` that has one."""
+        if not run_ids:
+            return {}
+        query = select(RunEventRow).where(
+            RunEventRow.run_id.in_(run_ids), RunEventRow.type == "result"
+        )
+        async with self._sessions() as s:
+            return {row.run_id: row.frame for row in (await s.execute(query)).scalars()}
+
     async def events_after(
         self, run_id: str, after_seq: int, limit: int | None = None
     ) -> Sequence[StoredEvent]:

@@ -12,11 +12,11 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cryptodesk.domain.events import DomainEvent
+from cryptodesk.domain.format import clip
 from cryptodesk.errors import ToolError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.context import ChartStore
-from cryptodesk.tools.format import clip
 from cryptodesk.tools.memo import RunMemo
 
 PREVIEW_LIMIT = 500

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AwareDatetime, Field
 
 from cryptodesk.analysis.indicators import LABELS, IndicatorName
-from cryptodesk.analysis.levels import find_levels
 from cryptodesk.analysis.patterns import detect
 from cryptodesk.charts.spec import MAX_PATTERN_MARKERS, build_chart_spec
+from cryptodesk.domain import format as fmt
 from cryptodesk.domain.events import ChartCreated, DomainEvent
 from cryptodesk.market.schemas import Timeframe
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
 from cryptodesk.tools.technical import MAX_PATTERN_LOOKBACK
@@ -32,6 +33,7 @@ class ChartArgs(CoinArgs):
 
 
 class ChartResult(ToolResult):
+    kind: Literal["price", "comparison"] = "price"
     chart_id: str
     symbol: str
     interval: Timeframe
@@ -49,6 +51,12 @@ class ChartResult(ToolResult):
 
     def summary(self) -> str:
         drawn = ", ".join(self.lines) or "no indicators"
+        if self.kind == "comparison":
+            return (
+                f"{fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)}"
+                f"chart {self.chart_id}: {self.title}, {self.candles} common candles, lines "
+                f"{drawn}; source {self.source}, as of {fmt.when(self.as_of)}"
+            )
         return (
             f"{fmt.freshness(stale=self.stale, age_s=self.age_s, fallback=self.fallback)}"
             f"chart {self.chart_id}: {self.title}, {self.candles} candles with {drawn}, "
@@ -64,7 +72,7 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
     candles = await context.memo.candles(context.market, args.coin, args.timeframe, args.limit)
     series = context.memo.series(candles)
     lines = context.memo.lines(candles, args.indicators)
-    levels = find_levels(series.high, series.low, series.close) if args.with_levels else ()
+    levels = context.memo.levels(candles) if args.with_levels else ()
     coin = context.market.resolve(candles.coin_id)
     title = f"{coin.name} ({candles.symbol}) {candles.timeframe}"
     if candles.simulated:

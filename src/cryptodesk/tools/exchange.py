@@ -7,6 +7,7 @@ import re
 
 from pydantic import BaseModel, Field
 
+from cryptodesk.domain import format as fmt
 from cryptodesk.errors import DataUnavailableError
 from cryptodesk.market.exchange_errors import ExchangeNotConfiguredError
 from cryptodesk.market.exchange_schemas import (
@@ -18,7 +19,6 @@ from cryptodesk.market.exchange_schemas import (
     OrderBook,
 )
 from cryptodesk.market.exchange_service import ExchangeService
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
 
 _SYMBOL_HELP = "Coin or pair: 'BTC', 'bitcoin', 'BTC/USDT' or 'BTCUSDT' (quote defaults to USDT)."

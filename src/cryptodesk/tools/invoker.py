@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptodesk.domain.events import EventSink, ToolCalled, ToolFinished
+from cryptodesk.domain.format import clip
 from cryptodesk.errors import CryptoDeskError
 from cryptodesk.redaction import redact_arguments
 from cryptodesk.tools.base import PREVIEW_LIMIT, ToolContext, ToolResult
-from cryptodesk.tools.format import clip
+from cryptodesk.tools.context import CallRef, current_call
 from cryptodesk.tools.registry import ToolRegistry
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class ToolInvoker:
         started = time.perf_counter()
         result: ToolResult | None = None
         error: str | None = None
+        running = current_call.set(CallRef(tool_name, call_id))
         try:
             tool = self._registry.get(tool_name)
             async with asyncio.timeout(self._timeout_s):
@@ -73,6 +75,8 @@ class ToolInvoker:
                 f"{tool_name} failed unexpectedly ({type(e).__name__}); "
                 f"see the server log for run {self._context.run_id}"
             )
+        finally:
+            current_call.reset(running)
         duration_ms = round((time.perf_counter() - started) * 1000)
         preview = result.preview() if result is not None else clip(f"error: {error}", PREVIEW_LIMIT)
         await self._sink.emit(

@@ -1,5 +1,5 @@
-"""Market tools: a coin's price, its candles, several coins compared, the market overview,
-trending coins and coin search."""
+"""Market tools: a coin's price, its candles, the market overview, trending coins and coin
+search (comparisons are in `comparison.py`)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,18 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from cryptodesk.analysis.compare import AssetPerformance, AssetSeries, compare
-from cryptodesk.errors import BadRangeError, ToolError
+from cryptodesk.analysis.breadth import Breadth, breadth
+from cryptodesk.domain import format as fmt
 from cryptodesk.market.schemas import (
     Candle,
     Candles,
     CoinSearch,
+    ConvertedPrice,
     MarketOverview,
     PriceQuote,
     Timeframe,
     TrendingCoins,
-    timeframe_seconds,
-    utc_from_epoch,
 )
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import (
     PREVIEW_LIMIT,
     SIMULATED_PREFIX,
@@ -51,25 +49,42 @@ class CoinArgs(BaseModel):
     coin: str = Field(description="Coin id, symbol or name, e.g. 'bitcoin', 'BTC', 'Solana'.")
 
 
+class PriceArgs(CoinArgs):
+    vs_currency: str = Field(
+        "usd",
+        pattern=r"^[a-zA-Z]{3,5}$",
+        description="Quote currency besides USD, e.g. 'eur', 'gbp', 'jpy', 'btc' (live data only).",
+    )
+
+
 class PriceResult(ToolResult):
     quote: PriceQuote
+    converted: ConvertedPrice | None = None
+    """The price in the `vs_currency` asked for, when it is not USD."""
 
     def summary(self) -> str:
         q = self.quote
         change = fmt.pct(q.change_24h_pct)
         cap = f", market cap {fmt.compact_usd(q.market_cap_usd)}" if q.market_cap_usd else ""
+        also = ""
+        if self.converted is not None:
+            c = self.converted
+            also = f", {fmt.price(c.price)} {c.currency.upper()} ({fmt.pct(c.change_24h_pct)})"
         return (
             f"{fmt.freshness(stale=q.stale, age_s=q.age_s, fallback=q.fallback)}"
-            f"{q.name} ({q.symbol}) {fmt.usd(q.price_usd)}, 24h {change} "
+            f"{q.name} ({q.symbol}) {fmt.usd(q.price_usd)}{also}, 24h {change} "
             f"(high {fmt.price(q.high_24h)}, low {fmt.price(q.low_24h)}, "
             f"volume {fmt.compact_usd(q.volume_24h)}{cap}); source {q.source}, "
             f"as of {fmt.when(q.as_of)}"
         )
 
 
-async def get_crypto_price(context: ToolContext, args: CoinArgs) -> PriceResult:
+async def get_crypto_price(context: ToolContext, args: PriceArgs) -> PriceResult:
     quote = await context.market.get_price(args.coin)
-    return PriceResult(simulated=quote.simulated, quote=quote)
+    converted = None
+    if args.vs_currency.lower() != "usd":
+        converted = await context.market.get_price_in(args.coin, args.vs_currency)
+    return PriceResult(simulated=quote.simulated, quote=quote, converted=converted)
 
 
 class OhlcArgs(CoinArgs):
@@ -117,87 +132,11 @@ async def get_ohlc(context: ToolContext, args: OhlcArgs) -> OhlcResult:
     )
 
 
-class CompareArgs(BaseModel):
-    coins: list[str] = Field(min_length=2, max_length=6, description="2 to 6 coins.")
-    timeframe: Timeframe = Field("1d", description="Candle timeframe of the comparison.")
-    period: Period = Field("30d", description="How far back to compare.")
-
-
-class SourceStamp(BaseModel):
-    symbol: str
-    source: str
-    as_of: AwareDatetime
-
-
-class CompareResult(ToolResult):
-    timeframe: Timeframe
-    period: Period
-    start: AwareDatetime
-    """Open time of the first candle all coins share."""
-    end: AwareDatetime
-    """Open time of the last candle all coins share."""
-    candles: int
-    assets: tuple[AssetPerformance, ...]
-    correlation: tuple[tuple[float | None, ...], ...]
-    best: str
-    worst: str
-    sources: tuple[SourceStamp, ...]
-
-    def summary(self) -> str:
-        rows = ", ".join(f"{a.symbol} {fmt.pct(a.return_pct)}" for a in self.assets)
-        return (
-            f"{self.period} on {self.timeframe} ({self.candles} common candles, "
-            f"{fmt.when(self.start)} to {fmt.when(self.end)}): {rows}; best {self.best}, "
-            f"worst {self.worst}; sources: "
-            + "; ".join(f"{s.symbol} {s.source} as of {fmt.when(s.as_of)}" for s in self.sources)
-        )
-
-
-async def compare_assets(context: ToolContext, args: CompareArgs) -> CompareResult:
-    coins = list(dict.fromkeys([(await context.market.lookup_coin(c)).id for c in args.coins]))
-    if len(coins) < 2:
-        raise ToolError(f"compare_assets needs two different coins, got {', '.join(args.coins)}")
-    step = timeframe_seconds(args.timeframe)
-    limit = PERIOD_SECONDS[args.period] // step + 1
-    if limit < 3:
-        raise BadRangeError(
-            f"a {args.period} period holds too few {args.timeframe} candles; use a finer timeframe"
-        )
-    if limit > MAX_CANDLES:
-        raise BadRangeError(
-            f"a {args.period} period needs {limit} {args.timeframe} candles (max {MAX_CANDLES}); "
-            "use a coarser timeframe"
-        )
-    fetched = [await context.memo.candles(context.market, c, args.timeframe, limit) for c in coins]
-    series = [context.memo.series(candles) for candles in fetched]
-    result = compare(
-        [
-            AssetSeries(candles.symbol, s.time, s.close)
-            for candles, s in zip(fetched, series, strict=True)
-        ],
-        step,
-    )
-    return CompareResult(
-        simulated=any(candles.simulated for candles in fetched),
-        timeframe=args.timeframe,
-        period=args.period,
-        start=utc_from_epoch(result.start),
-        end=utc_from_epoch(result.end),
-        candles=result.candles,
-        assets=result.assets,
-        correlation=result.correlation,
-        best=result.best,
-        worst=result.worst,
-        sources=tuple(
-            SourceStamp(symbol=c.symbol, source=c.source, as_of=c.as_of) for c in fetched
-        ),
-    )
-
-
 PRICE_TOOL = Tool(
     "get_crypto_price",
-    "Current price of a coin in USD with 24h change, high, low and volume.",
-    CoinArgs,
+    "Current price of a coin in USD with 24h change, high, low and volume; optionally also in "
+    "another quote currency (live data).",
+    PriceArgs,
     PriceResult,
     get_crypto_price,
 )
@@ -207,14 +146,6 @@ OHLC_TOOL = Tool(
     OhlcArgs,
     OhlcResult,
     get_ohlc,
-)
-COMPARE_TOOL = Tool(
-    "compare_assets",
-    "Relative performance (return, volatility, max drawdown) and return correlation of 2-6 "
-    "coins over a period.",
-    CompareArgs,
-    CompareResult,
-    compare_assets,
 )
 
 
@@ -243,6 +174,8 @@ class OverviewArgs(BaseModel):
 
 class OverviewResult(ToolResult):
     overview: MarketOverview
+    breadth: Breadth | None = None
+    """Up/down counts, average move, leaders and laggards of the coins listed (24 h)."""
 
     def summary(self) -> str:
         o, g = self.overview, self.overview.global_market
@@ -252,7 +185,8 @@ class OverviewResult(ToolResult):
         head = (
             f"{_head(o)}Total market cap {fmt.compact_usd(g.total_market_cap_usd)} "
             f"({fmt.pct(g.market_cap_change_24h_pct)} 24h), volume "
-            f"{fmt.compact_usd(g.total_volume_usd)}, dominance {dominance}. Top by market cap: "
+            f"{fmt.compact_usd(g.total_volume_usd)}, dominance {dominance}. "
+            f"{_breadth(self.breadth)}Top by market cap: "
         )
         items = [
             f"{c.symbol} {fmt.usd(c.price_usd) if c.price_usd is not None else 'n/a'} "
@@ -266,9 +200,19 @@ class OverviewResult(ToolResult):
         return _fit(head, items, stamp)
 
 
+def _breadth(moves: Breadth | None) -> str:
+    if moves is None:
+        return ""
+    return (
+        f"{moves.up} of {moves.coins} up, {moves.down} down, average "
+        f"{fmt.pct(moves.average_pct)} (24h). "
+    )
+
+
 async def get_market_overview(context: ToolContext, args: OverviewArgs) -> OverviewResult:
     overview = await context.market.market_overview(args.limit)
-    return OverviewResult(simulated=overview.simulated, overview=overview)
+    moves = breadth([(c.symbol, c.change_24h_pct) for c in overview.top.coins])
+    return OverviewResult(simulated=overview.simulated, overview=overview, breadth=moves)
 
 
 class NoArgs(BaseModel):

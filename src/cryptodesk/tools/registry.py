@@ -8,20 +8,22 @@ from typing import Any
 from cryptodesk.errors import ToolError
 from cryptodesk.tools.base import AnyTool, ToolContext, ToolResult
 from cryptodesk.tools.charts import CHART_TOOL
+from cryptodesk.tools.comparison import COMPARE_TOOL, COMPARISON_CHART_TOOL
 from cryptodesk.tools.exchange import (
     BALANCES_TOOL,
     FUNDING_TOOL,
     OPEN_ORDERS_TOOL,
     ORDER_BOOK_TOOL,
 )
+from cryptodesk.tools.history import HISTORY_TOOL
 from cryptodesk.tools.market import (
-    COMPARE_TOOL,
     OHLC_TOOL,
     OVERVIEW_TOOL,
     PRICE_TOOL,
     SEARCH_TOOL,
     TRENDING_TOOL,
 )
+from cryptodesk.tools.outlook import OUTLOOK_TOOL
 from cryptodesk.tools.technical import INDICATORS_TOOL, LEVELS_TOOL, PATTERNS_TOOL
 
 __all__ = ["ToolContext", "ToolRegistry", "ToolResult", "build_registry"]
@@ -66,6 +68,7 @@ def build_registry() -> ToolRegistry:
         (
             PRICE_TOOL,
             OHLC_TOOL,
+            HISTORY_TOOL,
             COMPARE_TOOL,
             OVERVIEW_TOOL,
             TRENDING_TOOL,
@@ -73,7 +76,9 @@ def build_registry() -> ToolRegistry:
             INDICATORS_TOOL,
             LEVELS_TOOL,
             PATTERNS_TOOL,
+            OUTLOOK_TOOL,
             CHART_TOOL,
+            COMPARISON_CHART_TOOL,
             ORDER_BOOK_TOOL,
             FUNDING_TOOL,
             BALANCES_TOOL,

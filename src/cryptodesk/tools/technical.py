@@ -16,27 +16,25 @@ from cryptodesk.analysis.indicators import (
     StochasticSeries,
     last_value,
 )
-from cryptodesk.analysis.levels import LevelKind, find_levels
+from cryptodesk.analysis.levels import LevelKind
+from cryptodesk.analysis.momentum import Momentum, macd_reading, momentum
 from cryptodesk.analysis.patterns import PATTERNS, PatternBias, PatternName, detect
 from cryptodesk.analysis.signals import (
-    Momentum,
     StochasticReading,
-    Trend,
     TrendStrength,
     Volatility,
     VolumeReading,
     max_drawdown,
-    momentum,
     stochastic_reading,
     total_return_pct,
-    trend,
     trend_strength,
     volatility,
     volume_reading,
 )
+from cryptodesk.analysis.trend import Trend, trend
+from cryptodesk.domain import format as fmt
 from cryptodesk.market.ohlcv import FloatArray
 from cryptodesk.market.schemas import Candles, Timeframe, timeframe_seconds, utc_from_epoch
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.base import PREVIEW_LIMIT, SIMULATED_PREFIX, Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
 
@@ -60,7 +58,7 @@ def fit(head: str, parts: list[str], tail: str, limit: int = PREVIEW_LIMIT) -> s
     return f"{head}: {'; '.join(kept)}; {tail}" if kept else f"{head}; {tail}"
 
 
-def _stamp(candles: Candles) -> dict[str, Any]:
+def series_stamp(candles: Candles) -> dict[str, Any]:
     """What every result built on one candle series says about that series: which coin and
     timeframe, where the candles came from and how fresh or simulated they are."""
     return {
@@ -145,8 +143,9 @@ class IndicatorsResult(SeriesStamp):
 
     def _readings(self) -> list[str]:
         m = self.momentum
-        cross = f", MACD {m.macd_cross} cross {m.cross_bars_ago}" if m.macd_cross != "none" else ""
-        parts = [f"trend {self.trend.direction}, RSI14 {fmt.number(m.rsi)} ({m.rsi_zone}){cross}"]
+        parts = [
+            f"{self.trend.direction}, RSI14 {fmt.number(m.rsi)} ({m.rsi_zone}), {macd_reading(m)}"
+        ]
         if self.trend_strength is not None:
             ts = self.trend_strength
             parts.append(f"ADX14 {fmt.number(ts.adx)} ({ts.strength} trend, {ts.lead} lead)")
@@ -172,7 +171,7 @@ async def compute_indicators(context: ToolContext, args: IndicatorsArgs) -> Indi
     macd = MacdSeries(lines["macd"], lines["macd_signal"], lines["macd_hist"])
     wanted = set(args.indicators)
     return IndicatorsResult(
-        **_stamp(candles),
+        **series_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         latest={name: last_value(values) for name, values in requested.items()},
@@ -228,9 +227,9 @@ class LevelsResult(SeriesStamp):
 async def find_key_levels(context: ToolContext, args: LevelsArgs) -> LevelsResult:
     candles = await context.memo.candles(context.market, args.coin, args.timeframe, args.limit)
     series = context.memo.series(candles)
-    levels = find_levels(series.high, series.low, series.close)
+    levels = context.memo.levels(candles)
     return LevelsResult(
-        **_stamp(candles),
+        **series_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         levels=tuple(
@@ -294,7 +293,7 @@ class PatternsResult(SeriesStamp):
             f"{self.bearish} bearish, {self.neutral} neutral)"
         )
         latest = [
-            f"{p.label} {p.bias} {p.strength:+d} {p.bars_ago} bars ago"
+            f"{p.label} {p.bias} {p.strength:+d} {fmt.candles_ago(p.bars_ago)}"
             for p in reversed(self.patterns)
         ]
         return fit(head, latest, self.stamp())
@@ -306,7 +305,7 @@ async def detect_patterns(context: ToolContext, args: PatternsArgs) -> PatternsR
     hits = detect(series, args.lookback, args.patterns)
     last = len(series) - 1
     return PatternsResult(
-        **_stamp(candles),
+        **series_stamp(candles),
         candles=len(series),
         close=float(series.close[-1]),
         lookback=args.lookback,

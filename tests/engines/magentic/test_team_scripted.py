@@ -92,3 +92,38 @@ async def test_scripted_worker_sees_only_the_instruction(shared_market_dir: Path
     texts = [m.text for m in worker_call]
     assert texts[-1] == "Get the bitcoin price."
     assert not any("Tell me about BTC and ETH" in t for t in texts)
+
+
+async def test_scripted_team_outlook_is_assess_outlooks_output(shared_market_dir: Path) -> None:
+    """The LLM run's outlook comes from the tool's structured output, never from the prose."""
+    script = Script(
+        [
+            "FACTS",
+            "- TechnicalAnalyst: outlook",
+            ledger(False, "TechnicalAnalyst", "Assess the outlook of ETH on 4h."),
+            [
+                ("compute_indicators", {"coin": "ethereum", "timeframe": "4h"}),
+                ("assess_outlook", {"coin": "ethereum", "timeframe": "4h"}),
+            ],
+            "Bearish per assess_outlook.",
+            ledger(True),
+            "## ETH outlook [2: assess_outlook]",
+        ]
+    )
+    engine = scripted_engine(shared_market_dir, script)
+    sink = RecordingSink()
+    await engine.run(request("ETH outlook on 4h", max_turns=5), sink)
+    report = sink.events[-1]
+    assert isinstance(report, Report)
+    called = sink.of_type(ToolCalled)
+    assert [c.tool_name for c in called] == ["compute_indicators", "assess_outlook"]
+    (outlook,) = report.outlook
+    assert (outlook.symbol, outlook.timeframe) == ("ETH", "4h")
+    by_name = {s.name: s for s in outlook.signals}
+    assert (by_name["rsi"].tool_name, by_name["rsi"].call_id) == (
+        "compute_indicators",
+        called[0].call_id,
+    )
+    assert report.answer_kind == "answered"
+    (finished,) = [f for f in sink.of_type(ToolFinished) if f.tool_name == "assess_outlook"]
+    assert f"ETH 4h outlook at {outlook.price:,.2f}: {outlook.bias}" in finished.result_preview

@@ -162,6 +162,8 @@ class MagenticEngine:
                 engine=self.name,
                 usage=meter.usage(),
                 data_labels=tuple(labels),
+                outlook=tuple(findings.outlooks),
+                answer_kind=findings.answer_kind(),
             )
         )
 

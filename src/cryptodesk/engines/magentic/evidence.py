@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from cryptodesk.domain.outlook import AnswerKind, Outlook
+
 _NOTE_CHARS = 600
 
 
@@ -29,6 +31,16 @@ class Findings:
     charts: list[str] = field(default_factory=list)
     agents: list[str] = field(default_factory=list)
     data_labels: list[str] = field(default_factory=list)
+    outlooks: list[Outlook] = field(default_factory=list)
+    """`assess_outlook`'s structured outputs: the run's outlook, never typed by the model."""
+
+    def answer_kind(self) -> AnswerKind:
+        """Partial when some tool failed beside ones that answered; cannot_answer when every
+        tool failed."""
+        failed = [e for e in self.evidence if not e.success]
+        if failed and len(failed) == len(self.evidence):
+            return "cannot_answer"
+        return "partial" if failed else "answered"
 
     def used(self, agent: str) -> None:
         if agent not in self.agents:

@@ -14,8 +14,15 @@ SPEC = AgentSpec(
     instructions=(
         "You are the TechnicalAnalyst of a crypto research desk. Use compute_indicators, "
         "find_key_levels and detect_patterns on the coin and timeframe you are given (default "
-        "4h), then state the trend, momentum and the nearest support and resistance, with their "
-        "values. Describe signals, never give financial advice. " + COMMON_RULES
+        "4h), then assess_outlook on the same coin and timeframe, and state its bias, the "
+        "nearest support and resistance and the invalidation level exactly as it returns them. "
+        "Describe signals and scenarios, never give financial advice. " + COMMON_RULES
     ),
-    tools=("compute_indicators", "find_key_levels", "detect_patterns", "get_ohlc"),
+    tools=(
+        "compute_indicators",
+        "find_key_levels",
+        "detect_patterns",
+        "assess_outlook",
+        "get_ohlc",
+    ),
 )

@@ -15,6 +15,7 @@ from cryptodesk.domain.events import ChartCreated
 from cryptodesk.engines.magentic.evidence import Evidence, Findings
 from cryptodesk.engines.magentic.run import current_run
 from cryptodesk.tools.invoker import ToolOutcome
+from cryptodesk.tools.outlook import OutlookResult
 from cryptodesk.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def record_outcome(
         if result.simulated and "simulated" not in findings.data_labels:
             findings.data_labels.append("simulated")
         findings.charts += [e.chart_id for e in result.events() if isinstance(e, ChartCreated)]
+        if isinstance(result, OutlookResult):
+            findings.outlooks.append(result.outlook)
     return outcome.preview if outcome.success else f"error: {outcome.error}"
 
 

@@ -8,31 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from cryptodesk.domain.events import AgentStep, EventSink, Progress, Report
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.offline.findings import Failure, Findings
 from cryptodesk.engines.offline.intent import Intent, parse_intent
 from cryptodesk.engines.offline.plan import AgentTask, PlannedCall, plan
-from cryptodesk.engines.offline.report import ask_for_coin, render_report
+from cryptodesk.engines.offline.report import Written, ask_for_coin, clarify, write_report
+from cryptodesk.engines.offline.resolve import available_symbols, resolve
 from cryptodesk.engines.roster import EMOJIS, AgentName
-from cryptodesk.market.catalog import coin_by_id
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.tools.base import ToolContext, ToolResult
-from cryptodesk.tools.charts import ChartResult
+from cryptodesk.tools.base import ToolContext
 from cryptodesk.tools.context import ChartStore
-from cryptodesk.tools.exchange import (
-    BalancesResult,
-    FundingResult,
-    OpenOrdersResult,
-    OrderBookResult,
-)
 from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
-from cryptodesk.tools.market import CompareResult, OverviewResult, PriceResult, TrendingResult
 from cryptodesk.tools.registry import ToolRegistry, build_registry
-from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
 
 _OUTCOME_CHARS = 300
 _ACCOUNT_TOOLS = frozenset({"get_balances", "get_open_orders"})
@@ -88,15 +78,20 @@ class OfflineAnalyst:
 
     async def run(self, request: RunRequest, sink: EventSink) -> None:
         turns = _Turns(request, sink)
-        intent = parse_intent(request.question, request.history)
         step = await turns.start("Orchestrator", f"Plan an answer to: {request.question}")
-        if intent.needs_coin:
-            await turns.finish("Orchestrator", step, "No coin named: asking which coin is meant.")
-            symbols = tuple(coin_by_id(c).symbol for c in self._market.available_coins())
-            await sink.emit(Report(ask_for_coin(symbols), tuple(turns.agents), (), self.name))
-            return
-        findings = Findings()
         unavailable = self._market.directory_unavailable("a market overview")
+        intent, unresolved = await resolve(
+            parse_intent(request.question, request.history), self._market, live=unavailable is None
+        )
+        if intent.needs_coin:
+            symbols = available_symbols(self._market)
+            written = clarify(intent, unresolved, symbols) if unresolved else ask_for_coin(symbols)
+            await turns.finish(
+                "Orchestrator", step, "No coin to answer about: " + written.bottom_line
+            )
+            await sink.emit(self._report(written, turns, ()))
+            return
+        findings = Findings(unresolved=unresolved, live=unavailable is None)
         if intent.overview and not intent.coin_queries and unavailable is not None:
             findings.overview_unavailable = unavailable
         tasks = plan(
@@ -128,28 +123,39 @@ class OfflineAnalyst:
             if task.fallback is not None and outcomes and not outcomes[0].success:
                 findings.overview_unavailable = outcomes[0].error or "failed"
                 pending.insert(0, task.fallback)
-        content = await self._write(turns, intent, findings)
-        await sink.emit(
-            Report(
-                content=content,
-                agents_used=tuple(turns.agents),
-                charts=tuple(chart.chart_id for chart in findings.charts),
-                engine=self.name,
-                data_labels=findings.labels(),
-            )
+        written = await self._write(turns, intent, findings)
+        charts = tuple(chart.chart_id for chart in findings.charts)
+        await sink.emit(self._report(written, turns, charts, findings.labels()))
+
+    def _report(
+        self,
+        written: Written,
+        turns: _Turns,
+        charts: tuple[str, ...],
+        labels: tuple[str, ...] = (),
+    ) -> Report:
+        return Report(
+            content=written.content,
+            agents_used=tuple(turns.agents),
+            charts=charts,
+            engine=self.name,
+            data_labels=labels,
+            outlook=written.outlook,
+            answer_kind=written.answer_kind,
+            bottom_line=written.bottom_line,
         )
 
-    async def _write(self, turns: _Turns, intent: Intent, findings: Findings) -> str:
+    async def _write(self, turns: _Turns, intent: Intent, findings: Findings) -> Written:
         if turns.left < 1:
-            return render_report(intent, findings)
+            return write_report(intent, findings)
         step = await turns.start("ReportWriter", "Write the report from the tool results.")
         # Rendering is pure and quick, but yield once so a cancel lands before the report.
         await asyncio.sleep(0)
-        content = render_report(intent, findings)
+        written = write_report(intent, findings)
         missing = len(findings.failures)
         outcome = "Report written" + (f"; {missing} tool calls failed" if missing else ".")
         await turns.finish("ReportWriter", step, outcome)
-        return content
+        return written
 
 
 def _describe_plan(tasks: Sequence[AgentTask]) -> str:
@@ -185,39 +191,10 @@ def _subject(call: PlannedCall) -> str:
     return subject + (f" ({timeframe})" if timeframe else "")
 
 
-def _keep(findings: Findings, result: ToolResult) -> bool:
-    """Files `result` under its kind; False for a kind the report does not show."""
-    lists: tuple[tuple[type[ToolResult], list[Any]], ...] = (
-        (PriceResult, findings.prices),
-        (IndicatorsResult, findings.indicators),
-        (LevelsResult, findings.levels),
-        (PatternsResult, findings.patterns),
-        (ChartResult, findings.charts),
-        (OrderBookResult, findings.books),
-        (FundingResult, findings.funding),
-        (OpenOrdersResult, findings.orders),
-    )
-    for kind, found in lists:
-        if isinstance(result, kind):
-            found.append(result)
-            return True
-    if isinstance(result, CompareResult):
-        findings.comparison = result
-    elif isinstance(result, OverviewResult):
-        findings.overview = result
-    elif isinstance(result, TrendingResult):
-        findings.trending = result
-    elif isinstance(result, BalancesResult):
-        findings.balances = result
-    else:
-        return False
-    return True
-
-
 def _collect(findings: Findings, task: AgentTask, outcomes: Sequence[ToolOutcome]) -> None:
     for call, outcome in zip(task.calls, outcomes, strict=True):
         if outcome.result is not None:
-            _keep(findings, outcome.result)
+            findings.keep(outcome.result)
         else:
             findings.failures.append(
                 Failure(task.agent, outcome.tool_name, _subject(call), outcome.error or "failed")

@@ -1,102 +1,28 @@
-"""What a question asks for: coins, timeframe, lookback and kinds of answer."""
+"""What a question asks for: coins, timeframe, lookback and the kind of answer.
+
+A follow-up keeps the conversation's coins, timeframe and kind of question unless it changes
+them: "and ETH?" after "Analyze BTC on the 1d chart" is a technical analysis of ETH on 1d.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptodesk.analysis.indicators import IndicatorName
 from cryptodesk.engines.base import HistoryMessage
+from cryptodesk.engines.offline import vocabulary as words
+from cryptodesk.engines.offline.timespan import (
+    PERIOD_TIMEFRAME,
+    DateWindow,
+    parse_date_window,
+    parse_period,
+    parse_timeframe,
+)
 from cryptodesk.market.catalog import CoinInfo, find_coins
-from cryptodesk.market.schemas import TIMEFRAMES, Timeframe
+from cryptodesk.market.schemas import TIMEFRAMES
 from cryptodesk.tools.market import Period
-
-_PRICE = re.compile(
-    r"\b(price|prices|cost|worth|trading at|how much|quote|value|change|performance)\b", re.I
-)
-_TECHNICAL = re.compile(
-    r"\b(analy[sz]e|analysis|analytics|technicals?|ta|rsi|macd|indicators?|support|resistance|"
-    r"trend|trending|bollinger|sma|ema|moving averages?|atr|signals?|levels?|outlook|momentum|"
-    r"adx|stoch\w*|obv|vwap|patterns?|doji|hammer|engulfing)\b",
-    re.I,
-)
-_CHART = re.compile(r"\b(chart|charts|plot|graph|draw|visuali[sz]e|candles?|candlesticks?)\b", re.I)
-_COMPARE = re.compile(
-    r"\b(compare|comparison|vs|versus|against|outperform\w*|relative|correlat\w*)\b", re.I
-)
-_OVERVIEW = re.compile(
-    r"\b(overview|top coins|top cryptos?|whole market|crypto market|the market|market "
-    r"(?:today|now|summary|update))\b",
-    re.I,
-)
-_EXTRA_INDICATORS: tuple[tuple[re.Pattern[str], IndicatorName], ...] = (
-    (re.compile(r"\b(adx|directional movement|trend strength)\b", re.I), "adx"),
-    (re.compile(r"\bstoch\w*", re.I), "stoch"),
-    (re.compile(r"\b(obv|on[- ]balance volume)\b", re.I), "obv"),
-    (re.compile(r"\b(vwap|volume[- ]weighted average price)\b", re.I), "vwap"),
-)
-_EXCHANGE = re.compile(
-    r"\b(order ?books?|bid[/ -]ask|spreads?|funding|open interest|(?<!in )(?<!in-)depth|"
-    r"liquidity|bitget|perps?|perpetuals?)\b",
-    re.I,
-)
-_ACCOUNT = re.compile(
-    r"\b(my (?:balances?|orders?|holdings|account|wallet|positions?)|portfolio|open orders?)\b",
-    re.I,
-)
-_TRENDING = re.compile(r"\b(trending|hot|top movers|movers|top gainers|gainers|losers)\b", re.I)
-
-_UNIT_SECONDS = {
-    "m": 60,
-    "h": 3600,
-    "d": 86_400,
-    "w": 604_800,
-    "mo": 30 * 86_400,
-    "y": 365 * 86_400,
-}
-_UNIT_WORDS = (
-    r"(?P<unit>m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|wk|wks|weeks?|months?|mo|y|yrs?"
-    r"|years?)"
-)
-_PERIOD = re.compile(
-    rf"\b(?:last|past|over|previous|within)\s+(?:the\s+)?(?P<n>\d+)?\s*-?\s*{_UNIT_WORDS}\b", re.I
-)
-_THIS = re.compile(r"\b(?:this|the past|past|last)\s+(?P<unit>day|week|month|quarter|year)\b", re.I)
-_TIMEFRAME = re.compile(rf"(?<![\w.])(?P<n>\d+)\s*-?\s*{_UNIT_WORDS}\b(?!\s*(?:ago|change))", re.I)
-_NAMED_TIMEFRAMES: tuple[tuple[re.Pattern[str], Timeframe], ...] = (
-    (re.compile(r"\bhourly\b", re.I), "1h"),
-    (re.compile(r"\b(daily|day chart)\b", re.I), "1d"),
-    (re.compile(r"\b(weekly|week chart)\b", re.I), "1w"),
-)
-_TICKER = re.compile(r"(?<![\w$])\$?([A-Z][A-Z0-9]{1,9})\b")
-_NOT_TICKERS = frozenset(
-    "RSI MACD SMA EMA ATR ADX OBV VWAP DI BB TA USD USDT USDC EUR UTC OK AI LLM API ETF ATH ATL "
-    "OHLC OHLCV PM AM GMT DCA FOMO FUD CEO CPI FED ME IS IT AND THE OR VS OF ON IN BITGET "
-    "BPS OI".split()
-)
-_PERIOD_DAYS: tuple[tuple[float, Period], ...] = (
-    (1, "24h"),
-    (7, "7d"),
-    (30, "30d"),
-    (90, "90d"),
-    (180, "180d"),
-)
-_PERIOD_TIMEFRAME: dict[Period, Timeframe] = {
-    "24h": "1h",
-    "7d": "1h",
-    "30d": "4h",
-    "90d": "1d",
-    "180d": "1d",
-    "1y": "1d",
-}
-_THIS_PERIOD: dict[str, Period] = {
-    "day": "24h",
-    "week": "7d",
-    "month": "30d",
-    "quarter": "90d",
-    "year": "1y",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +30,7 @@ class Intent:
     question: str
     coins: tuple[CoinInfo, ...]
     unknown_coins: tuple[str, ...]
-    """Ticker-like words that are no catalog coin: tried anyway, so the answer says why not."""
+    """Ticker-like words that are no catalog coin: resolved or answered with closest matches."""
     price: bool
     technical: bool
     chart: bool
@@ -121,6 +47,24 @@ class Intent:
     """The coins trending now (a market question: only without coins named)."""
     account: bool = False
     """The exchange account's balances and open orders (needs exchange keys)."""
+    decision: bool = False
+    """"Should I buy/sell", "is now a good entry": a lean with levels and scenarios."""
+    extremes: str | None = None
+    """"overbought" or "oversold" when the question asks whether the coin is."""
+    levels: bool = False
+    """Support and resistance asked for."""
+    history: DateWindow | None = None
+    """"What happened to X in May 2022": the past window asked about."""
+    performance: bool = False
+    """"How did BTC do this week?": the price path over the lookback `period`."""
+    news: bool = False
+    """Why something happened, news, events: outside what market data answers."""
+    currency: str | None = None
+    """A quote currency other than USD ("eur", "btc"), as CoinGecko's vs_currencies name it."""
+    entry_zone: tuple[float, float] | None = None
+    """An entry price or zone named in a decision question."""
+    timeframe_given: bool = False
+    """The timeframe (or a lookback) was stated, here or earlier in the conversation."""
 
     @property
     def coin_queries(self) -> tuple[str, ...]:
@@ -130,112 +74,181 @@ class Intent:
     def needs_coin(self) -> bool:
         return not self.coin_queries and not self.overview and not self.account
 
-
-def _unit_seconds(unit: str) -> int:
-    unit = unit.lower()
-    if unit.startswith("mo"):
-        return _UNIT_SECONDS["mo"]
-    if unit.startswith("mi") or unit == "m":
-        return _UNIT_SECONDS["m"]
-    return _UNIT_SECONDS[unit[0]]
-
-
-def _period_of(seconds: int) -> Period:
-    days = seconds / 86_400
-    return next((period for limit, period in _PERIOD_DAYS if days <= limit), "1y")
-
-
-def _parse_period(text: str) -> tuple[Period | None, str]:
-    """The lookback and the text without it (so "last 4 hours" is not a 4h timeframe)."""
-    match = _PERIOD.search(text)
-    if match is not None:
-        count = int(match.group("n") or 1)
-        period = _period_of(count * _unit_seconds(match.group("unit")))
-        return period, text[: match.start()] + " " + text[match.end() :]
-    match = _THIS.search(text)
-    if match is not None:
-        return _THIS_PERIOD[match.group("unit").lower()], text[: match.start()] + text[
-            match.end() :
-        ]
-    if re.search(r"\btoday\b", text, re.I):
-        return "24h", text
-    return None, text
-
-
-def _timeframe_label(count: int, unit: str) -> str:
-    seconds = count * _unit_seconds(unit)
-    labels = {60: "m", 3600: "h", 86_400: "d", 604_800: "w"}
-    for size in sorted(labels, reverse=True):
-        if seconds % size == 0:
-            return f"{seconds // size}{labels[size]}"
-    return f"{count}{unit}"
-
-
-def _parse_timeframe(text: str) -> str | None:
-    for match in _TIMEFRAME.finditer(text):
-        label = _timeframe_label(int(match.group("n")), match.group("unit"))
-        if label in ("24h", "48h"):
-            continue  # "24h" is a lookback ("24h change"), not a candle size
-        return label
-    for pattern, timeframe in _NAMED_TIMEFRAMES:
-        if pattern.search(text):
-            return timeframe
-    return None
+    @property
+    def outlook(self) -> bool:
+        """The answer includes the structured outlook (technical, decision, levels)."""
+        return self.technical or self.decision or self.levels
 
 
 def _unknown_tickers(text: str, known: Sequence[CoinInfo]) -> tuple[str, ...]:
     symbols = {coin.symbol for coin in known}
     found: dict[str, None] = {}
-    for match in _TICKER.finditer(text):
+    for match in words.TICKER.finditer(text):
         word = match.group(1)
-        if word in symbols or word in _NOT_TICKERS or word.lower() in TIMEFRAMES:
+        if word in symbols or word in words.NOT_TICKERS or word.lower() in TIMEFRAMES:
             continue
         if match.group(0).startswith("$") or len(word) >= 3:
             found[word] = None
     return tuple(found)
 
 
+def _currency(text: str) -> str | None:
+    match = words.CURRENCY.search(text)
+    if match is None:
+        return None
+    code = match.group("code").lower()
+    return words.CURRENCY_CODES.get(code, code)
+
+
+def _entry_zone(text: str) -> tuple[float, float] | None:
+    match = words.ZONE.search(text)
+    if match is None:
+        return None
+    low = float(match.group("low").replace(",", ""))
+    high = float((match.group("high") or match.group("low")).replace(",", ""))
+    return (min(low, high), max(low, high)) if low > 0 else None
+
+
+def _asks_anything(intent: Intent) -> bool:
+    return any(
+        (
+            intent.technical,
+            intent.chart,
+            intent.comparison and len(intent.coin_queries) < 2,
+            intent.overview,
+            intent.exchange,
+            intent.account,
+            intent.decision,
+            intent.extremes,
+            intent.history,
+            intent.performance,
+            intent.news,
+            intent.currency,
+            intent.period,
+        )
+    ) or bool(words.PRICE.search(intent.question))
+
+
+def _previous(history: Sequence[HistoryMessage]) -> Intent | None:
+    """The intent of the conversation's last question, itself read in its own context."""
+    for index in range(len(history) - 1, -1, -1):
+        if history[index].role == "user":
+            return parse_intent(history[index].content, history[:index])
+    return None
+
+
+def _follow_up(intent: Intent, previous: Intent) -> Intent:
+    """`intent` completed from the previous question: coins, timeframe and kind it lacks."""
+    if not intent.coin_queries and not intent.overview:
+        intent = replace(intent, coins=previous.coins, unknown_coins=previous.unknown_coins)
+    if not intent.timeframe_given and previous.timeframe_given:
+        intent = replace(intent, timeframe=previous.timeframe, timeframe_given=True)
+    if not _asks_anything(intent):
+        intent = replace(
+            intent,
+            price=True,
+            technical=previous.technical,
+            chart=previous.chart,
+            exchange=previous.exchange,
+            decision=previous.decision,
+            extremes=previous.extremes,
+            levels=previous.levels,
+            indicators=intent.indicators or previous.indicators,
+            currency=previous.currency,
+        )
+    return intent
+
+
 def parse_intent(question: str, history: Sequence[HistoryMessage] = ()) -> Intent:
-    coins = find_coins(question)
-    unknown = _unknown_tickers(question, coins)
-    if not coins and not unknown:
-        # A follow-up ("and on the daily?") is about the coins of the last question.
-        for message in reversed(history):
-            if message.role == "user" and (earlier := find_coins(message.content)):
-                coins = earlier
-                break
-    period, rest = _parse_period(question)
-    timeframe = _parse_timeframe(rest)
-    technical = bool(_TECHNICAL.search(question))
-    chart = bool(_CHART.search(question)) or technical
-    comparison = bool(_COMPARE.search(question)) or len(coins) + len(unknown) >= 2
-    trending = bool(_TRENDING.search(question)) and not (coins or unknown)
-    overview = (bool(_OVERVIEW.search(question)) or trending) and not (coins or unknown)
+    window, text = parse_date_window(question)
+    coins = find_coins(text)
+    unknown = _unknown_tickers(text, coins)
+    period, rest = parse_period(text)
+    timeframe = parse_timeframe(rest)
+    technical = bool(words.TECHNICAL.search(question))
+    chart = bool(words.CHART.search(question)) or technical
+    comparison = bool(words.COMPARE.search(question)) or len(coins) + len(unknown) >= 2
+    trending = bool(words.TRENDING.search(question)) and not (coins or unknown)
+    overview = (bool(words.OVERVIEW.search(question)) or trending) and not (coins or unknown)
     overview = overview or bool(re.search(r"\b(overview|top coins)\b", question, re.I))
     if overview and not (coins or unknown):
         technical = chart = False  # "what is trending?" is about the market, not a chart
-    price = bool(_PRICE.search(question))
-    exchange = bool(_EXCHANGE.search(question))
-    account = bool(_ACCOUNT.search(question))
-    if not (price or technical or chart or comparison or overview or exchange or account):
-        price = technical = chart = True
-    if timeframe is None:
-        timeframe = _PERIOD_TIMEFRAME[period] if period else ("1d" if comparison else "4h")
-    if comparison and period is None:
-        period = "30d"
-    return Intent(
+    extremes = words.EXTREMES.search(question)
+    decision = bool(words.DECISION.search(question))
+    history_asked = window is not None and bool(words.HISTORY.search(question) or not technical)
+    performance = period is not None and bool(words.HISTORY.search(question)) and not technical
+    intent = Intent(
         question=question,
         coins=coins,
         unknown_coins=unknown,
-        price=price or bool(coins or unknown),
-        technical=technical,
-        chart=chart,
+        price=bool(words.PRICE.search(question)),
+        technical=technical and not history_asked,
+        chart=chart and not history_asked,
         comparison=comparison,
         overview=overview,
-        exchange=exchange,
-        timeframe=timeframe,
+        exchange=bool(words.EXCHANGE.search(question)),
+        timeframe=timeframe or "",
         period=period,
-        indicators=tuple(name for pattern, name in _EXTRA_INDICATORS if pattern.search(question)),
+        indicators=tuple(
+            name for pattern, name in words.EXTRA_INDICATORS if pattern.search(question)
+        ),
         trending=trending,
-        account=account,
+        account=bool(words.ACCOUNT.search(question)),
+        decision=decision,
+        extremes=(
+            ("oversold" if "sold" in extremes.group(1).lower() else "overbought")
+            if extremes
+            else None
+        ),
+        levels=bool(words.LEVELS.search(question)) and not history_asked,
+        history=window if history_asked else None,
+        performance=performance and not history_asked,
+        news=bool(words.NEWS.search(question)),
+        currency=_currency(question),
+        entry_zone=_entry_zone(text) if decision else None,
+        timeframe_given=timeframe is not None or period is not None,
     )
+    previous = _previous(history)
+    if previous is not None:
+        if not intent.coin_queries or not _asks_anything(intent):
+            intent = _follow_up(intent, previous)
+        elif not intent.timeframe_given and previous.timeframe_given:
+            intent = replace(intent, timeframe=previous.timeframe, timeframe_given=True)
+        if intent.comparison and len(intent.coin_queries) == 1:
+            # "compare it with ETH": the conversation's coin against the one named now
+            earlier = tuple(c for c in previous.coins if c not in intent.coins)
+            intent = replace(intent, coins=(*earlier, *intent.coins))
+    return _defaults(intent)
+
+
+def _defaults(intent: Intent) -> Intent:
+    """Fills what the question leaves open: a full analysis when it asks for nothing in
+    particular, the timeframe from the lookback, the comparison period."""
+    if not (
+        intent.price
+        or intent.technical
+        or intent.chart
+        or intent.comparison
+        or intent.overview
+        or intent.exchange
+        or intent.account
+        or intent.decision
+        or intent.extremes
+        or intent.history
+        or intent.performance
+        or intent.news
+    ):
+        intent = replace(intent, price=True, technical=True, chart=True)
+    intent = replace(intent, price=intent.price or bool(intent.coin_queries))
+    if intent.decision or intent.levels:
+        intent = replace(intent, chart=True)
+    timeframe = intent.timeframe
+    if not timeframe:
+        if intent.period:
+            timeframe = PERIOD_TIMEFRAME[intent.period]
+        else:
+            timeframe = "1d" if intent.comparison else "4h"
+    period = intent.period
+    if intent.comparison and period is None:
+        period = "30d"
+    return replace(intent, timeframe=timeframe, period=period)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptodesk.analysis.indicators import DEFAULT_INDICATORS, IndicatorName
+from cryptodesk.engines.offline import vocabulary as words
 from cryptodesk.engines.offline.intent import Intent
 from cryptodesk.engines.roster import AgentName
 from cryptodesk.errors import UnsupportedTimeframeError
@@ -112,6 +113,94 @@ def _exchange_tasks(intent: Intent, exchange: str) -> list[AgentTask]:
     return tasks
 
 
+def _technical_calls(query: str, intent: Intent, limit: int) -> tuple[PlannedCall, ...]:
+    """The TechnicalAnalyst's calls on one coin: what the kind of question needs."""
+    tf = intent.timeframe
+    extra: list[IndicatorName] = ["adx"] if intent.decision else []
+    if intent.extremes:
+        extra.append("stoch")
+    calls = [
+        PlannedCall(
+            "compute_indicators",
+            {
+                "coin": query,
+                "timeframe": tf,
+                "indicators": list(
+                    dict.fromkeys((*_with_asked(DEFAULT_INDICATORS, intent), *extra))
+                ),
+                "limit": limit,
+            },
+        )
+    ]
+    if intent.outlook:
+        calls.append(
+            PlannedCall("find_key_levels", {"coin": query, "timeframe": tf, "limit": limit})
+        )
+    if intent.technical:
+        calls.append(
+            PlannedCall(
+                "detect_patterns",
+                {"coin": query, "timeframe": tf, "lookback": PATTERN_LOOKBACK, "limit": limit},
+            )
+        )
+    if intent.outlook:
+        outlook: dict[str, object] = {"coin": query, "timeframe": tf, "limit": limit}
+        if intent.entry_zone is not None:
+            outlook.update(entry_low=intent.entry_zone[0], entry_high=intent.entry_zone[1])
+        calls.append(PlannedCall("assess_outlook", outlook))
+    return tuple(calls)
+
+
+def _market_task(intent: Intent, live: bool) -> AgentTask | None:
+    queries = [coin.id for coin in intent.coins]
+    currency = {"vs_currency": intent.currency} if intent.currency and live else {}
+    calls = [PlannedCall("get_crypto_price", {"coin": q, **currency}) for q in queries]
+    if intent.performance and intent.period is not None:
+        calls += [
+            PlannedCall("get_price_history", {"coin": q, "period": intent.period}) for q in queries
+        ]
+    # Unknown coins are answered before planning; the comparison is of the coins we know.
+    compared = [coin.id for coin in intent.coins][:6]
+    period = intent.period or "30d"
+    if intent.comparison and len(compared) >= 2:
+        calls.append(
+            PlannedCall(
+                "compare_assets",
+                {"coins": compared, "timeframe": intent.timeframe, "period": period},
+            )
+        )
+    if not calls:
+        return None
+    names = ", ".join(_label(q, intent) for q in queries)
+    also = ""
+    if any(call.tool == "compare_assets" for call in calls):
+        also = f" and compare them over {period} on {intent.timeframe}"
+    if intent.performance:
+        also += f" and their price path over {intent.period}"
+    return AgentTask(
+        "CryptoMarketAnalyst", f"Get the current price of {names}{also}.", tuple(calls)
+    )
+
+
+def _history_tasks(intent: Intent) -> list[AgentTask]:
+    window = intent.history
+    if window is None:
+        return []
+    return [
+        AgentTask(
+            "CryptoMarketAnalyst",
+            f"Get the price history of {_label(q, intent)} for {window.label}.",
+            (
+                PlannedCall(
+                    "get_price_history",
+                    {"coin": q, "start": window.start.isoformat(), "end": window.end.isoformat()},
+                ),
+            ),
+        )
+        for q in (coin.id for coin in intent.coins)
+    ]
+
+
 def plan(
     intent: Intent,
     available: Sequence[str],
@@ -121,68 +210,54 @@ def plan(
 ) -> tuple[AgentTask, ...]:
     """The agent turns that answer `intent`, in order; the ReportWriter's turn is not included.
 
-    `directory`: the market mode can serve the overview and trending tools (live, auto).
+    `directory`: the market mode is live (auto or live): it can serve the overview, trending
+    coins and other quote currencies.
     `exchange`: the configured exchange's name, for the ExchangeAnalyst's instructions.
     """
-    tasks: list[AgentTask] = []
     queries = intent.coin_queries
+    if intent.history is not None and intent.coins:
+        return tuple(_history_tasks(intent))
+    tasks: list[AgentTask] = []
     tf = intent.timeframe
     if intent.overview and not queries:
         tasks.append(_overview(intent, available, directory))
-    market_calls = [PlannedCall("get_crypto_price", {"coin": q}) for q in queries]
-    # Unknown coins get their own failing price call; the comparison is of the coins we know.
-    compared = [coin.id for coin in intent.coins][:6]
-    if intent.comparison and len(compared) >= 2:
-        market_calls.append(
-            PlannedCall(
-                "compare_assets",
-                {"coins": compared, "timeframe": tf, "period": intent.period or "30d"},
-            )
-        )
-    if market_calls:
-        names = ", ".join(_label(q, intent) for q in queries)
-        comparing = len(market_calls) > len(queries)
-        also = f" and compare them over {intent.period or '30d'} on {tf}" if comparing else ""
-        tasks.append(
-            AgentTask(
-                "CryptoMarketAnalyst",
-                f"Get the current price of {names}{also}.",
-                tuple(market_calls),
-            )
-        )
+    market = _market_task(intent, directory)
+    if market is not None:
+        tasks.append(market)
     limit = technical_limit(intent)
-    for query in queries if intent.technical else ():
+    analysed = intent.technical or intent.outlook or intent.extremes
+    known = [coin.id for coin in intent.coins]
+    for query in known if analysed else ():
+        what = "the outlook (bias, levels, scenarios)" if intent.outlook else "momentum"
+        if intent.technical:
+            what = "indicators, trend, momentum, key levels, candlestick patterns and the outlook"
         tasks.append(
             AgentTask(
                 "TechnicalAnalyst",
-                f"Compute indicators, trend, momentum, key levels and candlestick patterns of "
-                f"{_label(query, intent)} on {tf}.",
+                f"Compute {what} of {_label(query, intent)} on {tf}.",
+                _technical_calls(query, intent, limit),
+            )
+        )
+    compared = [coin.id for coin in intent.coins][:6]
+    # "Chart SOL and AVAX" asks for their charts; a comparison chart when a comparison is asked
+    # for in so many words, or when no chart of each coin is drawn.
+    asked = bool(words.COMPARE.search(intent.question)) or not intent.chart
+    if intent.comparison and len(compared) >= 2 and asked:
+        period = intent.period or "30d"
+        tasks.append(
+            AgentTask(
+                "ChartingAgent",
+                f"Draw the performance of {', '.join(_label(q, intent) for q in compared)} over "
+                f"{period}: percent from the start, and their ratio.",
                 (
                     PlannedCall(
-                        "compute_indicators",
-                        {
-                            "coin": query,
-                            "timeframe": tf,
-                            "indicators": _with_asked(DEFAULT_INDICATORS, intent),
-                            "limit": limit,
-                        },
-                    ),
-                    PlannedCall(
-                        "find_key_levels", {"coin": query, "timeframe": tf, "limit": limit}
-                    ),
-                    PlannedCall(
-                        "detect_patterns",
-                        {
-                            "coin": query,
-                            "timeframe": tf,
-                            "lookback": PATTERN_LOOKBACK,
-                            "limit": limit,
-                        },
+                        "create_comparison_chart",
+                        {"coins": compared, "timeframe": tf, "period": period},
                     ),
                 ),
             )
         )
-    for query in queries if intent.chart else ():
+    for query in known if intent.chart else ():
         tasks.append(
             AgentTask(
                 "ChartingAgent",

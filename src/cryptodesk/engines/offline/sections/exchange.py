@@ -3,9 +3,9 @@ account's balances and open orders."""
 
 from __future__ import annotations
 
+from cryptodesk.domain import format as fmt
 from cryptodesk.engines.offline.findings import Findings
 from cryptodesk.engines.offline.sections.common import table
-from cryptodesk.tools import format as fmt
 from cryptodesk.tools.exchange import (
     BalancesResult,
     FundingResult,

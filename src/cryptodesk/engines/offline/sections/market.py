@@ -1,12 +1,15 @@
-"""Report sections of the market tools: summary, prices, market overview, trending coins,
+"""Report sections of the market tools: prices, market overview and breadth, trending coins,
 comparison, charts and the data table."""
 
 from __future__ import annotations
 
+from cryptodesk.analysis.breadth import Breadth, breadth
+from cryptodesk.domain import format as fmt
 from cryptodesk.engines.offline.findings import Findings
-from cryptodesk.engines.offline.sections.common import ago, coin, table
-from cryptodesk.tools import format as fmt
-from cryptodesk.tools.market import CompareResult, OverviewResult, TrendingResult
+from cryptodesk.engines.offline.sections.common import coin, table
+from cryptodesk.tools.charts import ChartResult
+from cryptodesk.tools.comparison import CompareResult
+from cryptodesk.tools.market import OverviewResult, TrendingResult
 
 DOMINANCE_SHOWN = 5
 
@@ -15,53 +18,20 @@ def _maybe_usd(value: float | None) -> str:
     return "n/a" if value is None else fmt.usd(value)
 
 
-def summary(findings: Findings) -> list[str]:
-    lines: list[str] = []
-    plain_prices = not findings.indicators and findings.comparison is None
-    if findings.overview is not None:
-        g = findings.overview.overview.global_market
-        lines.append(
-            f"- Total market cap **{fmt.compact_usd(g.total_market_cap_usd)}** "
-            f"({fmt.pct(g.market_cap_change_24h_pct)} 24h), 24h volume "
-            f"{fmt.compact_usd(g.total_volume_usd)}"
-        )
-    # An overview's price table says it all; a bullet per coin would only repeat it.
-    for price in () if plain_prices and len(findings.prices) > 2 else findings.prices:
-        q = price.quote
-        parts = [f"**{q.symbol}** {fmt.usd(q.price_usd)} ({fmt.pct(q.change_24h_pct)} 24h)"]
-        ta = next((r for r in findings.indicators if r.coin_id == q.coin_id), None)
-        if ta is not None:
-            parts.append(f"{ta.timeframe} trend **{ta.trend.direction}**")
-            parts.append(f"RSI14 {fmt.number(ta.momentum.rsi)} ({ta.momentum.rsi_zone})")
-            if ta.momentum.macd_cross != "none":
-                parts.append(f"MACD {ta.momentum.macd_cross} cross")
-        found = next((r for r in findings.patterns if r.coin_id == q.coin_id), None)
-        if found is not None and found.patterns:
-            last = found.patterns[-1]
-            parts.append(f"latest pattern {last.label} ({last.bias}, {ago(last.bars_ago)})")
-        lines.append("- " + " · ".join(parts))
-    for book in findings.books:
-        b = book.book
-        lines.append(
-            f"- **{b.symbol}** on {b.source}: spread {fmt.price(b.spread)} ({b.spread_bps:.2f} bps)"
-        )
-    for funding in findings.funding:
-        f = funding.funding
-        per = f" per {f.interval}" if f.interval else ""
-        lines.append(f"- **{f.symbol}** funding {f.rate * 100:+.4f}%{per}")
-    if findings.comparison is not None:
-        c = findings.comparison
-        lines.append(f"- Over {c.period} ({c.timeframe}): best **{c.best}**, worst **{c.worst}**")
-    return ["## Summary", "", *lines, ""] if lines else []
-
-
 def prices(findings: Findings) -> list[str]:
     if not findings.prices:
         return []
+    converted = [p.converted for p in findings.prices if p.converted is not None]
+    currency = converted[0].currency.upper() if converted else None
     rows = [
         (
             coin(p.quote.name, p.quote.symbol),
             fmt.usd(p.quote.price_usd),
+            *(
+                (fmt.price(p.converted.price) if p.converted else "n/a",)
+                if currency is not None
+                else ()
+            ),
             fmt.pct(p.quote.change_24h_pct),
             fmt.price(p.quote.high_24h),
             fmt.price(p.quote.low_24h),
@@ -69,7 +39,15 @@ def prices(findings: Findings) -> list[str]:
         )
         for p in findings.prices
     ]
-    header = ("Coin", "Price (USD)", "24h change", "24h high", "24h low", "24h volume")
+    header = (
+        "Coin",
+        "Price (USD)",
+        *((f"Price ({currency})",) if currency else ()),
+        "24h change",
+        "24h high",
+        "24h low",
+        "24h volume",
+    )
     return ["## Prices", "", *table(header, rows)]
 
 
@@ -81,6 +59,8 @@ def overview(result: OverviewResult) -> list[str]:
     )
     active = f", {fmt.number(g.active_coins, 0)} active coins" if g.active_coins else ""
     out = ["## Market overview", ""]
+    if result.breadth is not None:
+        out += breadth_lines(result.breadth)
     out.append(
         f"Total market cap {fmt.compact_usd(g.total_market_cap_usd)} "
         f"({fmt.pct(g.market_cap_change_24h_pct)} 24h), 24h volume "
@@ -103,14 +83,22 @@ def overview(result: OverviewResult) -> list[str]:
     return out + table(header, rows)
 
 
-def overview_unavailable(reason: str, findings: Findings) -> list[str]:
-    sources = sorted({p.quote.source for p in findings.prices})
-    instead = (
-        f" Prices of the largest coins from {', '.join(sources)} are shown instead."
-        if sources
-        else ""
-    )
-    return [f"> ⚠️ Market overview source unavailable: {reason.rstrip('.')}.{instead}", ""]
+def breadth_lines(moves: Breadth) -> list[str]:
+    rows = [
+        ("Rose / fell / unchanged", f"{moves.up} / {moves.down} / {moves.unchanged}"),
+        ("Average 24h move", fmt.pct(moves.average_pct)),
+        ("Leaders", ", ".join(f"{m.symbol} {fmt.pct(m.change_pct)}" for m in moves.leaders)),
+        ("Laggards", ", ".join(f"{m.symbol} {fmt.pct(m.change_pct)}" for m in moves.laggards)),
+    ]
+    return table(("Breadth", f"{moves.coins} coins"), rows)
+
+
+def price_list(findings: Findings) -> list[str]:
+    """The largest coins' prices standing in for a market overview, with their breadth."""
+    moves = breadth([(p.quote.symbol, p.quote.change_24h_pct) for p in findings.prices])
+    if moves is None:
+        return []
+    return ["## Market breadth", "", *breadth_lines(moves)]
 
 
 def trending(result: TrendingResult) -> list[str]:
@@ -136,7 +124,14 @@ def trending(result: TrendingResult) -> list[str]:
 
 def comparison(c: CompareResult) -> list[str]:
     out = [f"## Comparison over {c.period} ({c.timeframe})", ""]
-    out.append(f"{c.candles} common candles, {fmt.when(c.start)} to {fmt.when(c.end)}.")
+    lag = " ".join(
+        f"{lag.symbol}'s data ends {fmt.when(lag.last_candle)}, {fmt.duration(lag.behind_s)} "
+        "before the others': the comparison uses the window they share."
+        for lag in c.lagging
+    )
+    if c.start is None or c.end is None:
+        return [*out, f"Nothing to compare: {c.note}. {lag}".strip(), ""]
+    out.append(f"{c.candles} common candles, {fmt.when(c.start)} to {fmt.when(c.end)}. {lag}")
     out.append("")
     rows = [
         (
@@ -163,16 +158,22 @@ def comparison(c: CompareResult) -> list[str]:
 def charts(findings: Findings) -> list[str]:
     if not findings.charts:
         return []
-    return [
-        "## Charts",
-        "",
-        *(
-            f"- {c.title}: {', '.join(c.lines) or 'candles'}; {c.levels} levels and "
-            f"{c.patterns} candlestick pattern markers drawn"
-            for c in findings.charts
-        ),
-        "",
-    ]
+    return ["## Charts", "", *(_chart(c) for c in findings.charts), ""]
+
+
+def _chart(c: ChartResult) -> str:
+    if c.kind == "comparison":
+        coins = [line for line in c.lines if not line.startswith("ratio ")]
+        ratio = next((line for line in c.lines if line.startswith("ratio ")), None)
+        pane = f", and the {ratio.removeprefix('ratio ')} price ratio" if ratio else ""
+        return (
+            f"- {c.title}: one line per coin ({', '.join(coins)}) of the percent change from "
+            f"the window's start{pane}"
+        )
+    return (
+        f"- {c.title}: {', '.join(c.lines) or 'candles'}; {c.levels} levels and "
+        f"{c.patterns} candlestick pattern markers drawn"
+    )
 
 
 def data(findings: Findings) -> list[str]:
@@ -201,6 +202,11 @@ def data(findings: Findings) -> list[str]:
             (f"{s.symbol} comparison candles", s.source, fmt.when(s.as_of))
             for s in findings.comparison.sources
         ]
+    rows += [(f"{h.symbol} price history", h.source, fmt.when(h.as_of)) for h in findings.histories]
+    rows += [
+        (f"{r.symbol} {r.timeframe} outlook", r.source, fmt.when(r.as_of))
+        for r in findings.outlooks
+    ]
     rows += [
         (f"{b.book.symbol} order book", b.book.source, fmt.when(b.book.as_of))
         for b in findings.books

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from cryptodesk.analysis.indicators import LABELS
+from cryptodesk.analysis.momentum import macd_reading
+from cryptodesk.domain import format as fmt
 from cryptodesk.engines.offline.findings import Findings
-from cryptodesk.engines.offline.sections.common import ago, table
-from cryptodesk.tools import format as fmt
-from cryptodesk.tools.technical import IndicatorsResult, LevelsResult, PatternsResult
+from cryptodesk.engines.offline.sections.common import table
+from cryptodesk.tools.technical import (
+    IndicatorsResult,
+    LevelsResult,
+    PatternFound,
+    PatternsResult,
+)
 
 MAX_PATTERN_ROWS = 8
-"""Most recent patterns listed per coin; the counts cover them all."""
+"""Most recent candles with patterns listed per coin; the counts cover them all."""
+_TREND_WORDS = {
+    "uptrend": "an uptrend",
+    "downtrend": "a downtrend",
+    "sideways": "sideways",
+    "undetermined": "undetermined (too few candles)",
+}
 
 
 def _readings(ta: IndicatorsResult) -> dict[str, str]:
@@ -18,7 +32,8 @@ def _readings(ta: IndicatorsResult) -> dict[str, str]:
         "sma50": f"price {fmt.pct(t.vs_sma50_pct)} vs SMA50",
         "sma200": f"price {fmt.pct(t.vs_sma200_pct)} vs SMA200",
         "rsi14": m.rsi_zone,
-        "macd": f"{m.macd_cross} cross" if m.macd_cross != "none" else "",
+        "macd": f"{m.macd_position} signal" if m.macd_position != "undetermined" else "",
+        "macd_hist": f"{m.hist_slope}" if m.hist_slope != "undetermined" else "",
         "atr14": f"{fmt.number(v.atr_pct)}% of price",
     }
     if ta.trend_strength is not None:
@@ -53,21 +68,31 @@ def _extra_bullets(ta: IndicatorsResult) -> list[str]:
     return out
 
 
+def _on_candle(found: list[PatternFound]) -> str:
+    return ", ".join(f"{p.label} ({p.bias}, {p.strength:+d})" for p in found)
+
+
 def patterns(found: PatternsResult) -> list[str]:
     out = [f"### Candlestick patterns: {found.symbol} ({found.timeframe})", ""]
     if not found.patterns:
-        return [*out, f"No candlestick pattern in the last {found.lookback} candles.", ""]
+        return [*out, f"No candlestick pattern on the last {found.lookback} candles.", ""]
+    candles = [
+        (bars_ago, list(hits))
+        for bars_ago, hits in groupby(reversed(found.patterns), key=lambda p: p.bars_ago)
+    ]
+    noun = "pattern" if len(found.patterns) == 1 else "patterns"
+    where = "candle" if len(candles) == 1 else "candles"
     out.append(
-        f"{len(found.patterns)} patterns in the last {found.lookback} candles: "
+        f"{len(found.patterns)} {noun} on {len(candles)} of the last {found.lookback} {where}: "
         f"{found.bullish} bullish, {found.bearish} bearish, {found.neutral} neutral. "
         "Most recent first:"
     )
     out.append("")
     rows = [
-        (fmt.when(p.time), p.label, p.bias, f"{p.strength:+d}", ago(p.bars_ago))
-        for p in reversed(found.patterns[-MAX_PATTERN_ROWS:])
+        (fmt.candles_ago(bars_ago).capitalize(), fmt.when(hits[0].time), _on_candle(hits))
+        for bars_ago, hits in candles[:MAX_PATTERN_ROWS]
     ]
-    return out + table(("Candle", "Pattern", "Bias", "TA-Lib score", "When"), rows)
+    return out + table(("When", "Candle", "Patterns (bias, TA-Lib score)"), rows)
 
 
 def levels(found: LevelsResult) -> list[str]:
@@ -91,14 +116,13 @@ def _analysis(
     for name, value in ta.latest.items():
         rows.append((LABELS.get(name, name), fmt.number(value), readings.get(name, "")))
     out += table(("Indicator", "Value", "Reading"), rows)
+    slope = f", SMA50 slope {fmt.pct(t.sma50_slope_pct)}" if t.sma50_slope_pct is not None else ""
     out.append(
-        f"- **Trend:** {t.direction} (SMA50 slope {fmt.pct(t.sma50_slope_pct)} over recent "
-        "candles)."
+        f"- **Trend:** {_TREND_WORDS[t.direction]} on {ta.timeframe} ({fmt.pct(t.return_pct)} "
+        f"over the window{slope}; of the trend readings {t.up_votes} point up, {t.down_votes} "
+        "down)."
     )
-    out.append(
-        f"- **Momentum:** RSI14 {fmt.number(m.rsi)} ({m.rsi_zone}); MACD histogram "
-        f"{fmt.number(m.macd_hist)}."
-    )
+    out.append(f"- **Momentum:** RSI14 {fmt.number(m.rsi)} ({m.rsi_zone}); {macd_reading(m)}.")
     out.append(
         f"- **Volatility:** ATR14 {fmt.number(v.atr)} ({fmt.number(v.atr_pct)}% of price), "
         f"annualised {fmt.number(v.annualized_pct)}%."
