@@ -93,6 +93,8 @@ def constructed(path: str, query: dict[str, list[str]]) -> dict[str, Any] | None
         return ok([FUNDING])
     if path == "/api/v2/mix/market/open-interest":
         return ok(OPEN_INTEREST)
+    if path == "/api/v2/public/time":
+        return ok({"serverTime": "1700000000000"})
     if path == "/api/v3/account/settings":
         # A classic (non-unified) account: ccxt swallows this error and keeps the v2 endpoints.
         return bitget_error("40099", "not a unified trading account")
