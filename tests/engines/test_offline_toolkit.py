@@ -121,7 +121,7 @@ async def test_account_question_without_keys_fails_clearly(keyless_bitget_desk: 
         ("get_balances", False),
         ("get_open_orders", False),
     ]
-    assert "could not run `get_balances` for the account: bitget needs API keys" in (report.content)
+    assert "could not run `get_balances` for the account: Bitget needs API keys" in (report.content)
     assert "CRYPTODESK_EXCHANGE_API_KEY" in report.content
     assert "## Balances" not in report.content
     assert "No market data was retrieved" in report.content
@@ -173,7 +173,7 @@ async def test_overview_falls_back_to_prices_when_the_overview_fails(
     assert calls[0] == ("CryptoMarketAnalyst", "get_market_overview", False)
     assert {tool for _, tool, _ in calls[1:]} == {"get_crypto_price"}
     error = sink.of_type(ToolFinished)[0].error
-    assert error and "HTTP 503" in error
+    assert error == "CoinGecko answered with an error (a problem on its side)"  # not "HTTP 503"
     assert f"Market overview source unavailable: {error}" in report.content
     assert "## Prices" in report.content
 
@@ -191,7 +191,10 @@ async def test_auto_mode_offline_is_labelled_fallback_and_simulated() -> None:
     assert report.data_labels == ("simulated", "fallback")
     assert SIMULATED_WARNING in report.content and FALLBACK_WARNING in report.content
     assert "⚠️ Live source unreachable: simulated demo data shown" in report.content
-    assert "Market overview source unavailable: coingecko is unavailable" in report.content
+    assert (
+        "Market overview source unavailable: CoinGecko is not reachable from this machine"
+        in report.content
+    )
     assert unexplained_numbers(report.content, desk.results, _texts(sink)) == []
 
 

@@ -1,0 +1,230 @@
+"""The short circuit per upstream: unit behaviour, then the exchange and CoinGecko behind it with
+the network down (ccxt's real Bitget and httpx against closed ports and `.invalid` hosts)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from cryptodesk.errors import (
+    BadCredentialsError,
+    RateLimitedError,
+    UpstreamUnavailableError,
+    UpstreamUnreachableError,
+)
+from cryptodesk.market.circuit import Circuit
+from cryptodesk.market.exchange_service import ExchangeService
+from cryptodesk.market.service import build_market_service
+from tests.market.fake_coingecko import market_settings
+from tests.offline_bitget import Script, offline_exchange, unreachable
+from tests.unreachable import FAILURES, Failure, coingecko_url, unreachable_exchange
+
+COINS = "/api/v2/spot/public/coins"
+TICKERS = "/api/v2/spot/market/tickers"
+BOOK = "/api/v2/spot/market/orderbook"
+TIME = "/api/v2/public/time"
+DOWN = UpstreamUnreachableError("bitget", "GET /x: [Errno -2] Name or service not known")
+
+
+class Waits:
+    """The circuit's sleep: records each wait and lets the loop run instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+
+class Probe:
+    """Raises the scripted outcomes in turn (None: an answer), then answers."""
+
+    def __init__(self, *outcomes: BaseException | None) -> None:
+        self.outcomes = list(outcomes)
+        self.calls = 0
+
+    async def __call__(self) -> None:
+        self.calls += 1
+        outcome = self.outcomes.pop(0) if self.outcomes else None
+        if outcome is not None:
+            raise outcome
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+async def test_circuit_open_fails_at_once_with_the_error_that_opened_it() -> None:
+    circuit = Circuit("Bitget", Probe(), sleep=Waits())
+    circuit.check()  # closed: nothing happens
+    circuit.observe(DOWN)
+    with pytest.raises(UpstreamUnreachableError) as caught:
+        circuit.check()
+    assert caught.value is not DOWN  # a fresh exception per call, not one shared traceback
+    assert (caught.value.provider, caught.value.reason) == (DOWN.provider, DOWN.reason)
+    assert caught.value.message == "Bitget is not reachable from this machine"
+    assert circuit.since is not None
+    await circuit.aclose()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "closes"),
+    [
+        (None, True),
+        (UpstreamUnavailableError("bitget", "HTTP 502", failure="server_error"), True),
+        (BadCredentialsError("bitget"), True),
+        (RateLimitedError("bitget", 3.0), True),
+        (UpstreamUnavailableError("bitget", "timed out"), False),  # no answer: proves nothing
+    ],
+)
+async def test_circuit_any_answer_closes_it_but_a_timeout_does_not(
+    outcome: UpstreamUnavailableError | None, *, closes: bool
+) -> None:
+    circuit = Circuit("Bitget", Probe(), sleep=Waits())
+    circuit.observe(DOWN)
+    circuit.observe(outcome)
+    assert (circuit.error is None) == closes
+    await circuit.aclose()
+
+
+async def test_circuit_reprobes_with_growing_waits_until_the_upstream_answers() -> None:
+    waits = Waits()
+    probe = Probe(DOWN, DOWN, DOWN, DOWN, DOWN)
+    circuit = Circuit("Bitget", probe, first_probe_s=15, max_probe_wait_s=120, sleep=waits)
+    circuit.observe(DOWN)
+    await wait_until(lambda: circuit.error is None)
+    assert waits.waits == [15, 30, 60, 120, 120, 120]  # doubling, capped at two minutes
+    assert probe.calls == circuit.probes == 6
+    await circuit.aclose()
+
+
+async def test_circuit_probe_answered_with_an_error_closes_it() -> None:
+    circuit = Circuit("CoinGecko", Probe(RateLimitedError("coingecko", 60.0)), sleep=Waits())
+    circuit.observe(DOWN)
+    await wait_until(lambda: circuit.error is None)
+    assert circuit.probes == 1
+    await circuit.aclose()
+
+
+async def test_circuit_runs_one_probe_task_however_many_calls_fail() -> None:
+    gate = asyncio.Event()
+
+    async def held(_seconds: float) -> None:
+        await gate.wait()
+
+    probe = Probe()
+    circuit = Circuit("Bitget", probe, sleep=held)
+    for _ in range(20):
+        circuit.observe(DOWN)
+    gate.set()
+    await wait_until(lambda: circuit.error is None)
+    assert probe.calls == 1
+    await circuit.aclose()
+
+
+async def test_circuit_aclose_stops_the_probe() -> None:
+    circuit = Circuit("Bitget", Probe(), first_probe_s=3600)
+    circuit.observe(DOWN)
+    await circuit.aclose()
+    assert circuit.probes == 0
+    assert circuit.error is not None  # closing the client does not pretend the host is back
+
+
+# -- the exchange behind its circuit ---------------------------------------------------------
+
+
+@pytest.fixture
+def script() -> Script:
+    return Script()
+
+
+@pytest.fixture
+async def exchange(script: Script) -> AsyncIterator[ExchangeService]:
+    service = offline_exchange(script, probe_after_s=0.05)
+    yield service
+    await service.aclose()
+
+
+async def test_exchange_unreachable_is_tried_once_then_fails_at_once(
+    exchange: ExchangeService, script: Script
+) -> None:
+    script.to(COINS, unreachable(COINS))
+    with pytest.raises(UpstreamUnreachableError) as first:
+        await exchange.order_book("BTC")
+    assert first.value.message == "Bitget is not reachable from this machine"
+    assert "ExchangeNotAvailable: bitget GET https://api.bitget.com" in (first.value.details or "")
+    assert script.paths() == [COINS]  # not retried
+    with pytest.raises(UpstreamUnreachableError):
+        await exchange.funding_rate("ETH")
+    assert script.paths() == [COINS]  # known down: no request at all
+
+
+async def test_exchange_circuit_closes_when_the_probe_gets_an_answer(
+    exchange: ExchangeService, script: Script
+) -> None:
+    script.to(COINS, unreachable(COINS))
+    script.to(TIME, unreachable(TIME), unreachable(TIME))
+    with pytest.raises(UpstreamUnreachableError):
+        await exchange.ticker("BTC")
+    client = await exchange.client()
+    await wait_until(lambda: client.circuit.error is None)
+    assert script.paths().count(TIME) == 3  # two probes failed, the third got the server time
+    assert (await exchange.ticker("BTC")).last == 37583.69
+
+
+async def test_exchange_concurrent_calls_to_a_down_exchange_cost_one_failure(
+    exchange: ExchangeService, script: Script
+) -> None:
+    script.delay_s[COINS] = 0.2  # the connection attempt takes a while to fail
+    script.to(COINS, *[unreachable(COINS)] * 4)
+    results = await asyncio.gather(
+        *(exchange.order_book(coin) for coin in ("BTC", "ETH", "SOL")),
+        exchange.funding_rate("BTC"),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, UpstreamUnreachableError) for r in results)
+    assert script.paths() == [COINS]  # ccxt shares one market load; nothing was retried
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_real_ccxt_bitget_without_a_network_is_unreachable_in_plain_words(
+    failure: Failure,
+) -> None:
+    service = unreachable_exchange(failure)
+    try:
+        with pytest.raises(UpstreamUnreachableError) as caught:
+            await service.order_book("BTC")
+        with pytest.raises(UpstreamUnreachableError):
+            await service.funding_rate("BTC")
+    finally:
+        await service.aclose()
+    assert caught.value.message == "Bitget is not reachable from this machine"
+    details = caught.value.details or ""
+    assert details.startswith("ExchangeNotAvailable: bitget GET http")  # kept for the log
+
+
+# -- CoinGecko behind its circuit ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_coingecko_without_a_network_is_tried_once_then_answered_by_the_demo_market(
+    failure: Failure,
+) -> None:
+    service = build_market_service(market_settings(coingecko_url(failure), "auto"))
+    try:
+        first = await service.get_price("BTC")
+        again = await service.get_ohlc("SOL", "4h", 50)
+        client = service.provider.client  # type: ignore[attr-defined]
+        assert client.circuit.error is not None
+        assert client.circuit.error.message == "CoinGecko is not reachable from this machine"
+    finally:
+        await service.aclose()
+    for value in (first, again):
+        assert (value.fallback, value.simulated) == (True, True)
