@@ -228,6 +228,6 @@ class EngineError(CryptoDeskError):
 class LlmError(EngineError):
     """The LLM could not answer; `code` says why (`llm_unavailable`, `llm_no_tools`, ...)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, *, details: str | None = None) -> None:
+        super().__init__(message, details=details)
         self.code = code

@@ -32,8 +32,10 @@ def _texts(sink: RecordingSink) -> list[str]:
 
 
 def _calls(sink: RecordingSink) -> list[tuple[str, str, bool]]:
-    called = {c.call_id: c for c in sink.of_type(ToolCalled)}
-    return [(called[f.call_id].agent, f.tool_name, f.success) for f in sink.of_type(ToolFinished)]
+    """(agent, tool, success) in the order of the calls (the calls of one turn run at once and
+    may finish in any order)."""
+    finished = {f.call_id: f for f in sink.of_type(ToolFinished)}
+    return [(c.agent, c.tool_name, finished[c.call_id].success) for c in sink.of_type(ToolCalled)]
 
 
 class Clock:

@@ -1,10 +1,13 @@
 """One run's memory of candles and indicator lines, so no tool fetches or computes twice.
 
-Within a run every tool then also sees the same snapshot of the market.
+Within a run every tool then also sees the same snapshot of the market. Tools of one step run
+concurrently, so candles are fetched once for all callers that ask at the same time (a failed
+fetch is not remembered: a later step tries again).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -25,7 +28,7 @@ def _series_key(candles: Candles) -> _SeriesKey:
 
 class RunMemo:
     def __init__(self) -> None:
-        self._candles: dict[tuple[str, Timeframe, int], Candles] = {}
+        self._candles: dict[tuple[str, Timeframe, int], asyncio.Future[Candles]] = {}
         self._series: dict[_SeriesKey, Ohlcv] = {}
         self._lines: dict[tuple[_SeriesKey, IndicatorName], dict[str, FloatArray]] = {}
 
@@ -33,11 +36,19 @@ class RunMemo:
         self, market: MarketDataService, coin: str, timeframe: Timeframe, limit: int
     ) -> Candles:
         key = ((await market.lookup_coin(coin)).id, timeframe, limit)
-        cached = self._candles.get(key)
-        if cached is None:
-            cached = await market.get_ohlc(coin, timeframe, limit)
-            self._candles[key] = cached
-        return cached
+        pending = self._candles.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(market.get_ohlc(coin, timeframe, limit))
+            self._candles[key] = pending
+
+            def forget_failure(done: asyncio.Future[Candles]) -> None:
+                if done.cancelled() or done.exception() is not None:
+                    if self._candles.get(key) is done:
+                        del self._candles[key]
+
+            pending.add_done_callback(forget_failure)
+        # Shielded: a tool that times out leaves the fetch to the others waiting for it.
+        return await asyncio.shield(pending)
 
     def series(self, candles: Candles) -> Ohlcv:
         key = _series_key(candles)
