@@ -116,6 +116,11 @@ class MarketDataService:
         return self._provider
 
     @property
+    def detail(self) -> str:
+        """The configured source in words (mode, plan, URL, folder), without its last outcome."""
+        return self._detail
+
+    @property
     def simulated(self) -> bool:
         fallback = self._fallback is not None and self._offline_error() is not None
         return self._provider.simulated or fallback
