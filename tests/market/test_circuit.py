@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 
+import httpx
 import pytest
 
 from cryptodesk.errors import (
@@ -16,9 +17,11 @@ from cryptodesk.errors import (
     UpstreamUnreachableError,
 )
 from cryptodesk.market.circuit import Circuit
+from cryptodesk.market.coingecko import CoinGeckoClient
 from cryptodesk.market.exchange_service import ExchangeService
+from cryptodesk.market.ratelimit import TokenBucket
 from cryptodesk.market.service import build_market_service
-from tests.market.fake_coingecko import market_settings
+from tests.market.fake_coingecko import closed_port_url, market_settings
 from tests.offline_bitget import Script, offline_exchange, unreachable
 from tests.unreachable import FAILURES, Failure, coingecko_url, unreachable_exchange
 
@@ -137,6 +140,19 @@ async def test_circuit_aclose_stops_the_probe() -> None:
     assert circuit.error is not None  # closing the client does not pretend the host is back
 
 
+async def test_circuit_gives_up_a_queued_wait_when_it_opens() -> None:
+    circuit = Circuit("CoinGecko", Probe(), first_probe_s=3600)
+    await circuit.unless_opened(asyncio.sleep(0))  # closed: the wait just completes
+    never = asyncio.Event()
+    waited = asyncio.ensure_future(circuit.unless_opened(never.wait()))
+    await asyncio.sleep(0.01)
+    assert not waited.done()
+    circuit.observe(DOWN)
+    with pytest.raises(UpstreamUnreachableError):
+        await asyncio.wait_for(waited, 10)
+    await circuit.aclose()
+
+
 # -- the exchange behind its circuit ---------------------------------------------------------
 
 
@@ -211,6 +227,22 @@ async def test_real_ccxt_bitget_without_a_network_is_unreachable_in_plain_words(
 
 
 # -- CoinGecko behind its circuit ------------------------------------------------------------
+
+
+async def test_coingecko_request_queued_for_the_budget_fails_once_the_host_is_known_down() -> None:
+    stuck = asyncio.Event()
+
+    async def never_refills(_seconds: float) -> None:
+        await stuck.wait()  # the budget's next token would take for ever
+
+    limiter = TokenBucket(1, capacity=1, sleep=never_refills)
+    async with httpx.AsyncClient() as http:
+        client = CoinGeckoClient(http, base_url=closed_port_url(), limiter=limiter)
+        results = await asyncio.wait_for(
+            asyncio.gather(client.global_market(), client.trending(), return_exceptions=True), 10
+        )
+        await client.aclose()
+    assert [type(r) for r in results] == [UpstreamUnreachableError] * 2
 
 
 @pytest.mark.parametrize("failure", FAILURES)

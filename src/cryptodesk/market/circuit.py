@@ -48,6 +48,7 @@ class Circuit:
         self._max_probe_wait_s = max_probe_wait_s
         self._sleep = sleep
         self._error: UpstreamUnreachableError | None = None
+        self._opened = asyncio.Event()
         self._since: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self.probes = 0
@@ -69,6 +70,25 @@ class Circuit:
         if error is not None:
             raise UpstreamUnreachableError(error.provider, error.reason)
 
+    async def unless_opened(self, waiting: Awaitable[None]) -> None:
+        """Awaits `waiting` (e.g. a turn in the rate budget's queue), but gives it up and raises
+        the circuit's error as soon as the circuit opens: a request queued behind others must
+        not wait its turn only to find the host down."""
+        self.check()
+        turn = asyncio.ensure_future(waiting)
+        opened = asyncio.ensure_future(self._opened.wait())
+        try:
+            await asyncio.wait((turn, opened), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            opened.cancel()
+            if not turn.done():
+                turn.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await turn
+        if not turn.cancelled():
+            turn.result()  # its own failure, if it failed
+        self.check()
+
     def observe(self, error: CryptoDeskError | None) -> None:
         """Learns from a call's outcome: `None` (success) or an answer closes the circuit, a
         network-level failure opens it, a call that got no answer in time says nothing."""
@@ -89,6 +109,7 @@ class Circuit:
             )
             self._since = datetime.now(UTC)
         self._error = error
+        self._opened.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._reprobe(), name=f"probe-{self.upstream}")
 
@@ -97,6 +118,7 @@ class Circuit:
             return
         logger.info("%s answers again", self.upstream)
         self._error = None
+        self._opened.clear()
         self._since = None
 
     async def aclose(self) -> None:

@@ -240,7 +240,7 @@ class CoinGeckoClient:
             # CoinGecko asked for a pause: a newcomer gets the rate-limit error (and whatever
             # the cache still has) at once instead of queueing behind it.
             raise RateLimitedError(PROVIDER, paused)
-        await self.limiter.acquire()
+        await self.circuit.unless_opened(self.limiter.acquire())
         response = await self._send(path, params)
         if response.status_code >= 400:
             error = translate_error(response, coin)
