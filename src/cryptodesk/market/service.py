@@ -52,7 +52,6 @@ from cryptodesk.market.schemas import (
 )
 
 V = TypeVar("V", PriceQuote, Candles, TopCoins, GlobalMarket, TrendingCoins, CoinSearch)
-R = TypeVar("R")
 Clock = Callable[[], float]
 
 
