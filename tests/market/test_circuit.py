@@ -108,6 +108,38 @@ async def test_circuit_reprobes_with_growing_waits_until_the_upstream_answers() 
     await circuit.aclose()
 
 
+async def test_circuit_next_outage_probes_from_the_first_wait_again() -> None:
+    waits = Waits()
+    circuit = Circuit("Bitget", Probe(DOWN, DOWN), first_probe_s=15, sleep=waits)
+    circuit.observe(DOWN)
+    await wait_until(lambda: circuit.error is None)
+    circuit.observe(DOWN)  # down again later: the probe answers at once this time
+    await wait_until(lambda: circuit.error is None)
+    assert waits.waits == [15, 30, 60, 15]
+    await circuit.aclose()
+
+
+async def test_circuit_closed_by_a_call_stops_its_probe() -> None:
+    slept: list[float] = []
+    gate = asyncio.Event()
+
+    async def held(seconds: float) -> None:
+        slept.append(seconds)
+        await gate.wait()
+
+    probe = Probe()
+    circuit = Circuit("Bitget", probe, first_probe_s=15, sleep=held)
+    circuit.observe(DOWN)
+    await wait_until(lambda: slept == [15])
+    circuit.observe(None)  # a call got an answer while the probe waited
+    circuit.observe(DOWN)  # and the next one found the host down again
+    await wait_until(lambda: slept == [15, 15])  # a new probe, from the first wait
+    gate.set()
+    await wait_until(lambda: circuit.error is None)
+    assert probe.calls == 1  # the first outage's probe was stopped, not run
+    await circuit.aclose()
+
+
 async def test_circuit_probe_answered_with_an_error_closes_it() -> None:
     circuit = Circuit("CoinGecko", Probe(RateLimitedError("coingecko", 60.0)), sleep=Waits())
     circuit.observe(DOWN)

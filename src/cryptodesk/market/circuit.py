@@ -120,6 +120,10 @@ class Circuit:
         self._error = None
         self._opened.clear()
         self._since = None
+        # The next outage probes from the first wait again, with a task of its own.
+        task, self._task = self._task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
