@@ -39,7 +39,7 @@ from cryptodesk.market.exchange_service import ExchangeService
 
 Mode = Literal["replay", "refused", "dns"]
 MODES: tuple[Mode, ...] = ("replay", *FAILURES)
-FOLLOWING = 6
+FOLLOWING = 12
 TARGET_RATIO = 2.0
 TARGET_EXCHANGE_MS = 1000.0
 
