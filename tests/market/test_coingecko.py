@@ -290,3 +290,18 @@ async def test_coingecko_key_never_reaches_errors_reprs_or_logs(
     text = " ".join([*messages, repr(cg), repr(offline), caplog.text])
     assert "retrying" in caplog.text  # the retries were logged ...
     assert KEY not in text  # ... and nothing anywhere shows the key
+
+
+async def test_coingecko_key_that_cannot_be_sent_stays_out_of_the_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bad_key = "cg-key-with\nnewline-7f3a"
+    async with httpx.AsyncClient() as http:
+        cg = CoinGeckoClient(
+            http, plan="demo", api_key=SecretStr(bad_key), base_url=closed_port_url()
+        )
+        with pytest.raises(UpstreamUnavailableError) as caught:
+            await cg.global_market()
+        await cg.aclose()
+    error = caught.value
+    assert "newline-7f3a" not in f"{error.message} {error.details} {caplog.text}"

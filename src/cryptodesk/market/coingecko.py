@@ -319,5 +319,7 @@ def translate_error(response: httpx.Response, coin: str | None = None) -> Market
 
 
 def _describe(error: httpx.HTTPError) -> str:
-    # httpx messages name the failure ("[Errno 111] Connection refused"), not the request.
+    if isinstance(error, httpx.LocalProtocolError):
+        return type(error).__name__  # its text quotes the header it could not send: the key
+    # Other httpx messages name the failure ("[Errno 111] Connection refused"), not the request.
     return str(error) or type(error).__name__
