@@ -293,15 +293,16 @@ async def test_coingecko_key_never_reaches_errors_reprs_or_logs(
 
 
 async def test_coingecko_key_that_cannot_be_sent_stays_out_of_the_error(
-    caplog: pytest.LogCaptureFixture,
+    coingecko: FakeCoinGecko, caplog: pytest.LogCaptureFixture
 ) -> None:
     bad_key = "cg-key-with\nnewline-7f3a"
     async with httpx.AsyncClient() as http:
-        cg = CoinGeckoClient(
-            http, plan="demo", api_key=SecretStr(bad_key), base_url=closed_port_url()
-        )
-        with pytest.raises(UpstreamUnavailableError) as caught:
+        cg = CoinGeckoClient(http, plan="demo", api_key=SecretStr(bad_key), base_url=coingecko.url)
+        with pytest.raises(BadCredentialsError) as caught:
             await cg.global_market()
         await cg.aclose()
     error = caught.value
+    assert "an HTTP header cannot carry" in error.message
+    assert error.__cause__ is None and not error.retryable
     assert "newline-7f3a" not in f"{error.message} {error.details} {caplog.text}"
+    assert coingecko.count() == 0  # nothing was sent, and nothing retried

@@ -271,6 +271,11 @@ class CoinGeckoClient:
         except httpx.TimeoutException as e:
             reason = f"GET {path}: timed out ({type(e).__name__})"
             raise UpstreamUnavailableError(PROVIDER, reason) from e
+        except httpx.LocalProtocolError as e:
+            # The request could not even be written: the only header we vary is the key. Its
+            # text quotes the value, so neither it nor the cause is kept.
+            hint = "the API key holds characters an HTTP header cannot carry; set it again"
+            raise BadCredentialsError(PROVIDER, hint, details=type(e).__name__) from None
         except httpx.TransportError as e:
             raise UpstreamUnavailableError(PROVIDER, f"GET {path}: {_describe(e)}") from e
         self.circuit.observe(None)  # any answer, an error status included, proves the host is up
