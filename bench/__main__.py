@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import fanout, llm_team, market, memory, offline_analyst, webapp
+from bench import commands, fanout, llm_team, market, memory, offline_analyst, outage, webapp
 from bench.report import Section, make_console, print_section, print_summary
 
 BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
@@ -24,6 +24,8 @@ BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
     ("4. market", market.measure),
     ("5. web app", webapp.measure),
     ("6. LLM team", lambda: asyncio.run(llm_team.measure())),
+    ("7. network down", outage.measure),
+    ("8. ask offline", commands.measure),
 )
 
 

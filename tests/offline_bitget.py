@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import ccxt.async_support as ccxt
 from pydantic import SecretStr
 
 from cryptodesk.config import Settings
+from cryptodesk.market.circuit import FIRST_PROBE_S
 from cryptodesk.market.exchange_service import ExchangeService, build_exchange
 from cryptodesk.market.retry import RetryPolicy
 from tests.shared import shared_market_path
@@ -85,6 +87,13 @@ def bitget_error(code: str, msg: str) -> dict[str, Any]:
     return {"code": code, "msg": msg, "requestTime": 1700000000000, "data": None}
 
 
+def unreachable(path: str) -> ccxt.ExchangeNotAvailable:
+    """What ccxt's transport raises when the host's name does not resolve (see its `fetch`)."""
+    error = ccxt.ExchangeNotAvailable(f"bitget GET https://api.bitget.com{path}")
+    error.__cause__ = socket.gaierror(-2, "Name or service not known")
+    return error
+
+
 def constructed(path: str, query: dict[str, list[str]]) -> dict[str, Any] | None:
     if path == "/api/v2/mix/market/contracts":
         usdt = query.get("productType") == ["USDT-FUTURES"]
@@ -93,6 +102,8 @@ def constructed(path: str, query: dict[str, list[str]]) -> dict[str, Any] | None
         return ok([FUNDING])
     if path == "/api/v2/mix/market/open-interest":
         return ok(OPEN_INTEREST)
+    if path == "/api/v2/public/time":
+        return ok({"serverTime": "1700000000000"})
     if path == "/api/v3/account/settings":
         # A classic (non-unified) account: ccxt swallows this error and keeps the v2 endpoints.
         return bitget_error("40099", "not a unified trading account")
@@ -201,6 +212,7 @@ def offline_exchange(
     timeout_s: float = 10.0,
     sleeps: Sleeps | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    probe_after_s: float = FIRST_PROBE_S,
 ) -> ExchangeService:
     """The real gateway over `OfflineBitget`; retries wait on `sleeps`, not the clock."""
     retry = RetryPolicy(max_attempts=3, max_wait_s=5.0, sleep=sleeps or Sleeps())
@@ -210,5 +222,6 @@ def offline_exchange(
         retry=retry,
         clock=lambda: NOW,
         monotonic=monotonic,
+        probe_after_s=probe_after_s,
     )
     return service

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.market.fake_coingecko import closed_port_url
 from tests.runtime.invariants import check_run
 from tests.runtime.server import LiveServer
 from tests.shared import shared_market_path
@@ -87,8 +88,31 @@ def test_ask_shows_steps_and_the_report(replay_env: dict[str, str]) -> None:
     out = result.stdout
     assert "CryptoMarketAnalyst" in out
     assert "get_crypto_price" in out
-    assert "Report" in out
-    assert "Analysis completed" in out
+    assert "Report written" in out
+    assert out.rstrip().endswith("● ✅ Answered")  # the answer kind, not "Analysis completed"
+
+
+def test_ask_with_the_network_down_prints_the_log_after_the_live_view(tmp_path: Path) -> None:
+    env = {
+        "CRYPTODESK_DATA_DIR": str(tmp_path / "data"),
+        "CRYPTODESK_MARKET_DATA": "auto",
+        "CRYPTODESK_COINGECKO_BASE_URL": closed_port_url(),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "cryptodesk", "ask", "What is the price of Bitcoin?"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one stream, in the order a terminal would show it
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "120", **env},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    answered = lines.index("● ✅ Answered")
+    assert lines[answered + 1] == "Logged during the run (1):"
+    assert "WARNING cryptodesk.market.circuit: CoinGecko is not reachable" in lines[answered + 2]
+    assert not any("WARNING" in line for line in lines[:answered])  # none inside the view
 
 
 def test_ask_keeps_the_conversation_for_later(replay_env: dict[str, str]) -> None:
@@ -107,6 +131,12 @@ def test_ask_over_websocket_against_a_running_server(offline_server: LiveServer)
     assert result.returncode == 0, result.stderr
     frames = [json.loads(line) for line in result.stdout.splitlines()]
     check_run(frames[1:], expect="completed")
+
+
+def test_ask_over_websocket_shows_the_answer_kind(offline_server: LiveServer) -> None:
+    result = cli("ask", "--server", f"ws://127.0.0.1:{offline_server.port}", "price of SOL")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("● ✅ Answered")
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 8001])

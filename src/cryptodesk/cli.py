@@ -4,6 +4,7 @@ chart-schema, settings-doc."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -93,6 +94,7 @@ def ask(
 ) -> None:
     """Ask a question and watch the agents work, live."""
     from cryptodesk.terminal.ask import ask_in_process, ask_over_websocket
+    from cryptodesk.terminal.logbuffer import held_logs
     from cryptodesk.terminal.view import FrameView
 
     if not question.strip() or len(question) > MAX_MESSAGE_CHARS:
@@ -100,15 +102,17 @@ def ask(
         raise typer.Exit(2)
     view = FrameView(console, json_lines=json_lines)
     settings = _settings()
-    if not json_lines:
-        logging.basicConfig(level=logging.WARNING)
+    # The live view and log lines must not interleave: the log waits until the run ended (with
+    # --json the frames own stdout, and the log keeps going to stderr as it happens).
+    logs = contextlib.nullcontext() if json_lines else held_logs(err_console)
     try:
-        if server:
-            ok = asyncio.run(
-                ask_over_websocket(server, question, conversation, view, settings.access_token)
-            )
-        else:
-            ok = asyncio.run(ask_in_process(settings, question, conversation, view))
+        with logs:
+            if server:
+                ok = asyncio.run(
+                    ask_over_websocket(server, question, conversation, view, settings.access_token)
+                )
+            else:
+                ok = asyncio.run(ask_in_process(settings, question, conversation, view))
     except KeyboardInterrupt:
         err_console.print("[yellow]Interrupted.[/yellow]")
         raise typer.Exit(130) from None
@@ -120,6 +124,8 @@ def doctor() -> None:
     """Show what is configured and what is reachable."""
     from cryptodesk.terminal.doctor import run_doctor
 
+    # The table reports every failure; the log would only repeat them above it.
+    logging.basicConfig(level=logging.ERROR)
     ok = asyncio.run(run_doctor(_settings(), console))
     raise typer.Exit(0 if ok else 1)
 

@@ -188,7 +188,12 @@ class Settings(BaseSettings):
         10.0, gt=0, le=HOUR_S, description="Timeout of one market HTTP request."
     )
     retry_max_attempts: int = Field(
-        4, ge=1, le=10, description="Attempts per market request (429, 5xx, timeouts, network)."
+        4,
+        ge=1,
+        le=10,
+        description=(
+            "Attempts per market request (429, 5xx, timeouts; an unreachable host is not retried)."
+        ),
     )
     retry_max_wait_s: float = Field(
         30.0, ge=0, le=HOUR_S, description="Longest wait between attempts, Retry-After included."

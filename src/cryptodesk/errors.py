@@ -11,7 +11,9 @@
     │   ├── UnsupportedTimeframeError    a timeframe the source cannot serve
     │   ├── BadRangeError                an impossible date range
     │   ├── UpstreamUnavailableError     5xx, timeout, garbage (retryable)
-    │   │   └── UpstreamUnreachableError no connection at all: refused, DNS failure
+    │   │   └── UpstreamUnreachableError no connection at all: refused, DNS failure, connect
+    │   │                                timeout (the upstream's circuit re-probes it, the retry
+    │   │                                policy does not)
     │   ├── BadCredentialsError          the provider rejected our key
     │   │   └── UnusableCredentialsError a key that cannot be sent at all (control characters)
     │   └── DataUnavailableError         the configured source cannot serve this at all
@@ -26,18 +28,57 @@
 
 Exceptions carry their data as attributes and build their own message; `code` is the protocol's
 error code when the error reaches a client.
+
+`message` is what a user reads (a tool's error, the report's missing data, an error frame's
+`message`): a plain sentence, fixed per failure kind and upstream ("CoinGecko is not reachable
+from this machine"), built here from `UPSTREAM_SENTENCES` and never from a vendor exception's
+text. `details` holds the technical rest (exception text, HTTP status, errno, URL) for the log and
+the `details` of an error frame only.
 """
 
 from __future__ import annotations
+
+from typing import Literal
+
+UpstreamFailure = Literal["unreachable", "no_answer", "server_error", "bad_answer"]
+UPSTREAM_SENTENCES: dict[UpstreamFailure, str] = {
+    "unreachable": "{name} is not reachable from this machine",
+    "no_answer": "{name} did not answer",
+    "server_error": "{name} answered with an error (a problem on its side)",
+    "bad_answer": "{name} sent an answer CryptoDesk could not read",
+}
+"""What a user reads when an upstream (market source, exchange) fails, by failure kind."""
+
+_UPSTREAM_NAMES = {
+    "coingecko": "CoinGecko",
+    "bingx": "BingX",
+    "bitmex": "BitMEX",
+    "gateio": "Gate.io",
+    "htx": "HTX",
+    "kucoin": "KuCoin",
+    "mexc": "MEXC",
+    "okx": "OKX",
+}
+
+
+def upstream_name(provider: str) -> str:
+    """How users know `provider` (a source id or ccxt exchange id): "bitget" -> "Bitget"."""
+    known = _UPSTREAM_NAMES.get(provider.lower())
+    return known or provider[:1].upper() + provider[1:]
 
 
 class CryptoDeskError(Exception):
     code: str = "internal_error"
     retryable: bool = False
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, details: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
+
+    def logged(self) -> str:
+        """The message with its technical details, for a log line."""
+        return f"{self.message} ({self.details})" if self.details else self.message
 
 
 class ConfigError(CryptoDeskError):
@@ -79,7 +120,7 @@ class RateLimitedError(MarketDataError):
 
     def __init__(self, provider: str, retry_after: float | None = None) -> None:
         wait = f"; retry after {retry_after:.0f} s" if retry_after is not None else ""
-        super().__init__(f"{provider} rate limit reached{wait}")
+        super().__init__(f"{upstream_name(provider)} rate limit reached{wait}")
         self.provider = provider
         self.retry_after = retry_after
 
@@ -113,25 +154,44 @@ class BadRangeError(MarketDataError):
 
 
 class UpstreamUnavailableError(MarketDataError):
+    """`reason` (also the `details`) says what happened technically; the message only which
+    kind of failure it was."""
+
     code = "upstream_unavailable"
     retryable = True
+    failure: UpstreamFailure = "no_answer"
 
-    def __init__(self, provider: str, reason: str) -> None:
-        super().__init__(f"{provider} is unavailable: {reason}")
+    def __init__(
+        self, provider: str, reason: str, *, failure: UpstreamFailure | None = None
+    ) -> None:
+        kind = failure or self.failure
+        super().__init__(
+            UPSTREAM_SENTENCES[kind].format(name=upstream_name(provider)), details=reason
+        )
+        self.failure = kind
         self.provider = provider
         self.reason = reason
 
 
 class UpstreamUnreachableError(UpstreamUnavailableError):
-    """The network path to the provider is down (the `auto` market falls back to demo data)."""
+    """The network path to the provider is down. Transient (`retryable`, so caches may serve
+    what they hold), but the upstream's circuit (`market.circuit`) remembers it and re-probes in
+    the background: the retry policy leaves it alone, and the `auto` market falls back to demo
+    data at once."""
+
+    failure: UpstreamFailure = "unreachable"
 
 
 class BadCredentialsError(MarketDataError):
     code = "bad_credentials"
 
-    def __init__(self, provider: str, hint: str | None = None) -> None:
+    def __init__(
+        self, provider: str, hint: str | None = None, *, details: str | None = None
+    ) -> None:
         fix = f": {hint}" if hint else ""
-        super().__init__(f"{provider} rejected the configured credentials{fix}")
+        super().__init__(
+            f"{upstream_name(provider)} rejected the configured credentials{fix}", details=details
+        )
         self.provider = provider
         self.hint = hint
 
@@ -192,6 +252,6 @@ class EngineError(CryptoDeskError):
 class LlmError(EngineError):
     """The LLM could not answer; `code` says why (`llm_unavailable`, `llm_no_tools`, ...)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, *, details: str | None = None) -> None:
+        super().__init__(message, details=details)
         self.code = code

@@ -181,8 +181,10 @@ async def test_coingecko_translates_errors_at_the_boundary(
     message: str,
 ) -> None:
     coingecko.script("/coins/bitcoin/market_chart", reply)
-    with pytest.raises(error, match=message) as caught:
+    with pytest.raises(error) as caught:
         await client(http, coingecko.url).market_chart("bitcoin", 1)
+    assert message in caught.value.logged()  # the status and body text, in the details
+    assert "HTTP" not in caught.value.message  # what a user reads is a plain sentence
     if isinstance(caught.value, RateLimitedError) and "119" in message:
         assert caught.value.retry_after == 119
 
@@ -248,16 +250,22 @@ async def test_coingecko_slow_response_times_out_as_unavailable_not_unreachable(
     coingecko: FakeCoinGecko, http: httpx.AsyncClient
 ) -> None:
     coingecko.script("/global", Reply(200, b"{}", delay_s=1.0))
-    with pytest.raises(UpstreamUnavailableError, match="timed out") as caught:
+    with pytest.raises(UpstreamUnavailableError) as caught:
         await client(http, coingecko.url, timeout_s=0.2).global_market()
     assert not isinstance(caught.value, UpstreamUnreachableError)
+    assert caught.value.message == "CoinGecko did not answer"
+    assert "timed out" in (caught.value.details or "")
     assert isinstance(caught.value.__cause__, httpx.TimeoutException)
 
 
 async def test_coingecko_closed_port_is_unreachable(http: httpx.AsyncClient) -> None:
-    with pytest.raises(UpstreamUnreachableError, match="cannot connect") as caught:
-        await client(http, closed_port_url()).global_market()
+    cg = client(http, closed_port_url())
+    with pytest.raises(UpstreamUnreachableError) as caught:
+        await cg.global_market()
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert caught.value.message == "CoinGecko is not reachable from this machine"
+    assert "GET /global: cannot connect" in (caught.value.details or "")
+    await cg.aclose()
 
 
 async def test_coingecko_key_never_reaches_errors_reprs_or_logs(
@@ -282,3 +290,19 @@ async def test_coingecko_key_never_reaches_errors_reprs_or_logs(
     text = " ".join([*messages, repr(cg), repr(offline), caplog.text])
     assert "retrying" in caplog.text  # the retries were logged ...
     assert KEY not in text  # ... and nothing anywhere shows the key
+
+
+async def test_coingecko_key_that_cannot_be_sent_stays_out_of_the_error(
+    coingecko: FakeCoinGecko, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad_key = "cg-key-with\nnewline-7f3a"
+    async with httpx.AsyncClient() as http:
+        cg = CoinGeckoClient(http, plan="demo", api_key=SecretStr(bad_key), base_url=coingecko.url)
+        with pytest.raises(BadCredentialsError) as caught:
+            await cg.global_market()
+        await cg.aclose()
+    error = caught.value
+    assert "an HTTP header cannot carry" in error.message
+    assert error.__cause__ is None and not error.retryable
+    assert "newline-7f3a" not in f"{error.message} {error.details} {caplog.text}"
+    assert coingecko.count() == 0  # nothing was sent, and nothing retried

@@ -67,3 +67,18 @@ async def test_demo_labels_every_value_simulated(demo: DemoProvider) -> None:
     assert quote.simulated and candles.simulated
     assert quote.source == candles.source == DEMO_SOURCE
     assert "simulated" in DEMO_SOURCE
+
+
+async def test_demo_values_are_reused_until_a_candle_closes() -> None:
+    now = [FIXED_NOW]
+    demo = DemoProvider(7, clock=lambda: now[0])
+    candles, quote = await demo.get_ohlc("bitcoin", "4h", 50), await demo.get_price("bitcoin")
+    now[0] += timedelta(seconds=3)  # 12:34:56 -> 12:34:59: no 4h or 5m candle closed
+    assert await demo.get_ohlc("bitcoin", "4h", 50) is candles
+    assert await demo.get_price("bitcoin") is quote
+    now[0] += timedelta(hours=4)
+    later = await demo.get_ohlc("bitcoin", "4h", 50)
+    assert later.candles[-2] == candles.candles[-1]  # one candle on, the rest unchanged
+    assert (await demo.get_price("bitcoin")).as_of > quote.as_of
+    fresh = DemoProvider(7, clock=lambda: now[0])
+    assert await fresh.get_ohlc("bitcoin", "4h", 50) == later  # the cache changes no value

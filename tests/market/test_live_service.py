@@ -4,7 +4,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -149,18 +149,22 @@ async def test_live_stale_on_error_returns_the_old_value_labelled_stale_with_its
     assert coingecko.count("/coins/markets") == 4  # one fetch, three failed attempts
     clock.now += 600  # past the stale TTL: the error is no longer hidden
     coingecko.script("/coins/markets", *[Reply.json({"error": "down"}, 503)] * 3)
-    with pytest.raises(UpstreamUnavailableError, match="HTTP 503"):
+    with pytest.raises(UpstreamUnavailableError) as caught:
         await service.get_price("BTC")
+    assert caught.value.details == "HTTP 503"
     await service.aclose()
 
 
 async def test_live_unreachable_network_is_a_typed_error_not_a_fallback() -> None:
     service = build_market_service(market_settings(closed_port_url(), "live"))
-    with pytest.raises(UpstreamUnreachableError):
+    with pytest.raises(UpstreamUnreachableError) as caught:
         await service.get_price("BTC")
+    assert caught.value.message == "CoinGecko is not reachable from this machine"
     status = service.status()
     assert (status.ready, status.simulated) == (False, False)
-    assert "failed: coingecko is unavailable: cannot connect" in status.detail
+    assert "failed: CoinGecko is not reachable from this machine" in status.detail
+    assert "CoinGecko unreachable since" in status.detail
+    assert "cannot connect" in status.detail  # the technical reason, for whoever diagnoses
     await service.aclose()
 
 
@@ -175,7 +179,7 @@ async def test_auto_falls_back_to_the_demo_market_only_when_unreachable_and_says
     assert (status.mode, status.ready, status.simulated) == ("auto", True, True)
     assert "FALLBACK: CoinGecko is unreachable" in status.detail
     assert "demo market (simulated" in status.detail
-    with pytest.raises(UpstreamUnreachableError, match="cannot connect"):
+    with pytest.raises(UpstreamUnreachableError, match="CoinGecko is not reachable"):
         await service.trending()  # the demo market has no trending coins: said, not faked
     await service.aclose()
 
@@ -201,33 +205,64 @@ async def test_auto_http_errors_are_typed_errors_not_a_fallback(
     await service.aclose()
 
 
-async def test_auto_retries_the_network_after_the_offline_window() -> None:
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Polls `condition` (a background task's effect); fails after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+async def test_auto_remembers_unreachable_coingecko_and_reprobes_it_in_the_background() -> None:
     down = True
-    calls = 0
+    seen: list[str] = []
     body = fixture_path("openapi_examples/coins_markets.json").read_bytes()
 
     def handler(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
+        seen.append(request.url.path.removeprefix("/api/v3"))
         if down:
             raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
+        if request.url.path.endswith("/ping"):
+            return httpx.Response(200, json={"gecko_says": "(V3) To the Moon!"})
         return httpx.Response(200, content=body)
 
-    clock = Clock()
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         settings = market_settings("https://api.coingecko.com/api/v3", "auto")
-        service = build_market_service(settings, http_client=http, clock=clock)
+        service = build_market_service(settings, http_client=http, probe_after_s=0.05)
         assert (await service.get_price("BTC")).fallback
-        attempts = calls
-        assert (await service.get_price("BTC")).fallback
-        assert calls == attempts  # within the window: straight to the demo market
-        clock.now += 61
+        assert seen == ["/coins/markets"]  # one attempt: an unreachable host is not retried
+        assert (await service.get_ohlc("ETH", "1h", 24)).fallback
+        assert seen == ["/coins/markets"]  # known down: the demo market at once, no request
+        await wait_until(lambda: seen.count("/ping") >= 2)  # probed, backing off
+        assert "/coins/markets" not in seen[1:]
+        assert service.status().simulated
         down = False
+        await wait_until(lambda: not service.status().simulated)  # a probe got an answer
         quote = await service.get_price("BTC")
         assert (quote.fallback, quote.simulated, quote.source) == (False, False, "coingecko")
         assert "FALLBACK" not in service.status().detail
         await service.aclose()
         assert not http.is_closed  # an injected client belongs to its owner
+
+
+async def test_auto_probe_answered_with_an_error_still_closes_the_circuit() -> None:
+    down = True
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if down:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+        return httpx.Response(503, json={"error": "maintenance"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        settings = market_settings("https://api.coingecko.com/api/v3", "auto")
+        service = build_market_service(settings, http_client=http, probe_after_s=0.05)
+        assert (await service.get_price("BTC")).fallback
+        down = False
+        await wait_until(lambda: not service.status().simulated)
+        with pytest.raises(UpstreamUnavailableError) as caught:  # an answer: no fallback
+            await service.get_price("BTC")
+        assert caught.value.failure == "server_error"
+        await service.aclose()
 
 
 async def test_auto_prefers_live_values_it_still_holds_over_the_demo_market() -> None:

@@ -102,7 +102,7 @@ async def test_private_tools_without_keys_fail_saying_how_to_configure_them(
     invoker = ToolInvoker(REGISTRY, dataclasses.replace(context, exchange=keyless), sink, 5.0)
     outcome = await invoker.call("TraderAgent", tool, {})
     assert not outcome.success and outcome.error is not None
-    assert "bitget needs API keys for this: set CRYPTODESK_EXCHANGE_API_KEY" in outcome.error
+    assert "Bitget needs API keys for this: set CRYPTODESK_EXCHANGE_API_KEY" in outcome.error
     assert "CRYPTODESK_EXCHANGE_API_PASSPHRASE" in outcome.error
 
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from pydantic import BaseModel
 
 from cryptodesk.domain.events import ChartCreated, ToolCalled, ToolFinished
-from cryptodesk.errors import CoinNotFoundError
+from cryptodesk.errors import CoinNotFoundError, UpstreamUnreachableError
 from cryptodesk.redaction import REDACTED
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
 from cryptodesk.tools.invoker import ToolInvoker
@@ -94,11 +95,31 @@ async def test_invoker_times_out_slow_tools(context: ToolContext) -> None:
     assert outcome.error == "slow timed out after 0.05 s"
 
 
-async def test_invoker_reports_a_defective_tool_without_crashing(context: ToolContext) -> None:
+async def test_invoker_reports_a_defective_tool_without_crashing(
+    context: ToolContext, caplog: pytest.LogCaptureFixture
+) -> None:
     sink = RecordingSink()
     outcome = await _invoker(context, sink, ToolRegistry((BROKEN,))).call("A", "broken", {})
-    assert not outcome.success and "RuntimeError" in (outcome.error or "")
-    assert "boom" not in (outcome.error or "")  # an exception's message stays in the log
+    assert not outcome.success
+    assert outcome.error == "broken failed because of an internal error (see the server log)"
+    assert "RuntimeError: boom" in caplog.text  # the exception, for whoever reads the log
+
+
+async def test_invoker_shows_the_plain_message_and_logs_the_details(
+    context: ToolContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    async def down(_context: ToolContext, _args: _Nothing) -> _Slept:
+        raise UpstreamUnreachableError("coingecko", "GET /ping: [Errno 111] Connection refused")
+
+    tool = Tool("down", "Always unreachable.", _Nothing, _Slept, down)
+    sink = RecordingSink()
+    outcome = await _invoker(context, sink, ToolRegistry((tool,))).call("A", "down", {})
+    finished = sink.of_type(ToolFinished)[0]
+    assert outcome.error == finished.error == "CoinGecko is not reachable from this machine"
+    assert finished.result_preview == "error: CoinGecko is not reachable from this machine"
+    assert "[Errno 111] Connection refused" in caplog.text
 
 
 async def test_invoker_lets_cancellation_propagate(context: ToolContext) -> None:

@@ -1,7 +1,9 @@
 """The CoinGecko API v3 client: typed payloads out, our errors at the boundary.
 
 Every request waits for the rate budget, goes through the shared retry policy, and sends the API
-key (if any) as a header only, never in the URL. Plan differences are data (`PLANS`).
+key (if any) as a header only, never in the URL. Plan differences are data (`PLANS`). The
+client's circuit (`circuit.py`) remembers an unreachable host: requests then fail at once, and
+`/ping` probes it in the background until it answers.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from cryptodesk.errors import (
     UpstreamUnavailableError,
     UpstreamUnreachableError,
 )
+from cryptodesk.market.circuit import FIRST_PROBE_S, Circuit
 from cryptodesk.market.coingecko_payloads import (
     CoinListEntry,
     ErrorBody,
@@ -105,6 +108,7 @@ class CoinGeckoClient:
         limiter: TokenBucket | None = None,
         retry: RetryPolicy | None = None,
         timeout_s: float = 10.0,
+        probe_after_s: float = FIRST_PROBE_S,
     ) -> None:
         spec = PLANS[plan]
         if spec.key_header is not None and api_key is None:
@@ -119,9 +123,11 @@ class CoinGeckoClient:
         self._key = api_key
         self._key_header = spec.key_header
         self._retry = retry or RetryPolicy()
+        self.circuit = Circuit("CoinGecko", self.ping, first_probe_s=probe_after_s)
 
     async def aclose(self) -> None:
         """Closes the HTTP client if this client created it; an injected one is its owner's."""
+        await self.circuit.aclose()
         if self._owns_http:
             await self._http.aclose()
 
@@ -206,6 +212,15 @@ class CoinGeckoClient:
     async def coins_list(self) -> list[CoinListEntry]:
         return await self._get("/coins/list", {}, _COINS)
 
+    async def ping(self) -> None:
+        """`GET /ping` once: no retry and no circuit check (it is the circuit's probe and
+        doctor's check), but it spends the rate budget like any request. Raises our error for
+        no answer or an error answer."""
+        await self.limiter.acquire()
+        response = await self._send("/ping", {})
+        if response.status_code >= 400:
+            raise translate_error(response)
+
     async def _get(
         self,
         path: str,
@@ -218,7 +233,7 @@ class CoinGeckoClient:
             try:
                 value = await self._attempt(path, params, adapter, coin)
             except MarketDataError as e:
-                self.last_outcome = UpstreamOutcome(False, e.message, datetime.now(UTC))
+                self.last_outcome = UpstreamOutcome(False, e.logged(), datetime.now(UTC))
                 raise
             self.last_outcome = UpstreamOutcome(True, f"GET {path} ok", datetime.now(UTC))
             return value
@@ -232,30 +247,14 @@ class CoinGeckoClient:
         adapter: TypeAdapter[T],
         coin: str | None,
     ) -> T:
+        self.circuit.check()  # a host known to be unreachable: fail now, not after a timeout
         paused = self.limiter.paused_for()
         if paused > 0:
             # CoinGecko asked for a pause: a newcomer gets the rate-limit error (and whatever
             # the cache still has) at once instead of queueing behind it.
             raise RateLimitedError(PROVIDER, paused)
-        await self.limiter.acquire()
-        headers = {"accept": "application/json"}
-        if self._key_header is not None and self._key is not None:
-            headers[self._key_header] = self._sendable_key(self._key)
-        try:
-            response = await self._http.get(
-                self.base_url + path, params=params, headers=headers, timeout=self._timeout
-            )
-        except (httpx.LocalProtocolError, UnicodeEncodeError) as e:
-            # httpx refused to send our own request; its message quotes the header values.
-            raise DataUnavailableError(
-                f"the request to CoinGecko could not be sent ({type(e).__name__})"
-            ) from e
-        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-            raise UpstreamUnreachableError(PROVIDER, f"cannot connect ({_describe(e)})") from e
-        except httpx.TimeoutException as e:
-            raise UpstreamUnavailableError(PROVIDER, f"timed out ({type(e).__name__})") from e
-        except httpx.TransportError as e:
-            raise UpstreamUnavailableError(PROVIDER, _describe(e)) from e
+        await self.circuit.unless_opened(self.limiter.acquire())
+        response = await self._send(path, params)
         if response.status_code >= 400:
             error = translate_error(response, coin)
             if isinstance(error, RateLimitedError):
@@ -265,7 +264,35 @@ class CoinGeckoClient:
             return adapter.validate_json(response.content)
         except ValidationError as e:
             reason = f"unexpected response to GET {path} ({e.error_count()} problems)"
+            raise UpstreamUnavailableError(PROVIDER, reason, failure="bad_answer") from e
+
+    async def _send(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:
+        """One GET; a transport failure becomes our error, and the circuit learns from it."""
+        headers = {"accept": "application/json"}
+        if self._key_header is not None and self._key is not None:
+            headers[self._key_header] = self._sendable_key(self._key)
+        try:
+            response = await self._http.get(
+                self.base_url + path, params=params, headers=headers, timeout=self._timeout
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            down = UpstreamUnreachableError(
+                PROVIDER, f"GET {path}: cannot connect ({_describe(e)})"
+            )
+            self.circuit.observe(down)
+            raise down from e
+        except httpx.TimeoutException as e:
+            reason = f"GET {path}: timed out ({type(e).__name__})"
             raise UpstreamUnavailableError(PROVIDER, reason) from e
+        except (httpx.LocalProtocolError, UnicodeEncodeError) as e:
+            # The request could not even be written: the only header we vary is the key. Its
+            # text quotes the value, so neither it nor the cause is kept.
+            hint = "the API key holds characters an HTTP header cannot carry; set it again"
+            raise BadCredentialsError(PROVIDER, hint, details=type(e).__name__) from None
+        except httpx.TransportError as e:
+            raise UpstreamUnavailableError(PROVIDER, f"GET {path}: {_describe(e)}") from e
+        self.circuit.observe(None)  # any answer, an error status included, proves the host is up
+        return response
 
     @staticmethod
     def _sendable_key(key: SecretStr) -> str:
@@ -305,16 +332,21 @@ def translate_error(response: httpx.Response, coin: str | None = None) -> Market
     if status in (401, 403):
         return BadCredentialsError(
             PROVIDER,
-            f"HTTP {status}; check CRYPTODESK_COINGECKO_API_KEY and CRYPTODESK_COINGECKO_PLAN",
+            "check CRYPTODESK_COINGECKO_API_KEY and CRYPTODESK_COINGECKO_PLAN",
+            details=f"HTTP {status}",
         )
     if status == 404 and coin is not None:
         return CoinNotFoundError(coin)
-    if status >= 500 or status == 408:
-        return UpstreamUnavailableError(PROVIDER, f"HTTP {status}")
+    if status == 408:
+        return UpstreamUnavailableError(PROVIDER, "HTTP 408")
+    if status >= 500:
+        return UpstreamUnavailableError(PROVIDER, f"HTTP {status}", failure="server_error")
     detail = f": {message[:200]}" if message else ""
-    return DataUnavailableError(f"CoinGecko rejected the request (HTTP {status}){detail}")
+    return DataUnavailableError("CoinGecko refused the request", details=f"HTTP {status}{detail}")
 
 
 def _describe(error: httpx.HTTPError) -> str:
-    # httpx messages name the failure ("[Errno 111] Connection refused"), not the request.
+    if isinstance(error, httpx.LocalProtocolError):
+        return type(error).__name__  # its text quotes the header it could not send: the key
+    # Other httpx messages name the failure ("[Errno 111] Connection refused"), not the request.
     return str(error) or type(error).__name__

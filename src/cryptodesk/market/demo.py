@@ -32,6 +32,7 @@ from cryptodesk.market.schemas import (
 DEMO_SOURCE = "demo (simulated)"
 _YEAR_S = 365.25 * 86_400
 _DAY_S = 86_400
+_CACHED_CANDLES = 64
 _PERIODS_S = tuple(8 * 3600 * (2.0 ** (k / 1.5)) for k in range(16))  # 8 h .. about 3 years
 _MASK64 = (1 << 64) - 1
 
@@ -99,6 +100,10 @@ class DemoProvider:
     def __init__(self, seed: int, clock: Callable[[], datetime] | None = None) -> None:
         self._seed = seed
         self._clock = clock or (lambda: datetime.now(UTC))
+        # Candles change only when a candle closes; rebuilding them per call cost several ms
+        # (the `auto` market's fallback asks for the same ones question after question).
+        self._candles: dict[tuple[str, Timeframe, int, int], Candles] = {}
+        self._quotes: dict[tuple[str, int], PriceQuote] = {}
 
     @property
     def name(self) -> str:
@@ -115,6 +120,17 @@ class DemoProvider:
         return None
 
     async def get_price(self, coin_id: str) -> PriceQuote:
+        coin = coin_by_id(coin_id)
+        key = (coin.id, self._last_open("5m"))
+        cached = self._quotes.get(key)
+        if cached is None:
+            cached = self._quote(coin_id)
+            if len(self._quotes) >= _CACHED_CANDLES:
+                self._quotes.pop(next(iter(self._quotes)))
+            self._quotes[key] = cached
+        return cached
+
+    def _quote(self, coin_id: str) -> PriceQuote:
         coin = coin_by_id(coin_id)
         step = timeframe_seconds("5m")
         series = self.series(coin_id, "5m", _DAY_S // step)
@@ -137,8 +153,13 @@ class DemoProvider:
         if limit < 1:
             raise BadRangeError(f"limit must be at least 1, got {limit}")
         coin = coin_by_id(coin_id)
-        series = self.series(coin_id, parse_timeframe(timeframe), limit)
-        return Candles(
+        tf = parse_timeframe(timeframe)
+        key = (coin.id, tf, limit, self._last_open(tf))
+        cached = self._candles.get(key)
+        if cached is not None:
+            return cached
+        series = self.series(coin_id, tf, limit)
+        candles = Candles(
             coin_id=coin.id,
             symbol=coin.symbol,
             timeframe=timeframe,
@@ -147,6 +168,10 @@ class DemoProvider:
             as_of=utc_from_epoch(int(series.time[-1]) + timeframe_seconds(timeframe)),
             simulated=True,
         )
+        if len(self._candles) >= _CACHED_CANDLES:
+            self._candles.pop(next(iter(self._candles)))
+        self._candles[key] = candles
+        return candles
 
     async def price_history(self, coin_id: str, start: datetime, end: datetime) -> PriceHistory:
         raise DataUnavailableError(
@@ -160,10 +185,13 @@ class DemoProvider:
         if profile is None:
             raise BadRangeError(f"the demo market has no profile for {coin_id}")
         step = timeframe_seconds(timeframe)
-        now = int(self._clock().timestamp())
-        last_open = bucket_start(now, timeframe) - step
-        times = last_open - step * np.arange(limit - 1, -1, -1, dtype=np.int64)
+        times = self._last_open(timeframe) - step * np.arange(limit - 1, -1, -1, dtype=np.int64)
         return simulate(self._seed, coin_id, profile, timeframe, times)
+
+    def _last_open(self, timeframe: Timeframe) -> int:
+        """When the last closed candle of `timeframe` opened, as of the clock (epoch s)."""
+        now = int(self._clock().timestamp())
+        return bucket_start(now, timeframe) - timeframe_seconds(timeframe)
 
 
 def simulate(

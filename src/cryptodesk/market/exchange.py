@@ -2,8 +2,9 @@
 
 ccxt is imported lazily (about 0.7 s): never when cryptodesk is imported. Every call goes through
 one boundary: a per-call timeout, ccxt errors translated into ours (`exchange_errors`), retryable
-ones retried by the project's `RetryPolicy`. The client places no orders: it has no method that
-could.
+ones retried by the project's `RetryPolicy`, and the exchange's circuit (`circuit.py`): once the
+exchange is found unreachable, calls fail at once until a background probe (its server time, a
+cheap public request) gets an answer. The client places no orders: it has no method that could.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from pydantic import SecretStr
 
 from cryptodesk.errors import (
     BadRangeError,
-    CoinNotFoundError,
     CryptoDeskError,
     DataUnavailableError,
     UnsupportedTimeframeError,
     UnusableCredentialsError,
+    upstream_name,
 )
 from cryptodesk.market import exchange_payloads as payloads
 from cryptodesk.market.catalog import coin_by_symbol
+from cryptodesk.market.circuit import FIRST_PROBE_S, Circuit
 from cryptodesk.market.exchange_errors import (
     MissingCredentialsError,
+    SymbolNotListedError,
     is_boundary_error,
     retry_after_s,
     translate,
@@ -92,6 +95,7 @@ class ExchangeClient:
         profile: ExchangeProfile | None = None,
         retry: RetryPolicy | None = None,
         clock: Clock = utc_now,
+        probe_after_s: float = FIRST_PROBE_S,
     ) -> None:
         self._ex = exchange
         self._credentials = credentials
@@ -102,6 +106,7 @@ class ExchangeClient:
         self._profile = profile or profile_for(str(exchange.id))
         self._retry = retry or DEFAULT_RETRY
         self._clock = clock
+        self.circuit = Circuit(upstream_name(self.id), self._probe, first_probe_s=probe_after_s)
 
     @property
     def id(self) -> str:
@@ -200,6 +205,7 @@ class ExchangeClient:
         return tuple(tf for tf in TIMEFRAMES if tf in offered)
 
     async def close(self) -> None:
+        await self.circuit.aclose()
         await self._ex.close()
 
     # -- the boundary ------------------------------------------------------------------------
@@ -209,6 +215,7 @@ class ExchangeClient:
 
     async def _call(self, subject: str, operation: Callable[[], Awaitable[T]]) -> T:
         """One ccxt call and the typing of its result: timed out, translated, retried."""
+        self.circuit.check()  # an exchange known to be unreachable: fail now
         return await self._retry.run(
             lambda: self._guarded(subject, operation), what=f"{self.id} {subject}"
         )
@@ -216,7 +223,7 @@ class ExchangeClient:
     async def _guarded(self, subject: str, operation: Callable[[], Awaitable[T]]) -> T:
         try:
             async with asyncio.timeout(self._timeout_s):
-                return await operation()
+                result = await operation()
         except Exception as e:
             if isinstance(e, CryptoDeskError) or not is_boundary_error(e):
                 raise
@@ -228,8 +235,22 @@ class ExchangeClient:
                 redact=self._redact,
                 retry_after=retry_after_s(headers if isinstance(headers, Mapping) else None),
             )
-            logger.info("%s call about %s failed: %s", self.id, subject, error.message)
+            self.circuit.observe(error)
+            logger.info("%s call about %s failed: %s", self.id, subject, error.logged())
             raise error from e
+        self.circuit.observe(None)
+        return result
+
+    async def _probe(self) -> None:
+        """The circuit's probe: the exchange's server time where ccxt has it (one cheap public
+        request, no markets needed), else its markets."""
+
+        async def ask() -> object:
+            if (self._ex.has or {}).get("fetchTime"):
+                return await self._ex.fetch_time()
+            return await self._ex.load_markets(reload=True)
+
+        await self._guarded("its server time", ask)
 
     async def _markets(self) -> Mapping[str, object]:
         async def load() -> Mapping[str, object]:
@@ -246,7 +267,7 @@ class ExchangeClient:
             market = _market(markets, f"{base}/{quote}")
             if market is not None and not market.swap:
                 return market
-        raise CoinNotFoundError(query)
+        raise SymbolNotListedError(self.id, _pair(query, self._quote))
 
     async def _perpetual(self, query: str) -> payloads.CcxtMarket:
         markets = await self._markets()
@@ -257,8 +278,10 @@ class ExchangeClient:
                 return market
         spot = next((f"{b}/{q}" for b, q in pairs if f"{b}/{q}" in markets), None)
         if spot is None:
-            raise CoinNotFoundError(query)
-        raise DataUnavailableError(f"{self.id} lists {spot} but no perpetual contract on it")
+            raise SymbolNotListedError(self.id, _pair(query, self._quote))
+        raise DataUnavailableError(
+            f"{upstream_name(self.id)} lists {spot} but no perpetual contract on it"
+        )
 
     def _timeframe(self, timeframe: str) -> Timeframe:
         supported = self.supported_timeframes()
@@ -283,6 +306,12 @@ class ExchangeClient:
             why = problem(value, header=field != "secret")
             if why is not None:
                 raise UnusableCredentialsError(self.id, CREDENTIAL_SETTINGS[field], why)
+
+
+def _pair(query: str, quote: str) -> str:
+    """The pair a user's symbol most likely means, for saying it is not listed."""
+    pairs = pair_candidates(query, quote)
+    return f"{pairs[0][0]}/{pairs[0][1]}" if pairs else query.strip()
 
 
 def _market(markets: Mapping[str, object], symbol: str) -> payloads.CcxtMarket | None:

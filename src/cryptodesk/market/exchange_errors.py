@@ -2,15 +2,22 @@
 the retryable ones).
 
     ccxt error                                       ours
+    NetworkError caused by a DNS failure, a      ->  UpstreamUnreachableError   (the circuit's)
+      refused connection or a connect timeout
     RateLimitExceeded, DDoSProtection            ->  RateLimitedError           (retryable)
     AuthenticationError, PermissionDenied        ->  BadCredentialsError
-    BadSymbol                                    ->  CoinNotFoundError
+    BadSymbol                                    ->  SymbolNotListedError
     NotSupported, ArgumentsRequired, BadRequest  ->  DataUnavailableError
     NetworkError, RequestTimeout, ...            ->  UpstreamUnavailableError   (retryable)
     any other ccxt error, a malformed payload    ->  UpstreamUnavailableError   (retryable)
 
+Messages are plain sentences ("Bitget is not reachable from this machine"); the ccxt error's own
+text (its class, the URL, the exchange's reply), with known secrets redacted, is the `details`.
+
 Added under the tree of `cryptodesk.errors`:
 
+    CoinNotFoundError
+    └── SymbolNotListedError         the exchange lists no market for the symbol
     BadCredentialsError
     └── MissingCredentialsError      a private call without the keys it needs
     DataUnavailableError
@@ -20,7 +27,8 @@ Added under the tree of `cryptodesk.errors`:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import socket
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from cryptodesk.errors import (
@@ -31,6 +39,8 @@ from cryptodesk.errors import (
     MarketDataError,
     RateLimitedError,
     UpstreamUnavailableError,
+    UpstreamUnreachableError,
+    upstream_name,
 )
 from cryptodesk.market.retry import parse_retry_after
 from cryptodesk.redaction import Redactor
@@ -52,12 +62,20 @@ MALFORMED_PAYLOAD_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+class SymbolNotListedError(CoinNotFoundError):
+    def __init__(self, provider: str, symbol: str) -> None:
+        MarketDataError.__init__(self, f"{upstream_name(provider)} does not list {symbol}")
+        self.provider = provider
+        self.query = symbol
+        self.candidates: tuple[str, ...] = ()
+
+
 class MissingCredentialsError(BadCredentialsError):
     code = "missing_credentials"
 
     def __init__(self, provider: str, missing: tuple[str, ...]) -> None:
         hint = f"set {', '.join(missing)} (a read-only key is enough)"
-        MarketDataError.__init__(self, f"{provider} needs API keys for this: {hint}")
+        MarketDataError.__init__(self, f"{upstream_name(provider)} needs API keys for this: {hint}")
         self.provider = provider
         self.hint = hint
         self.missing = missing
@@ -109,21 +127,57 @@ def translate(
     from ccxt.base import errors as ccxt_errors  # already imported: the error came from ccxt
 
     reason = redact(f"{type(error).__name__}: {error}")[:_REASON_LIMIT]
+    if isinstance(error, ccxt_errors.NetworkError) and is_unreachable(error):
+        return UpstreamUnreachableError(provider, reason)
     if isinstance(error, ccxt_errors.RateLimitExceeded | ccxt_errors.DDoSProtection):
         return RateLimitedError(provider, retry_after)
     if isinstance(error, ccxt_errors.AuthenticationError):
-        return BadCredentialsError(provider, CHECK_KEYS)
+        return BadCredentialsError(provider, CHECK_KEYS, details=reason)
     if isinstance(error, ccxt_errors.BadSymbol):
-        return CoinNotFoundError(subject)
+        return SymbolNotListedError(provider, subject)
     if isinstance(
         error, ccxt_errors.NotSupported | ccxt_errors.ArgumentsRequired | ccxt_errors.BadRequest
     ):
-        return DataUnavailableError(f"{provider} cannot serve {subject}: {reason}")
-    if isinstance(error, ccxt_errors.BaseError):
+        return DataUnavailableError(
+            f"{upstream_name(provider)} cannot serve {subject}", details=reason
+        )
+    if isinstance(error, ccxt_errors.NetworkError):
         return UpstreamUnavailableError(provider, reason)
+    if isinstance(error, ccxt_errors.BaseError):
+        return UpstreamUnavailableError(provider, reason, failure="server_error")
     if isinstance(error, TimeoutError):
         return UpstreamUnavailableError(provider, f"no answer about {subject} in time")
-    return UpstreamUnavailableError(provider, f"malformed response ({reason})")
+    return UpstreamUnavailableError(
+        provider, f"malformed response ({reason})", failure="bad_answer"
+    )
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether no connection could be made at all (DNS failure, refused, connect timeout), as
+    told by the transport error ccxt chained (`raise ... from`) under its own."""
+    import aiohttp
+
+    for cause in _causes(error):
+        if isinstance(cause, aiohttp.ClientSSLError):
+            return False  # a host that answered the handshake is reachable
+        if isinstance(
+            cause,
+            socket.gaierror
+            | aiohttp.ClientConnectorError
+            | aiohttp.ConnectionTimeoutError
+            | ConnectionRefusedError,
+        ):
+            return True
+    return False
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def is_boundary_error(error: Exception) -> bool:

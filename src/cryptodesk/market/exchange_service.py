@@ -18,6 +18,7 @@ from typing import Any
 from cryptodesk.config import Settings
 from cryptodesk.errors import ConfigError
 from cryptodesk.market.cache import TtlCache
+from cryptodesk.market.circuit import FIRST_PROBE_S
 from cryptodesk.market.exchange import Clock, ExchangeClient, ExchangeCredentials, utc_now
 from cryptodesk.market.exchange_errors import RedactingLogger
 from cryptodesk.market.exchange_schemas import (
@@ -66,6 +67,7 @@ def create_client(
     exchange_factory: ExchangeFactory | None = None,
     retry: RetryPolicy | None = None,
     clock: Clock = utc_now,
+    probe_after_s: float = FIRST_PROBE_S,
 ) -> ExchangeClient:
     """The client of `settings.exchange`; raises `ConfigError` for an unknown exchange id."""
     exchange_id = settings.exchange.strip().lower()
@@ -92,6 +94,7 @@ def create_client(
         profile=profile,
         retry=retry or _retry_policy(settings),
         clock=clock,
+        probe_after_s=probe_after_s,
     )
 
 
@@ -179,14 +182,22 @@ def build_exchange(
     clock: Clock = utc_now,
     ttl_s: float = QUOTE_TTL_S,
     monotonic: Callable[[], float] = time.monotonic,
+    probe_after_s: float = FIRST_PROBE_S,
 ) -> ExchangeService:
-    """The gateway of `settings.exchange`; nothing is imported or connected until first use."""
+    """The gateway of `settings.exchange`; nothing is imported or connected until first use.
+    `probe_after_s`: the first wait of the circuit's re-probe (tests use a short one)."""
 
     async def connect() -> ExchangeClient:
         if exchange_factory is None:
             # ccxt's import takes most of a second: keep it off the event loop.
             await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
-        return create_client(settings, exchange_factory=exchange_factory, retry=retry, clock=clock)
+        return create_client(
+            settings,
+            exchange_factory=exchange_factory,
+            retry=retry,
+            clock=clock,
+            probe_after_s=probe_after_s,
+        )
 
     keys = (settings.exchange_api_key, settings.exchange_api_secret)
     return ExchangeService(

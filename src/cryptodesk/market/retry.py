@@ -1,9 +1,11 @@
-"""The one retry policy of every HTTP market provider.
+"""The one retry policy of every market provider (CoinGecko, exchanges), built on tenacity.
 
 Providers translate vendor failures into our errors first; the policy then retries exactly the
-retryable ones (`RateLimitedError`, `UpstreamUnavailableError`: 429, 5xx, timeouts, connection
-errors), never another 4xx. Waits grow exponentially with jitter, a `Retry-After` replaces the
-backoff, and every wait is capped by `max_wait_s`. `asyncio.CancelledError` is never caught.
+retryable ones (`RateLimitedError`, `UpstreamUnavailableError`: 429, 5xx, timeouts), never
+another 4xx and never an unreachable host (`UpstreamUnreachableError`: the upstream's circuit
+remembers it and re-probes in the background, so retrying at once would only repeat the failure).
+Waits grow exponentially with jitter, a `Retry-After` replaces the backoff, and every wait is
+capped by `max_wait_s`. `asyncio.CancelledError` is never retried.
 """
 
 from __future__ import annotations
@@ -17,12 +19,20 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from cryptodesk.errors import MarketDataError, RateLimitedError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from cryptodesk.errors import MarketDataError, RateLimitedError, UpstreamUnreachableError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, UpstreamUnreachableError):
+        return False  # its circuit is open now: another attempt would fail the same way
+    return isinstance(error, MarketDataError) and error.retryable
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,25 +58,43 @@ class RetryPolicy:
         return min(backoff, self.max_wait_s)
 
     async def run(self, call: Callable[[], Awaitable[T]], *, what: str) -> T:
-        """`call()`, retried while it raises a retryable `MarketDataError`."""
-        attempt = 1
-        while True:
-            try:
+        """`call()`, retried while it raises a retryable `MarketDataError`; the last error
+        propagates unchanged."""
+
+        def wait(state: RetryCallState) -> float:
+            return self.wait_s(state.attempt_number, _error_of(state))
+
+        def log_retry(state: RetryCallState) -> None:
+            logger.warning(
+                "%s failed (attempt %d of %d): %s; retrying in %.2f s",
+                what,
+                state.attempt_number,
+                self.max_attempts,
+                _error_of(state).logged(),
+                state.upcoming_sleep,
+            )
+
+        retrying = AsyncRetrying(
+            sleep=self.sleep,
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait,
+            retry=retry_if_exception(_retryable),
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        # The attempt loop rather than `retrying(call)`: tenacity awaits only what it can tell
+        # is a coroutine function, and `call` is often a lambda returning a coroutine.
+        async for attempt in retrying:
+            with attempt:
                 return await call()
-            except MarketDataError as e:
-                if not e.retryable or attempt >= self.max_attempts:
-                    raise
-                wait = self.wait_s(attempt, e)
-                logger.warning(
-                    "%s failed (attempt %d of %d): %s; retrying in %.2f s",
-                    what,
-                    attempt,
-                    self.max_attempts,
-                    e.message,
-                    wait,
-                )
-            await self.sleep(wait)
-            attempt += 1
+        raise AssertionError("tenacity ended the attempts without an outcome")
+
+
+def _error_of(state: RetryCallState) -> MarketDataError:
+    error = state.outcome.exception() if state.outcome is not None else None
+    if not isinstance(error, MarketDataError):  # only these are retried
+        raise TypeError(f"no retryable error in {state!r}")
+    return error
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

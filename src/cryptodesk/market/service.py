@@ -5,16 +5,16 @@ In front of the live provider it puts a TTL cache per kind of data (single-fligh
 retries through the one retry policy (`retry.py`). Modes:
 
 - `live`: CoinGecko; failures are typed errors, nothing is faked.
-- `auto`: live, and only when the network is unreachable (connection refused, DNS failure) the
-  demo market, every value labelled `fallback` and `simulated`, and `status()` saying so. A 4xx,
-  429 or 5xx is a typed error, never a fallback. After an unreachable error the demo market
-  answers for `offline_retry_s` before the network is tried again.
+- `auto`: live, and only when CoinGecko is unreachable (connection refused, DNS failure, connect
+  timeout) the demo market, every value labelled `fallback` and `simulated`, and `status()`
+  saying so. A 4xx, 429 or 5xx is a typed error, never a fallback. The client's circuit
+  remembers an unreachable host, so while it is down prices and candles come from the demo
+  market at once (no connection attempt) until a background probe finds CoinGecko again.
 - `replay`, `demo`: local sources, unchanged.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -33,6 +33,7 @@ from cryptodesk.errors import (
 )
 from cryptodesk.market.cache import Cached, CacheTtls, TtlCache
 from cryptodesk.market.catalog import CoinInfo, resolve_coin
+from cryptodesk.market.circuit import FIRST_PROBE_S
 from cryptodesk.market.coingecko import PLANS, CoinGeckoClient, Plan
 from cryptodesk.market.demo import DemoProvider
 from cryptodesk.market.live import LiveProvider
@@ -53,10 +54,7 @@ from cryptodesk.market.schemas import (
     TrendingCoins,
 )
 
-logger = logging.getLogger(__name__)
-
 V = TypeVar("V", PriceQuote, Candles, TopCoins, GlobalMarket, TrendingCoins, CoinSearch)
-R = TypeVar("R")
 Clock = Callable[[], float]
 
 
@@ -107,7 +105,6 @@ class MarketDataService:
         fallback: MarketDataProvider | None = None,
         ttls: CacheTtls | None = None,
         clock: Clock = time.monotonic,
-        offline_retry_s: float = 60.0,
     ) -> None:
         self._provider = provider
         self._live = provider if isinstance(provider, LiveProvider) else None
@@ -115,17 +112,20 @@ class MarketDataService:
         self._detail = detail
         self._fallback = fallback
         self._caches = _Caches(ttls or CacheTtls(), clock) if self._live is not None else None
-        self._clock = clock
-        self._offline_retry_s = offline_retry_s
-        self._offline: tuple[float, UpstreamUnreachableError] | None = None
 
     @property
     def provider(self) -> MarketDataProvider:
         return self._provider
 
     @property
+    def detail(self) -> str:
+        """The configured source in words (mode, plan, URL, folder), without its last outcome."""
+        return self._detail
+
+    @property
     def simulated(self) -> bool:
-        return self._provider.simulated or self._offline_error() is not None
+        fallback = self._fallback is not None and self._offline_error() is not None
+        return self._provider.simulated or fallback
 
     def resolve(self, coin: str) -> CoinInfo:
         """A coin from an id, symbol, name or alias, without a network call: the catalog (and,
@@ -141,8 +141,7 @@ class MarketDataService:
         except CoinNotFoundError:
             if self._live is None:
                 raise
-        live = self._live
-        return await self._guard(lambda: live.lookup(coin))
+        return await self._live.lookup(coin)
 
     async def get_price(self, coin: str) -> PriceQuote:
         info = await self.lookup_coin(coin)
@@ -178,7 +177,7 @@ class MarketDataService:
                 "currencies need live CoinGecko data (CRYPTODESK_MARKET_DATA=auto or live)"
             )
         live = self._live
-        return await self._guard(lambda: live.get_price_in(info.id, currency))
+        return await live.get_price_in(info.id, currency)
 
     async def price_history(self, coin: str, start: datetime, end: datetime) -> PriceHistory:
         """Prices over a past window. Never simulated: in auto mode an unreachable CoinGecko is
@@ -187,7 +186,7 @@ class MarketDataService:
         if self._live is None:
             return await self._provider.price_history(info.id, start, end)
         live = self._live
-        return await self._guard(lambda: live.price_history(info.id, start, end))
+        return await live.price_history(info.id, start, end)
 
     async def market_overview(self, limit: int = 10) -> MarketOverview:
         """The top `limit` coins by market cap and the global market."""
@@ -256,17 +255,24 @@ class MarketDataService:
             verdict = "ok" if outcome.ok else f"failed: {outcome.detail}"
             parts.append(f"last request at {outcome.at:%Y-%m-%d %H:%M:%S} UTC {verdict}")
         offline = self._offline_error()
-        if offline is not None:
+        since = client.circuit.since
+        if offline is not None and since is not None:
             parts.append(
-                f"FALLBACK: CoinGecko is unreachable ({offline.reason}), so prices and candles "
-                "come from the built-in demo market (simulated, labelled)"
+                f"CoinGecko unreachable since {since:%H:%M:%S} UTC ({offline.reason}); "
+                "re-probed in the background"
             )
-        ready = offline is not None or outcome is None or outcome.ok
+        if offline is not None and self._fallback is not None:
+            parts.append(
+                "FALLBACK: CoinGecko is unreachable, so prices and candles come from the "
+                "built-in demo market (simulated, labelled)"
+            )
+        falling_back = offline is not None and self._fallback is not None
+        ready = falling_back if offline is not None else outcome is None or outcome.ok
         return MarketStatus(
             mode=self._mode,
             provider=live.name,
             ready=ready,
-            simulated=offline is not None,
+            simulated=falling_back,
             detail="; ".join(parts),
         )
 
@@ -304,34 +310,14 @@ class MarketDataService:
                     return _labelled(recalled)
                 return _as_fallback(await fallback(standin))
             try:
-                return _labelled(await self._guard(lambda: cache.get(key, fetch, ttl_s=ttl_s)))
+                return _labelled(await cache.get(key, fetch, ttl_s=ttl_s))
             except UpstreamUnreachableError:
                 return _as_fallback(await fallback(standin))
-        return _labelled(await self._guard(lambda: cache.get(key, fetch, ttl_s=ttl_s)))
-
-    async def _guard(self, call: Callable[[], Awaitable[R]]) -> R:
-        """Runs a live call, remembering (auto mode) when the network turned out unreachable."""
-        offline = self._offline_error()
-        if offline is not None:
-            raise UpstreamUnreachableError(offline.provider, offline.reason)
-        try:
-            result = await call()
-        except UpstreamUnreachableError as e:
-            if self._fallback is not None:
-                if self._offline is None:
-                    logger.warning("CoinGecko unreachable (%s): using the demo market", e.reason)
-                self._offline = (self._clock(), e)
-            raise
-        self._offline = None
-        return result
+        return _labelled(await cache.get(key, fetch, ttl_s=ttl_s))
 
     def _offline_error(self) -> UpstreamUnreachableError | None:
-        if self._offline is None:
-            return None
-        since, error = self._offline
-        if self._clock() - since >= self._offline_retry_s:
-            return None
-        return error
+        """Why CoinGecko is known to be unreachable right now (its circuit is open)."""
+        return self._live.client.circuit.error if self._live is not None else None
 
 
 def _labelled(cached: Cached[V]) -> V:
@@ -348,12 +334,14 @@ def build_market_service(
     http_client: httpx.AsyncClient | None = None,
     ttls: CacheTtls | None = None,
     clock: Clock = time.monotonic,
+    probe_after_s: float = FIRST_PROBE_S,
 ) -> MarketDataService:
     """The service for `settings.market_data`; raises `ConfigError` for an impossible setup.
 
     `http_client` replaces the CoinGecko HTTP client (tests inject a transport or point
     `coingecko_base_url` at a loopback fake); an injected client is not closed by the service.
-    `ttls` and `clock` drive the caches (tests use short TTLs and a fake clock).
+    `ttls` and `clock` drive the caches (tests use short TTLs and a fake clock);
+    `probe_after_s` is the first wait of the circuit's re-probe (tests use a short one).
     """
     mode = settings.market_data
     if mode == "replay":
@@ -368,7 +356,7 @@ def build_market_service(
         return MarketDataService(
             DemoProvider(settings.demo_seed), mode, "built-in demo market: simulated prices"
         )
-    client = build_coingecko_client(settings, http_client)
+    client = build_coingecko_client(settings, http_client, probe_after_s=probe_after_s)
     live = LiveProvider(client, monotonic=clock)
     budget = f"{client.limiter.per_minute:g} requests/min"
     detail = f"CoinGecko {client.plan} plan at {client.base_url} ({budget})"
@@ -385,7 +373,10 @@ def build_market_service(
 
 
 def build_coingecko_client(
-    settings: Settings, http_client: httpx.AsyncClient | None = None
+    settings: Settings,
+    http_client: httpx.AsyncClient | None = None,
+    *,
+    probe_after_s: float = FIRST_PROBE_S,
 ) -> CoinGeckoClient:
     key = settings.coingecko_api_key
     plan: Plan = settings.coingecko_plan
@@ -407,4 +398,5 @@ def build_coingecko_client(
             max_attempts=settings.retry_max_attempts, max_wait_s=settings.retry_max_wait_s
         ),
         timeout_s=settings.http_timeout_s,
+        probe_after_s=probe_after_s,
     )

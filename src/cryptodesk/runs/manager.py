@@ -250,7 +250,7 @@ class RunManager:
                 recoverable=False,
             )
         except CryptoDeskError as exc:
-            error = RunError(exc.code, exc.message, recoverable=False)
+            error = RunError(exc.code, exc.message, exc.details, recoverable=False)
         except Exception:
             log.exception("run %s crashed", handle.run_id)
             error = RunError(

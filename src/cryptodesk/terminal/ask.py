@@ -116,7 +116,11 @@ async def ask_over_websocket(
                 raise SystemExit(f"connection closed ({code})") from exc
         except OSError as exc:
             if run_id is None:
-                raise SystemExit(f"cannot reach {server}: {exc}") from exc
+                log.info("connecting to %s failed: %r", server, exc)
+                raise SystemExit(
+                    f"cannot reach a CryptoDesk server at {server} (is `cryptodesk serve` "
+                    "running there?)"
+                ) from exc
         attempts += 1
         if attempts > 10:
             raise SystemExit("gave up reconnecting")

@@ -11,6 +11,22 @@ from rich.panel import Panel
 from rich.text import Text
 
 TERMINAL = frozenset({"completed", "cancelled", "failed"})
+HEADLINES = {
+    "answered": "✅ Answered",
+    "partial": "⚠️ Partial answer: some data is missing",
+    "clarification": "❓ Question back",
+    "cannot_answer": "🚫 Can't answer that from market data",
+}
+"""What the run's `result.answer_kind` says, shown instead of a blanket "report ready"."""
+
+
+def headline(result: dict[str, Any]) -> str | None:
+    """None for a server from before answer kinds (its status message says the rest)."""
+    kind = result.get("answer_kind")
+    if kind == "clarification":
+        question = str(result.get("bottom_line") or "").strip()
+        return f"{HEADLINES[kind]}: {question}" if question else HEADLINES[kind]
+    return HEADLINES.get(str(kind))
 
 
 def is_terminal(frame: dict[str, Any]) -> bool:
@@ -22,6 +38,8 @@ class FrameView:
         self.console = console
         self.json_lines = json_lines
         self.final_status: str | None = None
+        self.headline: str | None = None
+        """The answer kind of the run's result, once it arrived."""
         self._mid_line = False
 
     def show(self, frame: dict[str, Any]) -> None:
@@ -43,10 +61,11 @@ class FrameView:
         if f.get("status") == "connected":
             self.console.print(f"[dim]connected · engine {f.get('engine')}[/dim]")
             return
-        style = {"completed": "green", "cancelled": "yellow", "failed": "red"}.get(
-            str(f.get("status")), "cyan"
-        )
-        self.console.print(Text(f"● {f.get('message')}", style=style))
+        status = str(f.get("status"))
+        style = {"completed": "green", "cancelled": "yellow", "failed": "red"}.get(status, "cyan")
+        done = status == "completed" and f.get("final") and self.headline is not None
+        message = self.headline if done else f.get("message")
+        self.console.print(Text(f"● {message}", style=style))
 
     def _agent_step(self, f: dict[str, Any]) -> None:
         if f.get("delta"):
@@ -84,10 +103,15 @@ class FrameView:
         self.console.print(Text(f"⚠ {f.get('code')}: {f.get('message')}{details} [{how}]", "red"))
 
     def _result(self, f: dict[str, Any]) -> None:
+        self.headline = headline(f)
         labels = f.get("data_labels") or []
         subtitle = f"engine: {f.get('engine')}" + (
             f" · data: {', '.join(labels)}" if labels else ""
         )
         self.console.print(
-            Panel(Markdown(str(f.get("content", ""))), title="Report", subtitle=subtitle)
+            Panel(
+                Markdown(str(f.get("content", ""))),
+                title=self.headline or "Report",
+                subtitle=subtitle,
+            )
         )

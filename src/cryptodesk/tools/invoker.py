@@ -66,15 +66,15 @@ class ToolInvoker:
         except TimeoutError:
             error = f"{tool_name} timed out after {self._timeout_s:g} s"
         except CryptoDeskError as e:
+            # The plain message is what agents, the timeline and the report show; the
+            # technical details (exception text, URLs, errnos) go to the log only.
+            logger.info("tool %s failed (run %s): %s", tool_name, self._context.run_id, e.logged())
             error = e.message
-        except Exception as e:
+        except Exception:
             # A defect in a tool must not take the whole run down; it is logged and reported.
             # Its message stays in the log: it may quote what the request carried (a key).
             logger.exception("tool %s failed (run %s)", tool_name, self._context.run_id)
-            error = (
-                f"{tool_name} failed unexpectedly ({type(e).__name__}); "
-                f"see the server log for run {self._context.run_id}"
-            )
+            error = f"{tool_name} failed because of an internal error (see the server log)"
         finally:
             current_call.reset(running)
         duration_ms = round((time.perf_counter() - started) * 1000)

@@ -2,7 +2,9 @@
 
 Within a run every tool then also sees the same snapshot of the market. The memo also remembers
 which tool call first computed a line or the levels of a series (`origin`), so a later reading
-built on the same values (the outlook's signals) can name the call they came from.
+built on the same values (the outlook's signals) can name the call they came from. Tools of one
+step run concurrently, so candles are fetched once for all callers that ask at the same time (a
+failed fetch is not remembered: a later step tries again).
 """
 
 from __future__ import annotations

@@ -71,14 +71,13 @@ async def test_team_tool_that_raises_is_reported_and_the_run_goes_on(
     await engine.run(request("Analyze BTC on the 4h chart"), sink)
     finished = sink.of_type(ToolFinished)
     assert len(finished) == 1 and not finished[0].success
-    # A defect's own message stays in the server log (it may quote what the request carried).
-    assert "failed unexpectedly (RuntimeError)" in (finished[0].error or "")
-    assert "exchange API unavailable" not in (finished[0].error or "")
+    plain = "get_crypto_price failed because of an internal error (see the server log)"
+    assert finished[0].error == plain  # the exception's text goes to the log only
     assert finished[0].call_id == sink.of_type(ToolCalled)[0].call_id
     tool_message = next(
         m for m in llm.of_kind("worker")[1].body["messages"] if m.get("role") == "tool"
     )
-    assert "failed unexpectedly (RuntimeError)" in str(tool_message["content"])
+    assert plain in str(tool_message["content"])
     assert report_of(sink).engine.startswith("magentic:")
     assert "FAILED" in llm.of_kind("report")[0].last_text
 

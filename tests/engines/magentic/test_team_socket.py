@@ -107,7 +107,8 @@ async def test_team_llm_down_falls_back_to_the_offline_analyst(
     assert len(errors) == 1 and errors[0]["recoverable"] is True
     assert errors[0]["code"] == "llm_unavailable"
     assert "offline analyst answers instead" in errors[0]["message"]
-    assert "HTTP 503" in errors[0]["message"]
+    assert "HTTP 503" not in errors[0]["message"]  # a plain message; the status in details
+    assert "HTTP 503 from openai-compatible at http://127.0.0.1:" in errors[0]["details"]
     result = mine[-2]
     assert result["engine"] == "offline (LLM fallback)"
     assert "llm_fallback" in result["data_labels"]

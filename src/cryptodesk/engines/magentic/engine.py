@@ -132,9 +132,10 @@ class MagenticEngine:
         except Exception as exc:
             failure = classify(exc, self.target)
             log.warning(
-                "run %s: LLM team failed (%s); the offline analyst answers",
+                "run %s: LLM team failed (%s: %s); the offline analyst answers",
                 request.run_id,
                 failure.code,
+                failure.logged(),
                 exc_info=failure.code == "llm_team_failed",
             )
             await reporter.abort(failure.message)
@@ -142,6 +143,7 @@ class MagenticEngine:
                 RunError(
                     failure.code,
                     failure.message + " The offline analyst answers instead.",
+                    failure.details,
                     recoverable=True,
                 )
             )

@@ -1,4 +1,4 @@
-"""LLM failures in words a user can act on: what went wrong, never a stack trace or a key.
+"""LLM failures in words a user can act on: what went wrong, never a stack trace, URL or key.
 
 Provider errors arrive wrapped by the framework (`ChatClientException` from an `openai` or
 `ollama` error); the chain is searched for the cause. Messages are ours: a provider's own text
@@ -54,10 +54,20 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+_PROVIDER_NAMES = {
+    "openai": "OpenAI",
+    "azure": "Azure OpenAI",
+    "ollama": "Ollama",
+    "openai-compatible": "the OpenAI-compatible server",
+}
+
+
 def classify(exc: BaseException, target: LlmTarget) -> LlmError:
-    """The failure of a run's LLM calls as an `LlmError` with a code and a safe message."""
+    """The failure of a run's LLM calls as an `LlmError` with a code and a plain message; the
+    endpoint, status and exception class go to its `details`."""
     import openai
 
+    name = _PROVIDER_NAMES.get(target.provider, target.provider)
     where = f"{target.provider} at {target.base_url}"
     for item in _chain(exc):
         if isinstance(item, LlmError):
@@ -70,40 +80,47 @@ def classify(exc: BaseException, target: LlmTarget) -> LlmError:
             )
         status, text = _status_of(item)
         if status is not None:
+            answered = f"HTTP {status} from {where}"
             if status in (400, 404, 422, 500) and _NO_TOOLS.search(text):
                 return LlmError(
                     "llm_no_tools",
-                    f"The model {target.worker_model!r} ({where}) does not support tool calling, "
+                    f"The model {target.worker_model!r} ({name}) does not support tool calling, "
                     "which the agent team needs; choose a model with tool support.",
+                    details=answered,
                 )
             if status in (401, 403):
-                return LlmError(
-                    "llm_auth", f"The LLM provider ({where}) rejected the API key (HTTP {status})."
-                )
+                return LlmError("llm_auth", f"{name} rejected the LLM API key.", details=answered)
             if status == 404:
                 return LlmError(
                     "llm_model_not_found",
-                    f"The LLM provider ({where}) does not know the model or deployment "
-                    f"{target.orchestrator_model!r} (HTTP 404).",
+                    f"{name} does not know the model or deployment {target.orchestrator_model!r}.",
+                    details=answered,
                 )
             if status == 429:
                 return LlmError(
                     "llm_rate_limited",
-                    f"The LLM provider ({where}) kept rate limiting the requests (HTTP 429).",
+                    f"{name} kept rate limiting the LLM requests.",
+                    details=answered,
                 )
             return LlmError(
-                "llm_unavailable", f"The LLM provider ({where}) failed with HTTP {status}."
+                "llm_unavailable", f"The LLM ({name}) answered with an error.", details=answered
             )
         if isinstance(item, openai.APITimeoutError | TimeoutError | httpx.TimeoutException):
             return LlmError(
                 "llm_unavailable",
-                f"The LLM ({where}) did not answer within {target.timeout_s:g} s.",
+                f"The LLM ({name}) did not answer within {target.timeout_s:g} s.",
+                details=f"{type(item).__name__} from {where}",
             )
         if isinstance(item, openai.APIConnectionError | ConnectionError | httpx.TransportError):
-            return LlmError("llm_unavailable", f"The LLM ({where}) cannot be reached.")
+            return LlmError(
+                "llm_unavailable",
+                f"The LLM ({name}) is not reachable from this machine.",
+                details=f"{type(item).__name__} connecting to {where}",
+            )
         if isinstance(item, asyncio.CancelledError):
             break
     return LlmError(
         "llm_team_failed",
-        f"The agent team failed ({type(exc).__name__}) while using {where}.",
+        f"The agent team failed while using {name}.",
+        details=f"{type(exc).__name__} with {where}",
     )

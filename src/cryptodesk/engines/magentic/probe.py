@@ -7,6 +7,7 @@ imports the agent framework.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,6 +15,8 @@ from typing import Any, Literal
 import httpx
 
 from cryptodesk.engines.magentic.target import LlmTarget
+
+log = logging.getLogger(__name__)
 
 ProbeStatus = Literal["connected", "unreachable"]
 PROBE_TIMEOUT_S = 5.0
@@ -92,7 +95,9 @@ class LlmProbe:
         except httpx.TimeoutException:
             return LlmCheck("unreachable", model, None, f"{target.base_url}: no answer in time")
         except httpx.HTTPError as exc:
-            return LlmCheck("unreachable", model, None, f"{target.base_url}: {type(exc).__name__}")
+            log.info("LLM probe of %s failed: %r", target.base_url, exc)
+            where = f"{target.base_url}: not reachable from this machine"
+            return LlmCheck("unreachable", model, None, where)
         latency = round((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             why = "the API key was rejected" if response.status_code in (401, 403) else "error"

@@ -2,6 +2,11 @@
 
 It runs the same roster as the LLM team: the Orchestrator plans, specialists call tools through
 the `ToolInvoker`, and the ReportWriter turns the tool results into the report.
+
+The calls of one agent turn are independent of each other (the plan puts a call that needs
+another's result in a later turn), so they run concurrently: a coin's indicators, levels and
+patterns at once, an order book and a funding rate at once. Each call's `tool_result` still
+follows its `tool_call`; calls of one turn may interleave, and the outcomes keep the plan's order.
 """
 
 from __future__ import annotations
@@ -116,7 +121,9 @@ class OfflineAnalyst:
                 break
             task = pending.pop(0)
             step = await turns.start(task.agent, task.instruction)
-            outcomes = [await invoker.call(task.agent, c.tool, c.arguments) for c in task.calls]
+            outcomes = await asyncio.gather(
+                *(invoker.call(task.agent, c.tool, c.arguments) for c in task.calls)
+            )
             _collect(findings, task, outcomes)
             await turns.finish(task.agent, step, _describe_outcomes(outcomes))
             # Only the market overview has a fallback (the prices of the largest coins).

@@ -1,0 +1,76 @@
+"""The CLI's live view: the answer kind instead of a blanket "report ready", logs after the run."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from cryptodesk.terminal.logbuffer import held_logs
+from cryptodesk.terminal.view import FrameView
+
+
+def _shown(*frames: dict[str, Any]) -> str:
+    out = io.StringIO()
+    view = FrameView(Console(file=out, width=120, color_system=None), json_lines=False)
+    for frame in frames:
+        view.show(frame)
+    return out.getvalue()
+
+
+def _result(**fields: Any) -> dict[str, Any]:
+    return {"type": "result", "content": "# Report\n\nBody.", "engine": "offline", **fields}
+
+
+FINAL = {"type": "status", "status": "completed", "final": True, "message": "Analysis completed"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"answer_kind": "answered"}, "✅ Answered"),
+        ({"answer_kind": "partial"}, "⚠️ Partial answer: some data is missing"),
+        (
+            {"answer_kind": "clarification", "bottom_line": "Which coin do you mean?"},
+            "❓ Question back: Which coin do you mean?",
+        ),
+        ({"answer_kind": "cannot_answer"}, "🚫 Can't answer that from market data"),
+    ],
+)
+def test_view_shows_the_answer_kind_not_a_blanket_completion(
+    fields: dict[str, Any], expected: str
+) -> None:
+    text = _shown(_result(**fields), FINAL)
+    assert f"● {expected}" in text  # the run's last line
+    assert expected in text.split("● ")[0]  # and the report panel's title
+    assert "Analysis completed" not in text
+
+
+def test_view_of_a_server_without_answer_kinds_keeps_its_status_message() -> None:
+    text = _shown(_result(), FINAL)
+    assert "● Analysis completed" in text
+
+
+def test_view_of_a_failed_run_shows_the_failure() -> None:
+    failed = {"type": "status", "status": "failed", "final": True, "message": "Run failed: x"}
+    assert "● Run failed: x" in _shown(failed)
+
+
+def test_held_logs_wait_for_the_end_and_count_repeats() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None)
+    log = logging.getLogger("cryptodesk.test")
+    handlers = logging.getLogger().handlers[:]
+    with held_logs(console):
+        for _ in range(3):
+            log.warning("CoinGecko is not reachable")
+        log.info("not shown: below the level")
+        assert out.getvalue() == ""  # nothing printed while the view runs
+    assert logging.getLogger().handlers == handlers  # the previous handlers are back
+    assert out.getvalue().splitlines() == [
+        "Logged during the run (3):",
+        "  WARNING cryptodesk.test: CoinGecko is not reachable (×3)",
+    ]
