@@ -234,7 +234,8 @@ async def test_auto_mode_offline_is_labelled_fallback_and_simulated() -> None:
     assert FALLBACK_LABEL in report.content and "simulated" in report.content
     assert report.content.count("> ") == 1, "one labels line, no stack of banners"
     unreachable = "CoinGecko is not reachable from this machine"
-    assert f"No market overview (the largest coins' prices instead): {unreachable}" in report.content
+    overview = f"No market overview (the largest coins' prices instead): {unreachable}"
+    assert overview in report.content
     derived = breadth_numbers(desk.results)
     assert unexplained_numbers(report.content, desk.results, _texts(sink), derived) == []
 
