@@ -287,10 +287,11 @@ async def test_slow_subscriber_is_closed_4008_and_resumes(
 
     assert isinstance(replay_settings, Settings)
     settings = replay_settings.model_copy(update={"subscriber_queue_size": 10})
-    scripted.steps = 5
-    scripted.pause_s = 0.0
-    scripted.deltas_per_step = 40
-    scripted.delta_bytes = 60_000  # about 12 MB in all: more than the socket buffers hold
+    # A commit every step: many more than 10 batches once the socket buffers are full.
+    scripted.steps = 40
+    scripted.pause_s = 0.01
+    scripted.deltas_per_step = 6
+    scripted.delta_bytes = 60_000  # about 14 MB in all: more than the socket buffers hold
     with running(create_app(settings, engine_for=lambda _c: scripted)) as server:
         sock = stalled_websocket(server.port)
         send_masked_text(sock, SEED_CHAT)

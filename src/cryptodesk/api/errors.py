@@ -14,12 +14,16 @@ from cryptodesk.errors import (
     MarketDataError,
     NotFoundError,
     RateLimitedError,
+    StorageError,
+    StorageFullError,
     VaultError,
     VaultReadOnlyError,
 )
 
 STATUS_BY_ERROR: tuple[tuple[type[CryptoDeskError], int], ...] = (
     (InvalidSettingsError, 422),
+    (StorageFullError, 507),
+    (StorageError, 503),
     (VaultReadOnlyError, 409),
     (VaultError, 503),
     (NotFoundError, 404),

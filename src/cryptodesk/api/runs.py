@@ -18,7 +18,9 @@ MAX_EVENTS_PER_PAGE = 5000
 
 @router.get("/{run_id}", response_model=RunOut)
 async def get_run(run_id: str, desk: DeskDep) -> RunOut:
-    return run_out(await desk.store.runs.get(run_id))
+    run = await desk.store.runs.get(run_id)
+    status, last_seq = await desk.runs.state(run_id)  # the live state of a run in progress
+    return run_out(run).model_copy(update={"status": status, "last_seq": last_seq})
 
 
 @router.get("/{run_id}/events", response_model=RunEvents)
@@ -30,7 +32,7 @@ async def run_events(
 ) -> RunEvents:
     run = await desk.store.runs.get(run_id)
     status, last_seq = await desk.runs.state(run_id)
-    events = await desk.store.runs.events_after(run_id, after_seq, limit)
+    events = await desk.runs.events_after(run_id, after_seq, limit)
     return RunEvents(
         run_id=run.id,
         conversation_id=run.conversation_id,

@@ -58,7 +58,7 @@ class Connection:
         self.desk = desk
         self.ws = ws
         settings = desk.settings
-        self.sub = Subscriber(ws, desk.store.runs.events_after, settings.subscriber_queue_size)
+        self.sub = Subscriber(ws, desk.runs.events_after, settings.subscriber_queue_size)
         self.chat_bucket = TokenBucket(settings.chat_rate_per_minute, 60.0)
         self.bad_bucket = TokenBucket(BAD_FRAMES_BEFORE_CLOSE, 60.0)
         self.current_conversation: str | None = None

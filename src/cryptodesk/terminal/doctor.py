@@ -59,7 +59,7 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
     store: Store | None = None
     try:
         store = await Store.open(settings.resolved_database_url)
-        await store.ping()
+        await store.check()
         row("database", True, f"{store.engine.url.render_as_string(hide_password=True)}")
     except Exception as exc:  # doctor reports every failure instead of raising it
         row("database", False, f"{type(exc).__name__}: {exc}")
