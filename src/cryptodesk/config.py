@@ -176,8 +176,7 @@ class Settings(BaseSettings):
         200,
         ge=10,
         description=(
-            "Commits (batches of a run's frames) buffered per socket before it is closed "
-            "with 4008."
+            "Commits (batches of a run's frames) buffered per socket before it is closed with 4008."
         ),
     )
     client_idle_ping_s: float = Field(
