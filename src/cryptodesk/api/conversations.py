@@ -26,6 +26,10 @@ from cryptodesk.store.records import Run
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
+MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
+"""Offsets past any real history; larger ones overflow the databases' 64-bit integers."""
+
 
 def run_out(run: Run) -> RunOut:
     usage = UsageOut.model_validate(json.loads(run.usage_json)) if run.usage_json else None
@@ -47,8 +51,8 @@ def run_out(run: Run) -> RunOut:
 @router.get("", response_model=ConversationPage)
 async def list_conversations(
     desk: DeskDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ConversationPage:
     items, total = await desk.store.conversations.page(limit, offset)
     return ConversationPage(

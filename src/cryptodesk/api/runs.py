@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from cryptodesk.api.conversations import run_out
 from cryptodesk.api.deps import DeskDep
 from cryptodesk.api.schemas import RunEvents, RunOut
+from cryptodesk.realtime.protocol import MAX_SEQ
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 
@@ -27,7 +28,7 @@ async def get_run(run_id: str, desk: DeskDep) -> RunOut:
 async def run_events(
     run_id: str,
     desk: DeskDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PER_PAGE)] = MAX_EVENTS_PER_PAGE,
 ) -> RunEvents:
     run = await desk.store.runs.get(run_id)

@@ -39,6 +39,16 @@ class Store:
             raise
         return cls(engine)
 
+    @classmethod
+    async def verify(cls, url: str) -> None:
+        """Opens, migrates and checks the database, then closes it: `StorageError` when it
+        cannot be used (what `cryptodesk serve` checks before it starts the server)."""
+        store = await cls.open(url)
+        try:
+            await store.check()
+        finally:
+            await store.close()
+
     @property
     def where(self) -> str:
         """The database, as messages name it (no password)."""
