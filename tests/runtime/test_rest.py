@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.charts.png import png_size
 from tests.runtime.client import SEED_CHAT, ask, chat
@@ -175,3 +176,34 @@ async def test_run_events_after_seq(offline_server: LiveServer) -> None:
 
 def test_seed_chat_constant_is_the_seed_frame() -> None:
     assert SEED_CHAT == '{"type": "chat", "payload": {"message": "What is the price of Bitcoin?"}}'
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/runs/r/events?after_seq=9223372036854775808",
+        "/api/v1/runs/r/events?after_seq=2147483648",
+        "/api/v1/runs/r/events?limit=9223372036854775808",
+        "/api/v1/conversations?offset=9223372036854775808",
+        "/api/v1/conversations?offset=99999999999999999999999",
+        "/api/v1/conversations?limit=9223372036854775808",
+    ],
+)
+def test_rest_huge_numbers_are_422(offline_server: LiveServer, query: str) -> None:
+    response = httpx.get(f"{offline_server.http}{query}")
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "bad_request"
+    assert body["detail"][0]["type"] == "less_than_equal"
+
+
+def test_rest_bounds_are_in_the_openapi_document(offline_server: LiveServer) -> None:
+    paths = httpx.get(f"{offline_server.http}/openapi.json").json()["paths"]
+    params = {
+        p["name"]: p["schema"]
+        for path in ("/api/v1/runs/{run_id}/events", "/api/v1/conversations")
+        for p in paths[path]["get"]["parameters"]
+    }
+    assert params["after_seq"]["maximum"] == 2**31 - 1
+    assert params["offset"]["maximum"] == 2**31 - 1
+    assert params["limit"]["maximum"] in (200, 5000)
