@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -14,9 +15,10 @@ from fastapi.staticfiles import StaticFiles
 from cryptodesk import __version__, serving
 from cryptodesk.access.guard import AccessGuard
 from cryptodesk.access.login import login_router
-from cryptodesk.api import charts, conversations, health, runs, stream
+from cryptodesk.api import charts, conversations, fallback, health, runs, stream
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.errors import install_error_handlers
+from cryptodesk.api.responses import with_our_validation_errors
 from cryptodesk.config import Settings, get_settings, is_loopback_host
 from cryptodesk.desk import Desk, ExchangeBuilder
 from cryptodesk.errors import ConfigError
@@ -82,11 +84,19 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_our_validation_errors(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(AccessGuard, settings=settings)
     app.include_router(login_router(settings))
     for module in (health, conversations, runs, charts, settings_api):
         app.include_router(module.router)
     app.include_router(stream.router)
+    app.mount(fallback.PREFIX, fallback.ApiFallback(app.router.routes))
     if (WEB_DIR / "index.html").is_file():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     else:

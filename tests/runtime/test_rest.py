@@ -207,3 +207,54 @@ def test_rest_bounds_are_in_the_openapi_document(offline_server: LiveServer) -> 
     assert params["after_seq"]["maximum"] == 2**31 - 1
     assert params["offset"]["maximum"] == 2**31 - 1
     assert params["limit"]["maximum"] in (200, 5000)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/api/v1/conversations/x", "GET, PATCH, DELETE"),
+        ("PUT", "/api/v1/conversations/x", "GET, PATCH, DELETE"),
+        ("POST", "/api/v1/health", "GET"),
+        ("TRACE", "/api/v1/settings", "GET, PUT"),
+        ("OPTIONS", "/api/v1/settings/secrets/openai_api_key", "PUT, DELETE"),
+    ],
+)
+def test_rest_wrong_method_is_405_with_the_path_methods(
+    offline_server: LiveServer, method: str, path: str, allow: str
+) -> None:
+    response = httpx.request(method, f"{offline_server.http}{path}")
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "OPTIONS", "DELETE"])
+def test_rest_unknown_api_path_is_404_json(offline_server: LiveServer, method: str) -> None:
+    response = httpx.request(method, f"{offline_server.http}/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "detail": "no API endpoint at /api/v1/no-such-thing",
+        "code": "not_found",
+    }
+
+
+def test_rest_errors_are_declared_in_the_openapi_document(offline_server: LiveServer) -> None:
+    document = httpx.get(f"{offline_server.http}/openapi.json").json()
+    paths = document["paths"]
+    conversation = paths["/api/v1/conversations/{conversation_id}"]
+    assert set(conversation["delete"]["responses"]) >= {"204", "404", "409", "503", "507"}
+    assert set(conversation["patch"]["responses"]) >= {"200", "404", "422", "503", "507"}
+    export = paths["/api/v1/conversations/{conversation_id}/export"]["get"]["responses"]
+    assert set(export["200"]["content"]) == {"text/markdown"}
+    assert set(export["404"]["content"]) == {"application/json"}
+    # Every 422 is the body the server sends, not FastAPI's own.
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path in ("/api/v1/runs/{run_id}/events", "/api/v1/conversations/{conversation_id}"):
+        for operation in paths[path].values():
+            invalid = operation["responses"].get("422")
+            if invalid is not None:
+                schema = invalid["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ValidationErrorBody"}
+    settings_422 = paths["/api/v1/settings"]["put"]["responses"]["422"]
+    assert len(settings_422["content"]["application/json"]["schema"]["anyOf"]) == 2

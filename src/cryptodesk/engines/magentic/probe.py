@@ -58,7 +58,7 @@ class LlmProbe:
                 response = await client.get(f"{url.rstrip('/')}/api/tags")
             if response.status_code == 200:
                 models = _ollama_names(response.json())
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError):
             models = None
         self._ollama[url] = (time.monotonic(), models)
         return models
@@ -91,6 +91,8 @@ class LlmProbe:
             return LlmCheck("unreachable", model, None, f"{target.base_url}: no answer in time")
         except httpx.HTTPError as exc:
             return LlmCheck("unreachable", model, None, f"{target.base_url}: {type(exc).__name__}")
+        except httpx.InvalidURL:  # not an HTTPError: a host httpx cannot encode (IDNA)
+            return LlmCheck("unreachable", model, None, f"{target.base_url}: not a usable URL")
         latency = round((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             why = "the API key was rejected" if response.status_code in (401, 403) else "error"
