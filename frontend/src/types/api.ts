@@ -1052,6 +1052,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than the server takes (1 MiB for the API). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A parameter or the body breaks the schema. */
             422: {
                 headers: {
@@ -1376,6 +1385,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is larger than the server takes (1 MiB for the API). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A parameter or the body breaks the schema. */
             422: {
                 headers: {
@@ -1469,6 +1487,15 @@ export interface operations {
             };
             /** @description The request clashes with the current state (an active run, a read-only vault). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server takes (1 MiB for the API). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

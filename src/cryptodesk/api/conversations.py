@@ -119,7 +119,7 @@ async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationD
 @router.patch(
     "/{conversation_id}",
     response_model=ConversationOut,
-    responses=errors(400, 404, 422, *STORAGE),
+    responses=errors(400, 404, 413, 422, *STORAGE),
 )
 async def rename_conversation(
     conversation_id: str, patch: ConversationPatch, desk: DeskDep

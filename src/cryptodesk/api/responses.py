@@ -63,6 +63,7 @@ _DESCRIPTIONS: dict[int, str] = {
     404: "No such id, or no such API path.",
     405: "The path exists; the `Allow` header lists its methods.",
     409: "The request clashes with the current state (an active run, a read-only vault).",
+    413: "The body is larger than the server takes (1 MiB for the API).",
     422: "A parameter or the body breaks the schema.",
     503: "The database or the vault cannot be used now (unreachable, locked, damaged).",
     507: "The disk is full: nothing was changed. Free some space and retry.",

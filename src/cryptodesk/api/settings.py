@@ -21,7 +21,7 @@ async def read_settings(desk: DeskDep) -> SettingsOut:
 
 
 @router.put(
-    "", response_model=SettingsOut, responses=errors(400, 422, *STORAGE, settings_rules=True)
+    "", response_model=SettingsOut, responses=errors(400, 413, 422, *STORAGE, settings_rules=True)
 )
 async def change_settings(patch: EditableSettings, desk: DeskDep) -> SettingsOut:
     """Absent fields stay; `null` returns a field to its environment value or default. Applies
@@ -39,7 +39,7 @@ async def list_secrets(desk: DeskDep) -> list[SecretStatus]:
 @router.put(
     "/secrets/{name}",
     response_model=SecretStatus,
-    responses=errors(400, 409, 422, *STORAGE, settings_rules=True),
+    responses=errors(400, 409, 413, 422, *STORAGE, settings_rules=True),
 )
 async def put_secret(name: SecretName, body: SecretIn, desk: DeskDep) -> SecretStatus:
     """Stores the secret in the vault; the answer shows its status, never its value."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cryptodesk.errors import NotFoundError
-from cryptodesk.store.failures import Sessions
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.models import ChartRow
 from cryptodesk.store.records import Chart
@@ -29,7 +29,7 @@ def _chart(row: ChartRow) -> Chart:
 
 
 class ChartRepo:
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def save_chart(

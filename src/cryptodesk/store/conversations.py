@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select, update
 
 from cryptodesk.errors import ConflictError, NotFoundError
-from cryptodesk.store.failures import Sessions
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.models import ChartRow, ConversationRow, MessageRow, RunEventRow, RunRow
 from cryptodesk.store.records import Conversation, ConversationSummary, Message, Role
@@ -31,7 +31,7 @@ def _message(row: MessageRow) -> Message:
 
 
 class ConversationRepo:
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def create(self, title: str) -> Conversation:

@@ -96,7 +96,7 @@ async def storage_errors(where: str) -> AsyncIterator[None]:
         raise translated from exc
 
 
-class Sessions:
+class SessionFactory:
     """Opens sessions whose storage failures leave as `StorageError` (the store boundary)."""
 
     def __init__(self, engine: AsyncEngine) -> None:

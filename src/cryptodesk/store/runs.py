@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cryptodesk.errors import NotFoundError
 from cryptodesk.store.conversations import UNFINISHED, title_from
-from cryptodesk.store.failures import Sessions
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.models import ConversationRow, MessageRow, RunEventRow, RunRow
 from cryptodesk.store.records import Run, StoredEvent
@@ -55,7 +55,7 @@ def _run(row: RunRow) -> Run:
 
 
 class RunRepo:
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def create(

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from cryptodesk.store.failures import Sessions
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.models import SettingRow
 
 
 class SettingsRepo:
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def load(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cryptodesk.store.charts import ChartRepo
 from cryptodesk.store.conversations import ConversationRepo
 from cryptodesk.store.db import check, create_engine, migrate
-from cryptodesk.store.failures import Sessions
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.runs import RunRepo
 from cryptodesk.store.settings import SettingsRepo
 
@@ -21,7 +21,7 @@ this long, a failed one is checked again at the next call."""
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = Sessions(engine)
+        self.sessions = SessionFactory(engine)
         self.conversations = ConversationRepo(self.sessions)
         self.runs = RunRepo(self.sessions)
         self.charts = ChartRepo(self.sessions)
