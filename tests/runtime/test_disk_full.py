@@ -119,6 +119,9 @@ async def test_disk_full_during_a_run(small_disk: Path, tmp_path: Path) -> None:
         assert secret.status_code in (503, 507), secret.text
         assert secret.json()["code"] in ("storage_full", "storage_failed")
         assert "CG-0123456789abcdef" not in secret.text
+        changed = httpx.put(f"{server.http}/api/v1/settings", json={"max_turns": 7})
+        assert changed.status_code in (503, 507), changed.text
+        assert changed.json()["code"] in ("storage_full", "storage_failed")
         assert sorted(p.name for p in settings.data_dir.glob("*.tmp")) == []
         assert sorted(p.name for p in settings.data_dir.glob(".secrets.json.*")) == []
 
