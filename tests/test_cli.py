@@ -173,10 +173,25 @@ async def test_serve_on_a_damaged_database_explains_in_one_paragraph(
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
-    assert "CryptoDesk cannot start: the database" in result.stderr
-    message = result.stderr[result.stderr.index("CryptoDesk cannot start") :].strip()
+    assert "CryptoDesk cannot use its database: the database" in result.stderr
+    message = result.stderr[result.stderr.index("CryptoDesk cannot use") :].strip()
     assert str(database) in message and "mv " in message and "backup" in message
     reason = "not a SQLite database" if damage == "not a database" else "damaged"
     assert reason in message
     assert len(message.splitlines()) <= 3  # one paragraph (soft-wrapped by the terminal)
     assert database.read_bytes() == before  # nothing was changed
+
+
+def test_ask_on_a_damaged_database_explains_in_one_paragraph(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cryptodesk.db").write_bytes(os.urandom(20_000))
+    result = cli(
+        "ask",
+        "price of BTC",
+        env={"CRYPTODESK_DATA_DIR": str(data), "CRYPTODESK_MARKET_DATA": "demo"},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "CryptoDesk cannot use its database" in result.stderr
+    assert "not a SQLite database" in result.stderr

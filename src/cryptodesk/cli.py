@@ -14,6 +14,7 @@ from rich.console import Console
 
 from cryptodesk import __version__
 from cryptodesk.config import Settings, get_settings
+from cryptodesk.errors import StorageError
 from cryptodesk.realtime.protocol import MAX_MESSAGE_CHARS, protocol_schema
 from cryptodesk.terminal.vault import vault_app
 
@@ -37,7 +38,6 @@ def _logging(settings: Settings) -> None:
 
 def _verify_database(settings: Settings) -> None:
     """Exits with one paragraph (no traceback) when the database cannot be used."""
-    from cryptodesk.errors import StorageError
     from cryptodesk.filemodes import private_dir
     from cryptodesk.store.store import Store
 
@@ -54,7 +54,7 @@ def storage_advice(exc: Exception, settings: Settings) -> str:
     from cryptodesk.errors import StorageCorruptError, StorageFullError
     from cryptodesk.store.db import sqlite_path
 
-    text = f"CryptoDesk cannot start: {exc}. Nothing was changed."
+    text = f"CryptoDesk cannot use its database: {exc}. Nothing was changed."
     path = sqlite_path(settings.resolved_database_url)
     if isinstance(exc, StorageCorruptError) and path is not None:
         text += (
@@ -146,6 +146,9 @@ def ask(
     except KeyboardInterrupt:
         err_console.print("[yellow]Interrupted.[/yellow]")
         raise typer.Exit(130) from None
+    except StorageError as exc:  # the in-process desk could not open its database
+        err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     raise typer.Exit(0 if ok else 1)
 
 
