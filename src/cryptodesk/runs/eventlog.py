@@ -16,12 +16,14 @@ the terminal status. Those frames and every frame the store did not take stay in
 go to the subscribers, `unstored_after` serves them to anyone who resumes, and a background task
 stores them (and marks the run row failed) as soon as the database accepts writes again.
 
-Scale-out (several replicas on PostgreSQL, see docs/architecture.md): `_store` and `_close` are
-the only places a run's frames reach the database. The lease fencing goes into the repository
-calls they make (an `epoch` argument: an insert conditional on the writer's lease epoch, which
-fails once another replica has taken the run over; the log then stops the run like any other
-storage failure, without the background retry), and so does the doorbell, one
-`pg_notify('cryptodesk_run', '<run_id>:<last_seq>')` in the same transaction per commit.
+Scale-out (several replicas on PostgreSQL, see docs/architecture.md): a run's frames reach the
+database through two repository calls only, `RunRepo.append_events` (`_store`, one batch) and
+`RunRepo.close` (`end` and `_settle`, the closing frames and the run row). The lease fencing
+goes into both as an `epoch` argument: the insert is conditional on the writer's lease epoch and
+fails once another replica has taken the run over (a typed error the log treats like a storage
+failure it does not retry: the run stops locally, the new owner writes its end). The doorbell
+goes into the same transactions: one `pg_notify('cryptodesk_run', '<run_id>:<last_seq>')` per
+commit. Neither changes this class: it already stores before it publishes, one commit a batch.
 """
 
 from __future__ import annotations
