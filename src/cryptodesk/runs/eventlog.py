@@ -20,10 +20,11 @@ Scale-out (several replicas on PostgreSQL, see docs/architecture.md): a run's fr
 database through two repository calls only, `RunRepo.append_events` (`_store`, one batch) and
 `RunRepo.close` (`end` and `_settle`, the closing frames and the run row). The lease fencing
 goes into both as an `epoch` argument: the insert is conditional on the writer's lease epoch and
-fails once another replica has taken the run over (a typed error the log treats like a storage
-failure it does not retry: the run stops locally, the new owner writes its end). The doorbell
-goes into the same transactions: one `pg_notify('cryptodesk_run', '<run_id>:<last_seq>')` per
-commit. Neither changes this class: it already stores before it publishes, one commit a batch.
+fails once another replica has taken the run over. That typed error gets its own branch in
+`_fail`: the run stops locally as on a storage failure, but without the retry and without an end
+of its own (the new owner has written `owner_lost`; local subscribers read it from the log). The
+doorbell goes into the same transactions: one `pg_notify('cryptodesk_run', '<run_id>:<last_seq>')`
+per commit. This class already stores before it publishes, one commit per batch.
 """
 
 from __future__ import annotations
