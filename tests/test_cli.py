@@ -172,3 +172,56 @@ def test_invalid_setting_is_a_clear_message(tmp_path: Path) -> None:
     result = cli("doctor", env=env)
     assert result.returncode == 2
     assert "market_data" in result.stderr
+
+
+async def _damaged_database(path: Path) -> None:
+    from cryptodesk.store.store import Store
+    from tests.runtime.test_corrupt_database import damage_table
+
+    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    await store.close()
+    damage_table(path, "runs")
+
+
+@pytest.mark.parametrize("damage", ["not a database", "a damaged table"])
+async def test_serve_on_a_damaged_database_explains_in_one_paragraph(
+    tmp_path: Path, damage: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "cryptodesk.db"
+    if damage == "not a database":
+        database.write_bytes(os.urandom(20_000))
+    else:
+        await _damaged_database(database)
+    before = database.read_bytes()
+    result = cli(
+        "serve",
+        "--port",
+        "1",  # never bound: the check comes first
+        env={"CRYPTODESK_DATA_DIR": str(data), "CRYPTODESK_MARKET_DATA": "demo"},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "CryptoDesk cannot use its database: the database" in result.stderr
+    message = result.stderr[result.stderr.index("CryptoDesk cannot use") :].strip()
+    assert str(database) in message and "mv " in message and "backup" in message
+    reason = "not a SQLite database" if damage == "not a database" else "damaged"
+    assert reason in message
+    assert len(message.splitlines()) <= 3  # one paragraph (soft-wrapped by the terminal)
+    assert database.read_bytes() == before  # nothing was changed
+
+
+def test_ask_on_a_damaged_database_explains_in_one_paragraph(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cryptodesk.db").write_bytes(os.urandom(20_000))
+    result = cli(
+        "ask",
+        "price of BTC",
+        env={"CRYPTODESK_DATA_DIR": str(data), "CRYPTODESK_MARKET_DATA": "demo"},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "CryptoDesk cannot use its database" in result.stderr
+    assert "not a SQLite database" in result.stderr

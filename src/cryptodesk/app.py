@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -17,10 +18,11 @@ from cryptodesk.access.guard import AccessGuard
 from cryptodesk.access.headers import SecurityHeaders
 from cryptodesk.access.login import login_router
 from cryptodesk.access.ratelimit import AttemptLimiter
-from cryptodesk.api import charts, conversations, health, runs, stream
+from cryptodesk.api import charts, conversations, fallback, health, runs, stream
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.docs import install_docs
 from cryptodesk.api.errors import install_error_handlers
+from cryptodesk.api.responses import with_our_validation_errors
 from cryptodesk.api.scrubbing import ScrubResponses
 from cryptodesk.config import Settings, get_settings, is_loopback_host
 from cryptodesk.desk import Desk, ExchangeBuilder
@@ -91,6 +93,13 @@ def create_app(
     )
     install_error_handlers(app)
     install_log_scrubbing()
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_our_validation_errors(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     limiter = AttemptLimiter(settings.login_attempts_per_minute)
     # Starlette runs the last added middleware first: security headers on every answer, bodies
     # bounded before anyone reads them, the guard, then the scrubbing of answers.
@@ -103,6 +112,7 @@ def create_app(
     for module in (health, conversations, runs, charts, settings_api):
         app.include_router(module.router)
     app.include_router(stream.router)
+    app.mount(fallback.PREFIX, fallback.ApiFallback(app.router.routes))
     if (WEB_DIR / "index.html").is_file():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     else:

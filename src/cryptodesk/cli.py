@@ -15,6 +15,7 @@ from rich.console import Console
 
 from cryptodesk import __version__
 from cryptodesk.config import Settings, get_settings
+from cryptodesk.errors import StorageError
 from cryptodesk.realtime.protocol import MAX_MESSAGE_CHARS, protocol_schema
 from cryptodesk.terminal.vault import vault_app
 
@@ -34,6 +35,38 @@ def _logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def _verify_database(settings: Settings) -> None:
+    """Exits with one paragraph (no traceback) when the database cannot be used."""
+    from cryptodesk.filemodes import private_dir
+    from cryptodesk.store.store import Store
+
+    private_dir(settings.data_dir)
+    try:
+        asyncio.run(Store.verify(settings.resolved_database_url))
+    except StorageError as exc:
+        err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def storage_advice(exc: Exception, settings: Settings) -> str:
+    """What is wrong with the database and what to do, in one paragraph."""
+    from cryptodesk.errors import StorageCorruptError, StorageFullError
+    from cryptodesk.store.db import sqlite_path
+
+    text = f"CryptoDesk cannot use its database: {exc}. Nothing was changed."
+    path = sqlite_path(settings.resolved_database_url)
+    if isinstance(exc, StorageCorruptError) and path is not None:
+        text += (
+            f" To start with an empty database instead, stop every CryptoDesk process and move "
+            f"the file away with its -wal and -shm files (for example: mv {path} "
+            f"{path}.damaged). The conversations in it are then no longer shown; the settings "
+            "stored in it return to their defaults; the secrets in the vault are not affected."
+        )
+    elif isinstance(exc, StorageFullError):
+        text += " Free some space on that disk, then start CryptoDesk again."
+    return text
 
 
 def _settings() -> Settings:
@@ -71,6 +104,7 @@ def serve(
             err_console.print(f"[red]Invalid settings:[/red] {exc}")
             raise typer.Exit(2) from exc
     _logging(settings)
+    _verify_database(settings)
     uvicorn.run(
         create_app(settings, settle_heap=True),
         host=settings.host,
@@ -116,6 +150,9 @@ def ask(
     except KeyboardInterrupt:
         err_console.print("[yellow]Interrupted.[/yellow]")
         raise typer.Exit(130) from None
+    except StorageError as exc:  # the in-process desk could not open its database
+        err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     raise typer.Exit(0 if ok else 1)
 
 

@@ -227,7 +227,11 @@ class Settings(BaseSettings):
         20, ge=1, description="Chat frames one connection may send per minute."
     )
     subscriber_queue_size: int = Field(
-        1000, ge=10, description="Frames buffered per socket before it is closed with 4008."
+        200,
+        ge=10,
+        description=(
+            "Commits (batches of a run's frames) buffered per socket before it is closed with 4008."
+        ),
     )
     client_idle_ping_s: float = Field(
         300.0, gt=0, le=DAY_S, description="Send a keep-alive ping after this much client silence."

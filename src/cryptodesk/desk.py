@@ -12,6 +12,7 @@ from cryptodesk.charts.images import ChartImages
 from cryptodesk.config import Settings
 from cryptodesk.engines.base import Engine
 from cryptodesk.engines.selection import EngineSelector
+from cryptodesk.filemodes import private_dir
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.realtime.hub import Hub
@@ -58,8 +59,8 @@ class Desk:
         exchange: ExchangeService | None = None,
         exchange_builder: ExchangeBuilder | None = None,
     ) -> Desk:
-        """Opens the store (migrating it) and the vault, builds the services from the settings
-        in force, recovers crashed runs.
+        """Makes the data directory private, opens the store (migrating it) and the vault,
+        builds the services from the settings in force, recovers crashed runs.
 
         `engine_for` replaces the engine selection (tests drive scripted engines with it);
         `exchange` replaces the gateway built from the settings (tests pass an offline one),
@@ -70,6 +71,7 @@ class Desk:
         from cryptodesk.market.service import build_market_service
         from cryptodesk.vault import open_vault
 
+        private_dir(settings.data_dir)
         store = await Store.open(settings.resolved_database_url)
         service = SettingsService(settings, store.settings, open_vault(settings))
         current = await service.effective()

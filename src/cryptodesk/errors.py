@@ -23,6 +23,10 @@
     ├── VaultError                       the secrets vault cannot be read or written (wrong
     │   │                                master key, modified ciphertext, backend down)
     │   └── VaultReadOnlyError           the chosen backend cannot store secrets (environment)
+    ├── StorageError                     the database (or a data file) failed: unreachable, locked,
+    │   │                                I/O error (retryable)
+    │   ├── StorageFullError             the disk (or the database's quota) is full (retryable)
+    │   └── StorageCorruptError          the database file is damaged or not a database
     └── EngineError                      an engine could not run
         └── LlmError                     the LLM provider failed for good (down, refused, no tools)
 
@@ -243,6 +247,39 @@ class VaultError(CryptoDeskError):
 
 class VaultReadOnlyError(VaultError):
     code = "vault_read_only"
+
+
+class StorageError(CryptoDeskError):
+    """Raised at the store boundary (and by file writers) instead of driver errors.
+
+    `where` names the database or file (never a password), `reason` says what failed in words
+    a user can act on. Nothing was changed by the operation that raised it.
+    """
+
+    code = "storage_failed"
+    retryable = True
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where} could not be used: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+class StorageFullError(StorageError):
+    code = "storage_full"
+
+    def __init__(self, where: str, reason: str = "the disk is full") -> None:
+        super().__init__(where, f"{reason}; free some space and try again")
+
+
+class StorageCorruptError(StorageError):
+    code = "storage_corrupt"
+    retryable = False
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            where, f"{reason}; restore it from a backup, or move it away to start empty"
+        )
 
 
 class EngineError(CryptoDeskError):

@@ -6,8 +6,14 @@ import gc
 from typing import Any
 
 from cryptodesk.realtime.protocol import MAX_FRAME_BYTES
+from cryptodesk.transport import HttpProtocol, WebSocketProtocol
 
 UVICORN_OPTIONS: dict[str, Any] = {
+    # uvicorn's httptools and websockets protocols with a deadline for a whole request
+    # (slowloris) and an answer to handshakes websockets refuses (see cryptodesk.transport).
+    "http": HttpProtocol,
+    "ws": WebSocketProtocol,
+    "timeout_keep_alive": 5,  # idle time between two requests of one connection
     "ws_max_size": MAX_FRAME_BYTES,  # larger frames close with 1009
     "ws_ping_interval": 20.0,  # protocol pings detect dead peers
     "ws_ping_timeout": 20.0,

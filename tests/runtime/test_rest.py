@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.charts.png import png_size
 from tests.runtime.client import SEED_CHAT, ask, chat
@@ -181,3 +182,85 @@ async def test_run_events_after_seq(offline_server: LiveServer) -> None:
 
 def test_seed_chat_constant_is_the_seed_frame() -> None:
     assert SEED_CHAT == '{"type": "chat", "payload": {"message": "What is the price of Bitcoin?"}}'
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/runs/r/events?after_seq=9223372036854775808",
+        "/api/v1/runs/r/events?after_seq=2147483648",
+        "/api/v1/runs/r/events?limit=9223372036854775808",
+        "/api/v1/conversations?offset=9223372036854775808",
+        "/api/v1/conversations?offset=99999999999999999999999",
+        "/api/v1/conversations?limit=9223372036854775808",
+    ],
+)
+def test_rest_huge_numbers_are_422(offline_server: LiveServer, query: str) -> None:
+    response = httpx.get(f"{offline_server.http}{query}")
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "bad_request"
+    assert body["detail"][0]["type"] == "less_than_equal"
+
+
+def test_rest_bounds_are_in_the_openapi_document(offline_server: LiveServer) -> None:
+    paths = httpx.get(f"{offline_server.http}/openapi.json").json()["paths"]
+    params = {
+        p["name"]: p["schema"]
+        for path in ("/api/v1/runs/{run_id}/events", "/api/v1/conversations")
+        for p in paths[path]["get"]["parameters"]
+    }
+    assert params["after_seq"]["maximum"] == 2**31 - 1
+    assert params["offset"]["maximum"] == 2**31 - 1
+    assert params["limit"]["maximum"] in (200, 5000)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/api/v1/conversations/x", "GET, PATCH, DELETE"),
+        ("PUT", "/api/v1/conversations/x", "GET, PATCH, DELETE"),
+        ("POST", "/api/v1/health", "GET"),
+        ("TRACE", "/api/v1/settings", "GET, PUT"),
+        ("OPTIONS", "/api/v1/settings/secrets/openai_api_key", "PUT, DELETE"),
+    ],
+)
+def test_rest_wrong_method_is_405_with_the_path_methods(
+    offline_server: LiveServer, method: str, path: str, allow: str
+) -> None:
+    response = httpx.request(method, f"{offline_server.http}{path}")
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "OPTIONS", "DELETE"])
+def test_rest_unknown_api_path_is_404_json(offline_server: LiveServer, method: str) -> None:
+    response = httpx.request(method, f"{offline_server.http}/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "detail": "no API endpoint at /api/v1/no-such-thing",
+        "code": "not_found",
+    }
+
+
+def test_rest_errors_are_declared_in_the_openapi_document(offline_server: LiveServer) -> None:
+    document = httpx.get(f"{offline_server.http}/openapi.json").json()
+    paths = document["paths"]
+    conversation = paths["/api/v1/conversations/{conversation_id}"]
+    assert set(conversation["delete"]["responses"]) >= {"204", "404", "409", "503", "507"}
+    assert set(conversation["patch"]["responses"]) >= {"200", "404", "422", "503", "507"}
+    export = paths["/api/v1/conversations/{conversation_id}/export"]["get"]["responses"]
+    assert set(export["200"]["content"]) == {"text/markdown"}
+    assert set(export["404"]["content"]) == {"application/json"}
+    # Every 422 is the body the server sends, not FastAPI's own.
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path in ("/api/v1/runs/{run_id}/events", "/api/v1/conversations/{conversation_id}"):
+        for operation in paths[path].values():
+            invalid = operation["responses"].get("422")
+            if invalid is not None:
+                schema = invalid["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ValidationErrorBody"}
+    settings_422 = paths["/api/v1/settings"]["put"]["responses"]["422"]
+    assert len(settings_422["content"]["application/json"]["schema"]["anyOf"]) == 2

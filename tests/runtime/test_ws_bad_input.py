@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from cryptodesk.config import Settings
-from tests.runtime.client import SEED_CHAT, connect, recv, run_to_end
+from tests.runtime.client import SEED_CHAT, ask, connect, recv, run_to_end
 from tests.runtime.server import LiveServer
 
 
@@ -151,10 +151,24 @@ async def test_ws_repeated_abuse_closes_1008(offline_server: LiveServer) -> None
     assert ws.close_code == 1008
 
 
-async def test_ws_bad_after_seq_is_refused(offline_server: LiveServer) -> None:
-    async with connect(f"{offline_server.ws}?run_id=x&after_seq=-4") as ws:
+@pytest.mark.parametrize(
+    "after_seq", ["-4", "x", str(2**31), str(2**63), str(2**64), "9" * 5000, "١٢"]
+)
+async def test_ws_bad_after_seq_is_refused(offline_server: LiveServer, after_seq: str) -> None:
+    async with connect(f"{offline_server.ws}?run_id=x&after_seq={after_seq}") as ws:
         frame = await recv(ws)
         with pytest.raises(ConnectionClosed):
             await recv(ws)
     assert frame["code"] == "bad_request"
+    assert "0 to 2147483647" in frame["message"]
     assert ws.close_code == 1008
+
+
+async def test_ws_largest_after_seq_resyncs(offline_server: LiveServer) -> None:
+    frames = await ask(offline_server.ws)
+    run_id = frames[0]["run_id"]
+    async with connect(f"{offline_server.ws}?run_id={run_id}&after_seq={2**31 - 1}") as ws:
+        await recv(ws)  # connected
+        assert (await recv(ws))["status"] == "resync"
+        replayed = await run_to_end(ws)
+    assert len(replayed) == len(frames)

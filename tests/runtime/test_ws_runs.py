@@ -287,10 +287,11 @@ async def test_slow_subscriber_is_closed_4008_and_resumes(
 
     assert isinstance(replay_settings, Settings)
     settings = replay_settings.model_copy(update={"subscriber_queue_size": 10})
-    scripted.steps = 5
-    scripted.pause_s = 0.0
-    scripted.deltas_per_step = 40
-    scripted.delta_bytes = 60_000  # about 12 MB in all: more than the socket buffers hold
+    # A commit every step: many more than 10 batches once the socket buffers are full.
+    scripted.steps = 40
+    scripted.pause_s = 0.01
+    scripted.deltas_per_step = 6
+    scripted.delta_bytes = 60_000  # about 14 MB in all: more than the socket buffers hold
     with running(create_app(settings, engine_for=lambda _c: scripted)) as server:
         sock = stalled_websocket(server.port)
         send_masked_text(sock, SEED_CHAT)
@@ -320,6 +321,34 @@ async def test_slow_subscriber_is_closed_4008_and_resumes(
         joined = mine + rest
         check_run(joined, expect="completed")
         assert len(joined) == run["last_seq"]
+
+
+async def test_smallest_queue_never_closes_a_reading_client(
+    replay_settings: object, scripted: ScriptedEngine
+) -> None:
+    # A commit publishes tens of frames at once; the queue counts commits, not frames.
+    from cryptodesk.app import create_app
+    from cryptodesk.config import Settings
+    from tests.runtime.server import running
+
+    assert isinstance(replay_settings, Settings)
+    smallest = Settings.model_fields["subscriber_queue_size"].metadata[0].ge
+    settings = replay_settings.model_copy(update={"subscriber_queue_size": smallest})
+    scripted.steps, scripted.pause_s = 10, 0.0
+    scripted.deltas_per_step, scripted.delta_bytes = 15, 100  # about 200 frames, in bursts
+    with running(create_app(settings, engine_for=lambda _c: scripted)) as server:
+        async with connect(server.ws) as asker:
+            await recv(asker)
+            await asker.send(SEED_CHAT)
+            head = await recv(asker)
+            conversation = head["conversation_id"]
+            async with connect(f"{server.ws}?conversation_id={conversation}") as follower:
+                frames = [head, *await run_to_end(asker)]
+                followed = await run_to_end(follower)
+    check_run(frames, expect="completed")
+    assert len(frames) > 200
+    assert without_replay_flag(followed)[-1] == without_replay_flag(frames)[-1]
+    assert asker.close_code != 4008 and follower.close_code != 4008
 
 
 async def test_keepalive_ping_after_client_silence(

@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from cryptodesk.errors import NotFoundError
+from cryptodesk.errors import ConflictError, NotFoundError
 from cryptodesk.store.ids import new_id
+from cryptodesk.store.runs import PendingEvent, RunEnding
 from cryptodesk.store.store import Store
 
 
@@ -66,18 +67,66 @@ async def test_store_duplicate_seq_is_refused(store: Store) -> None:
     assert await store.runs.last_seq(run_id) == 1
 
 
-async def test_store_finish_and_unfinished(store: Store) -> None:
+async def test_store_close_and_unfinished(store: Store) -> None:
     c = await store.conversations.create("q")
     a, b = new_id(), new_id()
     await store.runs.create(a, c.id, "q", "offline", None)
     await store.runs.create(b, c.id, "q", "offline", None)
     await store.runs.set_status(b, "running")
     await store.runs.append_event(a, 1, "status", "{}")
-    await store.runs.finish(a, "completed", usage_json='{"prompt_tokens": 0}')
+    ending = RunEnding("completed", usage_json='{"prompt_tokens": 0}', answer="the report")
+    await store.runs.close(a, [PendingEvent(2, "status", '{"final":true}')], ending)
     finished = await store.runs.get(a)
-    assert finished.status == "completed" and finished.last_seq == 1
+    assert finished.status == "completed" and finished.last_seq == 2
     assert finished.finished_at is not None and finished.finished_at.tzinfo is not None
     assert [r.id for r in await store.runs.unfinished()] == [b]
+    assert [(m.role, m.content) for m in await store.conversations.messages(c.id)] == [
+        ("assistant", "the report")
+    ]
+
+
+async def test_store_close_is_idempotent(store: Store) -> None:
+    # A close whose outcome was unknown is repeated: nothing doubles, the first end stays.
+    c = await store.conversations.create("q")
+    run_id = new_id()
+    await store.runs.create(run_id, c.id, "q", "offline", None)
+    closing = [PendingEvent(1, "error", "{}"), PendingEvent(2, "status", "{}")]
+    await store.runs.close(run_id, closing, RunEnding("completed", answer="report"))
+    await store.runs.close(run_id, closing, RunEnding("failed", "storage_failed", "x"))
+    run = await store.runs.get(run_id)
+    assert (run.status, run.error_code, run.last_seq) == ("completed", None, 2)
+    assert [e.seq for e in await store.runs.events_after(run_id, 0)] == [1, 2]
+    assert len(await store.conversations.messages(c.id)) == 1
+
+
+async def test_store_begin_creates_conversation_run_and_message_at_once(store: Store) -> None:
+    run = await store.runs.begin(new_id(), None, "price of  BTC", "offline", "m-1")
+    conversation = await store.conversations.get(run.conversation_id)
+    assert conversation.title == "price of BTC"
+    messages = await store.conversations.messages(run.conversation_id)
+    assert [(m.role, m.content, m.run_id) for m in messages] == [("user", "price of  BTC", run.id)]
+    again = await store.runs.begin(new_id(), run.conversation_id, "and ETH?", "offline", None)
+    assert again.conversation_id == run.conversation_id
+    assert len(await store.runs.for_conversation(run.conversation_id)) == 2
+
+
+async def test_store_begin_in_a_missing_conversation_leaves_nothing(store: Store) -> None:
+    run_id = new_id()
+    with pytest.raises(NotFoundError):
+        await store.runs.begin(run_id, "gone", "q", "offline", None)
+    with pytest.raises(NotFoundError):
+        await store.runs.get(run_id)
+    assert await store.conversations.messages("gone") == []
+
+
+async def test_store_delete_refuses_a_conversation_with_an_unfinished_run(store: Store) -> None:
+    run = await store.runs.begin(new_id(), None, "q", "offline", None)
+    with pytest.raises(ConflictError, match=run.id):
+        await store.conversations.delete(run.conversation_id)
+    await store.runs.close(run.id, [PendingEvent(1, "status", "{}")], RunEnding("failed"))
+    await store.conversations.delete(run.conversation_id)
+    with pytest.raises(NotFoundError):
+        await store.conversations.get(run.conversation_id)
 
 
 async def test_store_delete_removes_everything_of_a_conversation(store: Store) -> None:
@@ -86,7 +135,7 @@ async def test_store_delete_removes_everything_of_a_conversation(store: Store) -
     for conversation in (keep, gone):
         run_id = new_id()
         await store.runs.create(run_id, conversation.id, "q", "offline", None)
-        await store.runs.append_event(run_id, 1, "status", "{}")
+        await store.runs.close(run_id, [PendingEvent(1, "status", "{}")], RunEnding("completed"))
         await store.conversations.add_message(conversation.id, "user", "q", run_id)
         await store.charts.save_chart(
             run_id=run_id,

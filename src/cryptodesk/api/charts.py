@@ -7,33 +7,26 @@ import json
 from fastapi import APIRouter, Response
 
 from cryptodesk.api.deps import DeskDep
+from cryptodesk.api.responses import STORAGE, errors
 from cryptodesk.api.schemas import ChartOut
 
 router = APIRouter(prefix="/api/v1/charts", tags=["charts"])
-
-_NOT_FOUND = {
-    "description": "No chart with this id.",
-    "content": {
-        "application/json": {"example": {"detail": "chart 'x' not found", "code": "not_found"}}
-    },
-}
 
 
 # Declared before "/{chart_id}", which would otherwise match "<id>.png" as an id.
 @router.get(
     "/{chart_id}.png",
     response_class=Response,
-    responses={
-        200: {"content": {"image/png": {}}, "description": "The chart as PNG."},
-        404: _NOT_FOUND,
-    },
+    responses=errors(
+        404, *STORAGE, success={"content": {"image/png": {}}, "description": "The chart as PNG."}
+    ),
 )
 async def get_chart_png(chart_id: str, desk: DeskDep) -> Response:
     image = await desk.chart_images.png(chart_id)
     return Response(image, media_type="image/png")
 
 
-@router.get("/{chart_id}", response_model=ChartOut, responses={404: _NOT_FOUND})
+@router.get("/{chart_id}", response_model=ChartOut, responses=errors(404, *STORAGE))
 async def get_chart(chart_id: str, desk: DeskDep) -> ChartOut:
     chart = await desk.store.charts.get(chart_id)
     return ChartOut(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from cryptodesk.api.deps import DeskDep
+from cryptodesk.api.responses import STORAGE, errors
 from cryptodesk.api.schemas import (
     ChartRef,
     ConversationDetail,
@@ -25,6 +26,15 @@ from cryptodesk.runs.frames import chart_url
 from cryptodesk.store.records import Run
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+
+class MarkdownResponse(PlainTextResponse):
+    media_type = "text/markdown"
+
+
+MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
+"""Offsets past any real history; larger ones overflow the databases' 64-bit integers."""
 
 
 def run_out(run: Run) -> RunOut:
@@ -44,11 +54,11 @@ def run_out(run: Run) -> RunOut:
     )
 
 
-@router.get("", response_model=ConversationPage)
+@router.get("", response_model=ConversationPage, responses=errors(422, *STORAGE))
 async def list_conversations(
     desk: DeskDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ConversationPage:
     items, total = await desk.store.conversations.page(limit, offset)
     return ConversationPage(
@@ -68,7 +78,9 @@ async def list_conversations(
     )
 
 
-@router.get("/{conversation_id}", response_model=ConversationDetail)
+@router.get(
+    "/{conversation_id}", response_model=ConversationDetail, responses=errors(404, *STORAGE)
+)
 async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationDetail:
     store = desk.store
     conversation = await store.conversations.get(conversation_id)
@@ -104,7 +116,11 @@ async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationD
     )
 
 
-@router.patch("/{conversation_id}", response_model=ConversationOut)
+@router.patch(
+    "/{conversation_id}",
+    response_model=ConversationOut,
+    responses=errors(400, 404, 413, 422, *STORAGE),
+)
 async def rename_conversation(
     conversation_id: str, patch: ConversationPatch, desk: DeskDep
 ) -> ConversationOut:
@@ -119,7 +135,7 @@ async def rename_conversation(
     )
 
 
-@router.delete("/{conversation_id}", status_code=204)
+@router.delete("/{conversation_id}", status_code=204, responses=errors(404, 409, *STORAGE))
 async def delete_conversation(conversation_id: str, desk: DeskDep) -> Response:
     await desk.store.conversations.get(conversation_id)
     active = desk.runs.active_for_conversation(conversation_id)
@@ -131,8 +147,17 @@ async def delete_conversation(conversation_id: str, desk: DeskDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{conversation_id}/export", response_class=PlainTextResponse)
-async def export_conversation(conversation_id: str, desk: DeskDep) -> PlainTextResponse:
+@router.get(
+    "/{conversation_id}/export",
+    response_class=MarkdownResponse,
+    responses=errors(
+        404,
+        *STORAGE,
+        success={"description": "The conversation as a markdown file."},
+        json_route=False,
+    ),
+)
+async def export_conversation(conversation_id: str, desk: DeskDep) -> MarkdownResponse:
     store = desk.store
     conversation = await store.conversations.get(conversation_id)
     runs = await store.runs.for_conversation(conversation_id)
@@ -144,8 +169,7 @@ async def export_conversation(conversation_id: str, desk: DeskDep) -> PlainTextR
         results=await store.runs.result_frames([run.id for run in runs]),
     )
     filename = f"cryptodesk-{conversation_id[:8]}.md"
-    return PlainTextResponse(
+    return MarkdownResponse(
         text,
-        media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from cryptodesk.errors import (
     ConfigError,
@@ -14,12 +15,16 @@ from cryptodesk.errors import (
     MarketDataError,
     NotFoundError,
     RateLimitedError,
+    StorageError,
+    StorageFullError,
     VaultError,
     VaultReadOnlyError,
 )
 
 STATUS_BY_ERROR: tuple[tuple[type[CryptoDeskError], int], ...] = (
     (InvalidSettingsError, 422),
+    (StorageFullError, 507),
+    (StorageError, 503),
     (VaultReadOnlyError, 409),
     (VaultError, 503),
     (NotFoundError, 404),
@@ -55,6 +60,25 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors, "code": "bad_request"}, status_code=422)
 
 
+HTTP_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+}
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """The framework's own errors (an unreadable body, ...) in our `{detail, code}` shape."""
+    assert isinstance(exc, HTTPException)  # noqa: S101 - registered for this type only
+    body = {"detail": str(exc.detail), "code": HTTP_CODES.get(exc.status_code, "http_error")}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CryptoDeskError, _handle)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from cryptodesk import __version__
 from cryptodesk.api.deps import DeskDep
 from cryptodesk.api.schemas import ComponentStatus, Health, Readiness, WsStatus
+from cryptodesk.errors import StorageError
 
 router = APIRouter()
 
@@ -26,8 +27,10 @@ async def health() -> Health:
 )
 async def ready(desk: DeskDep) -> JSONResponse:
     try:
-        await desk.store.ping()
+        await desk.store.check()
         database = ComponentStatus(ready=True, detail=desk.store.engine.url.get_backend_name())
+    except StorageError as exc:
+        database = ComponentStatus(ready=False, detail=exc.message)
     except Exception as exc:  # readiness reports the failure instead of raising it
         database = ComponentStatus(
             ready=False, detail=f"database unreachable: {type(exc).__name__}"

@@ -11,11 +11,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from cryptodesk.desk import Desk
-from cryptodesk.errors import CryptoDeskError, NotFoundError
+from cryptodesk.errors import CryptoDeskError, NotFoundError, StorageError
 from cryptodesk.realtime.hub import Direct, Replay, Subscriber
 from cryptodesk.realtime.origin import origin_allowed
 from cryptodesk.realtime.protocol import (
     MAX_FRAME_BYTES,
+    MAX_SEQ,
     ActiveRun,
     CancelFrame,
     ChatFrame,
@@ -35,6 +36,7 @@ router = APIRouter()
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_UNAVAILABLE = 1011
 CLOSE_NOT_FOUND = 4404
 BAD_FRAMES_BEFORE_CLOSE = 20
 
@@ -58,7 +60,7 @@ class Connection:
         self.desk = desk
         self.ws = ws
         settings = desk.settings
-        self.sub = Subscriber(ws, desk.store.runs.events_after, settings.subscriber_queue_size)
+        self.sub = Subscriber(ws, desk.runs.events_after, settings.subscriber_queue_size)
         self.chat_bucket = TokenBucket(settings.chat_rate_per_minute, 60.0)
         self.bad_bucket = TokenBucket(BAD_FRAMES_BEFORE_CLOSE, 60.0)
         self.current_conversation: str | None = None
@@ -113,11 +115,15 @@ class Connection:
                 engine=options.engine if options else None,
                 on_created=self.follow,
             )
-        except NotFoundError as exc:
-            self.send(_error("not_found", exc.message))
-            return
-        except CryptoDeskError as exc:
+        except CryptoDeskError as exc:  # not found, run active, storage failed, ...
             self.send(_error(exc.code, exc.message))
+            return
+        except Exception:
+            # A failure of ours must not take the socket (and the runs it follows) with it.
+            log.exception("could not start a run")
+            self.send(
+                _error("internal_error", "The run could not be started.", "See the server log.")
+            )
             return
         if not started.created:
             self.sub.offer(Replay(started.run_id, 0))
@@ -147,6 +153,16 @@ class Connection:
         self.send(dump_frame(PongFrame(runs=runs)))
 
 
+def _after_seq(raw: str | None) -> int | None:
+    """The query's `after_seq`, or None when it is not an integer in 0..MAX_SEQ."""
+    if raw is None:
+        return 0
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_SEQ)):
+        return None
+    value = int(raw)
+    return value if value <= MAX_SEQ else None
+
+
 async def _resolve_target(
     desk: Desk, conversation_id: str | None, run_id: str | None
 ) -> tuple[str | None, str | None]:
@@ -172,14 +188,12 @@ async def stream(ws: WebSocket) -> None:
         await ws.close(code=CLOSE_POLICY)  # before accept: the client gets HTTP 403
         return
     params = ws.query_params
-    after_raw = params.get("after_seq")
-    try:
-        after_seq = int(after_raw) if after_raw is not None else 0
-        if after_seq < 0:
-            raise ValueError
-    except ValueError:
+    after_seq = _after_seq(params.get("after_seq"))
+    if after_seq is None:
         await ws.accept()
-        await ws.send_text(_error("bad_request", "after_seq must be a non-negative integer"))
+        await ws.send_text(
+            _error("bad_request", f"after_seq must be an integer from 0 to {MAX_SEQ}")
+        )
         await ws.close(code=CLOSE_POLICY)
         return
     try:
@@ -190,6 +204,11 @@ async def stream(ws: WebSocket) -> None:
         await ws.accept()
         await ws.send_text(_error("not_found", exc.message))
         await ws.close(code=CLOSE_NOT_FOUND, reason=exc.message[:120])
+        return
+    except StorageError as exc:
+        await ws.accept()
+        await ws.send_text(_error(exc.code, exc.message))
+        await ws.close(code=CLOSE_UNAVAILABLE, reason="storage unavailable")
         return
 
     await ws.accept()

@@ -1,9 +1,10 @@
 """Subscribers and fan-out.
 
 Each socket gets one `Subscriber`: a bounded queue and a single writer task, so sends never
-interleave and a slow socket never slows a run. Publishing serializes a frame once and puts the
-same text into every subscriber's queue without waiting; a full queue closes that socket with
-4008 and the client resumes with `after_seq`.
+interleave and a slow socket never slows a run. A run's log publishes what one commit stored as
+one `LiveBatch` (serialized once) and puts it into every subscriber's queue without waiting: the
+queue counts batches, not frames, so a reading client keeps up however large a commit is. A full
+queue closes that socket with 4008 and the client resumes with `after_seq`.
 
 The writer applies run frames strictly in `seq` order per run: it drops what it already sent and
 fills any gap from the event log, so a subscriber that joins mid-run (or resumes) gets every frame
@@ -39,6 +40,14 @@ class LiveFrame:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveBatch:
+    """The frames of one run that one commit stored, in `seq` order: (seq, text) pairs."""
+
+    run_id: str
+    frames: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Replay:
     run_id: str
     after_seq: int
@@ -49,7 +58,7 @@ class Direct:
     text: str
 
 
-Outgoing = LiveFrame | Replay | Direct
+Outgoing = LiveBatch | Replay | Direct
 
 
 def as_replay(frame_text: str) -> str:
@@ -125,21 +134,22 @@ class Subscriber:
                 elif isinstance(item, Replay):
                     await self._replay(item.run_id, item.after_seq, replay=True)
                 else:
-                    await self._live(item)
+                    for seq, text in item.frames:
+                        await self._live(item.run_id, seq, text)
         except asyncio.CancelledError:
             raise
         except Exception:  # the peer went away; the reader loop notices and cleans up
             log.debug("writer stopped", exc_info=True)
             self.closed = True
 
-    async def _live(self, frame: LiveFrame) -> None:
-        last = self.last_sent.get(frame.run_id, 0)
-        if frame.seq <= last:
+    async def _live(self, run_id: str, seq: int, text: str) -> None:
+        last = self.last_sent.get(run_id, 0)
+        if seq <= last:
             return
-        if frame.seq > last + 1:
-            await self._replay(frame.run_id, last, replay=False, until=frame.seq - 1)
-        await self.ws.send_text(frame.text)
-        self.last_sent[frame.run_id] = frame.seq
+        if seq > last + 1:
+            await self._replay(run_id, last, replay=False, until=seq - 1)
+        await self.ws.send_text(text)
+        self.last_sent[run_id] = seq
 
     async def _replay(
         self, run_id: str, after_seq: int, *, replay: bool, until: int | None = None
@@ -162,8 +172,9 @@ class QueueListener:
         self.queue: asyncio.Queue[LiveFrame] = asyncio.Queue()
 
     def offer(self, item: Outgoing) -> bool:
-        if isinstance(item, LiveFrame):
-            self.queue.put_nowait(item)
+        if isinstance(item, LiveBatch):
+            for seq, text in item.frames:
+                self.queue.put_nowait(LiveFrame(item.run_id, seq, text))
         return True
 
 
@@ -198,10 +209,9 @@ class Hub:
         sub.conversations.add(conversation_id)
         self._by_conversation.setdefault(conversation_id, set()).add(sub)
 
-    def publish(self, conversation_id: str, run_id: str, seq: int, text: str) -> None:
-        frame = LiveFrame(run_id, seq, text)
+    def publish(self, conversation_id: str, batch: LiveBatch) -> None:
         for sub in tuple(self._by_conversation.get(conversation_id, ())):
-            sub.offer(frame)
+            sub.offer(batch)
 
     def close_all(self, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> None:
         for sub in tuple(self._all):

@@ -19,6 +19,8 @@ PROTOCOL_VERSION: Literal[1] = 1
 MAX_MESSAGE_CHARS = 8000
 MAX_FRAME_BYTES = 64 * 1024
 PREVIEW_CHARS = 500
+MAX_SEQ = 2**31 - 1
+"""The largest `seq` (and `after_seq`): the event log stores it as a 32-bit integer."""
 
 
 def utc_now() -> datetime:

@@ -1,8 +1,9 @@
 """The run manager: every run is a server-owned task, independent of any socket.
 
-A run's frames get a gap-free `seq`, are stored in the event log before anyone sees them, and are
-published to every subscriber of the conversation. Exactly one terminal status ends each run:
-`completed`, `cancelled` (cancel, shutdown) or `failed` (error, timeout, server restart).
+The manager drives the engine and decides how a run ends; the run's log (`eventlog.RunLog`)
+writes every frame: it numbers, stores and publishes them to every subscriber of the
+conversation. Exactly one terminal status ends each run: `completed`, `cancelled` (cancel,
+shutdown) or `failed` (error, timeout, server restart, frames that could not be stored).
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from cryptodesk.domain.events import DomainEvent, Report, RunError
 from cryptodesk.engines.base import Engine, HistoryMessage, RunRequest
 from cryptodesk.errors import CryptoDeskError, RunActiveError
 from cryptodesk.realtime.hub import Hub
-from cryptodesk.realtime.protocol import RunFrame, RunStatus, StatusFrame, StatusValue, dump_frame
-from cryptodesk.runs.eventlog import RunLog
-from cryptodesk.runs.frames import to_frame
+from cryptodesk.realtime.protocol import RunStatus
+from cryptodesk.runs.eventlog import RunLog, TerminalStatus
 from cryptodesk.store.ids import new_id
-from cryptodesk.store.runs import PendingEvent
+from cryptodesk.store.records import StoredEvent
 from cryptodesk.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,19 @@ class ActiveRunHandle:
     run_id: str
     conversation_id: str
     engine_name: str
-    status: RunStatus = "pending"
-    last_seq: int = 0
+    log: RunLog = field(repr=False)
     task: asyncio.Task[None] | None = None
     report: Report | None = None
     cancel_reason: str = "cancelled by user"
     finishing: bool = False
-    log: RunLog | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> RunStatus:
+        return self.log.status
+
+    @property
+    def last_seq(self) -> int:
+        return self.log.last_seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,8 @@ class RunManager:
         self._default_max_turns = default_max_turns
         self._active: dict[str, ActiveRunHandle] = {}
         self._by_conversation: dict[str, str] = {}
+        self._unsettled: dict[str, RunLog] = {}
+        """Ended runs whose last frames are only in memory (storing failed); replay reads them."""
 
     # ------------------------------------------------------------------ queries
 
@@ -96,11 +104,30 @@ class RunManager:
         return self._active.get(run_id) if run_id else None
 
     async def state(self, run_id: str) -> tuple[RunStatus, int]:
-        handle = self._active.get(run_id)
-        if handle is not None:
-            return handle.status, handle.last_seq
+        run_log = self._log(run_id)
+        if run_log is not None:
+            return run_log.status, run_log.last_seq
         run = await self._store.runs.get(run_id)
         return _status(run.status), run.last_seq
+
+    async def events_after(
+        self, run_id: str, after_seq: int, limit: int | None = None
+    ) -> list[StoredEvent]:
+        """A run's frames after `after_seq`, from the store and, when storing failed, from
+        the run's log, which holds what the store lacks."""
+        run_log = self._log(run_id)
+        # Taken before the store is read: frames stored meanwhile then come from the store.
+        tail = run_log.unstored_after(after_seq) if run_log is not None else []
+        stored = list(await self._store.runs.events_after(run_id, after_seq, limit))
+        if not tail or (limit is not None and len(stored) >= limit):
+            return stored
+        last = stored[-1].seq if stored else after_seq
+        merged = stored + [e for e in tail if e.seq > last]
+        return merged[:limit] if limit is not None else merged
+
+    def _log(self, run_id: str) -> RunLog | None:
+        handle = self._active.get(run_id)
+        return handle.log if handle is not None else self._unsettled.get(run_id)
 
     # ------------------------------------------------------------------ commands
 
@@ -122,29 +149,24 @@ class RunManager:
                     on_created(earlier.conversation_id)
                 return StartedRun(earlier.id, earlier.conversation_id, created=False)
         chosen = self._engine_for(engine)
+        run_id = new_id()
+        history: tuple[HistoryMessage, ...] = ()
         if conversation_id is None:
-            conversation_id = (await self._store.conversations.create(message)).id
+            run = await self._store.runs.begin(run_id, None, message, chosen.name, client_msg_id)
+            conversation_id = run.conversation_id
+            handle = self._claim(run_id, conversation_id, chosen.name)
         else:
             await self._store.conversations.get(conversation_id)  # NotFoundError
-        busy = self.active_for_conversation(conversation_id)
-        if busy is not None:
-            raise RunActiveError(conversation_id, busy.run_id)
-
-        run_id = new_id()
-        handle = ActiveRunHandle(run_id, conversation_id, chosen.name)
-        handle.log = RunLog(self._store.runs, self._hub, run_id, conversation_id)
-        # Claim the conversation before any await, so two chats cannot both start.
-        self._active[run_id] = handle
-        self._by_conversation[conversation_id] = run_id
-        try:
-            history = await self._history(conversation_id)
-            await self._store.runs.create(
-                run_id, conversation_id, message, chosen.name, client_msg_id
-            )
-            await self._store.conversations.add_message(conversation_id, "user", message, run_id)
-        except BaseException:
-            self._forget(handle)
-            raise
+            # Claimed before any further await, so two chats cannot both start.
+            handle = self._claim(run_id, conversation_id, chosen.name)
+            try:
+                history = await self._history(conversation_id)
+                await self._store.runs.begin(
+                    run_id, conversation_id, message, chosen.name, client_msg_id
+                )
+            except BaseException:
+                self._forget(handle)
+                raise
         if on_created is not None:
             on_created(conversation_id)
         request = RunRequest(
@@ -158,6 +180,16 @@ class RunManager:
             self._drive(handle, chosen, request), name=f"run-{run_id}"
         )
         return StartedRun(run_id, conversation_id, created=True)
+
+    def _claim(self, run_id: str, conversation_id: str, engine_name: str) -> ActiveRunHandle:
+        busy = self.active_for_conversation(conversation_id)
+        if busy is not None:
+            raise RunActiveError(conversation_id, busy.run_id)
+        run_log = RunLog(self._store.runs, self._hub, self, run_id, conversation_id)
+        handle = ActiveRunHandle(run_id, conversation_id, engine_name, run_log)
+        self._active[run_id] = handle
+        self._by_conversation[conversation_id] = run_id
+        return handle
 
     async def cancel(self, run_id: str, reason: str = "cancelled by user") -> bool:
         """Cancels a running run. False when it already finished (cancel is idempotent)."""
@@ -177,37 +209,21 @@ class RunManager:
                 await asyncio.shield(handle.task)
 
     async def recover(self) -> int:
-        """Marks runs a crash left unfinished as failed (`server_restart`). Returns how many."""
+        """Ends the runs a crash left unfinished: `failed` (`server_restart`), through their
+        logs like any other end. Returns how many."""
         count = 0
         for run in await self._store.runs.unfinished():
-            handle = ActiveRunHandle(run.id, run.conversation_id, run.engine)
-            handle.last_seq = await self._store.runs.last_seq(run.id)
-            error = to_frame(
-                RunError(
-                    "server_restart",
-                    "The server restarted while this run was in progress.",
-                    "Ask again to start a new run.",
-                    recoverable=False,
-                ),
-                run.id,
-                run.conversation_id,
-                handle.last_seq + 1,
+            last_seq = await self._store.runs.last_seq(run.id)
+            run_log = RunLog(
+                self._store.runs, self._hub, self, run.id, run.conversation_id, last_seq=last_seq
             )
-            handle.last_seq += 1
-            terminal = self._terminal_frame(handle, "failed", "Run failed: the server restarted")
-            await self._store.runs.append_events(
-                run.id,
-                [
-                    PendingEvent(handle.last_seq - 1, "error", dump_frame(error)),
-                    PendingEvent(handle.last_seq, "status", dump_frame(terminal)),
-                ],
+            error = RunError(
+                "server_restart",
+                "The server restarted while this run was in progress.",
+                "Ask again to start a new run.",
+                recoverable=False,
             )
-            await self._store.runs.finish(
-                run.id,
-                "failed",
-                error_code="server_restart",
-                error_message="the server restarted while the run was in progress",
-            )
+            await run_log.end("failed", error=error)
             count += 1
         if count:
             log.warning("marked %d unfinished run(s) failed after a restart", count)
@@ -223,20 +239,42 @@ class RunManager:
                 tasks.append(handle.task)
         if tasks:
             await asyncio.wait(tasks, timeout=grace_s)
+        for run_log in tuple(self._unsettled.values()):
+            await run_log.close()
+        self._unsettled.clear()
+
+    # ------------------------------------------------------------------ what the logs tell
+
+    def storage_failed(self, run_log: RunLog) -> None:
+        """The run's frames cannot be stored: stop the run (its log ends it `failed`)."""
+        handle = self._active.get(run_log.run_id)
+        if handle is not None and handle.task is not None and not handle.finishing:
+            handle.cancel_reason = "its frames could not be stored"
+            handle.task.cancel()
+
+    def ended(self, run_log: RunLog) -> None:
+        """The terminal frame is about to be published: the conversation is free again."""
+        handle = self._active.get(run_log.run_id)
+        if handle is not None:
+            self._forget(handle)
+        if not run_log.settled:
+            self._unsettled[run_log.run_id] = run_log
+
+    def settled(self, run_log: RunLog) -> None:
+        self._unsettled.pop(run_log.run_id, None)
 
     # ------------------------------------------------------------------ the run task
 
     async def _drive(self, handle: ActiveRunHandle, engine: Engine, request: RunRequest) -> None:
-        sink = _Sink(self, handle)
-        status: RunStatus = "failed"
+        run_log = handle.log
+        status: TerminalStatus = "failed"
         error: RunError | None = None
         try:
-            await self._status(handle, "initializing", "Initializing agent team...")
-            await self._store.runs.set_status(handle.run_id, "running")
-            handle.status = "running"
-            await self._status(handle, "processing", "Agent team ready, processing query...")
+            await run_log.announce("initializing", "Initializing agent team...")
+            await run_log.mark_running()
+            await run_log.announce("processing", "Agent team ready, processing query...")
             async with asyncio.timeout(self._run_timeout_s):
-                await engine.run(request, sink)
+                await engine.run(request, _Sink(handle))
             status = "completed" if handle.report is not None else "failed"
             if handle.report is None:
                 error = RunError("engine_error", "The engine finished without a report.")
@@ -262,39 +300,19 @@ class RunManager:
         await self._finish(handle, status, error)
 
     async def _finish(
-        self, handle: ActiveRunHandle, status: RunStatus, error: RunError | None
+        self, handle: ActiveRunHandle, status: TerminalStatus, error: RunError | None
     ) -> None:
-        """Records the end of a run. Everything is stored before the terminal frame is
-        published, so a client that sees it can start the next run at once."""
+        """Asks the log to end the run; its status comes back (`failed` if storing failed)."""
         handle.finishing = True
+        report = handle.report
         try:
-            if handle.log is not None:
-                await handle.log.flush()
-            if error is not None:
-                await self._emit(handle, RunError(error.code, error.message, error.details, False))
-                status = "failed"
-            messages = {
-                "completed": "Analysis completed",
-                "cancelled": f"Run cancelled: {handle.cancel_reason}",
-                "failed": f"Run failed: {error.message if error else 'unknown error'}",
-            }
-            terminal = self._terminal_frame(handle, status, messages[status])
-            text = dump_frame(terminal)
-            await self._store.runs.append_event(handle.run_id, handle.last_seq, "status", text)
-            report = handle.report
-            if report is not None and status == "completed":
-                await self._store.conversations.add_message(
-                    handle.conversation_id, "assistant", report.content, handle.run_id
-                )
-            await self._store.runs.finish(
-                handle.run_id,
+            await handle.log.end(
                 status,
-                error_code=error.code if error else None,
-                error_message=error.message if error else None,
+                error=error,
+                cancel_reason=handle.cancel_reason,
+                answer=report.content if report is not None else None,
                 usage_json=_usage_json(report),
             )
-            self._forget(handle)
-            self._hub.publish(handle.conversation_id, handle.run_id, handle.last_seq, text)
         except Exception:
             log.exception("could not record the end of run %s", handle.run_id)
         finally:
@@ -305,58 +323,21 @@ class RunManager:
         if self._by_conversation.get(handle.conversation_id) == handle.run_id:
             del self._by_conversation[handle.conversation_id]
 
-    # ------------------------------------------------------------------ frames
-
-    async def _emit(self, handle: ActiveRunHandle, event: DomainEvent) -> None:
-        if isinstance(event, Report):
-            handle.report = event
-        frame = to_frame(event, handle.run_id, handle.conversation_id, handle.last_seq + 1)
-        await self._append(handle, frame)
-
-    async def _status(self, handle: ActiveRunHandle, status: StatusValue, message: str) -> None:
-        frame = StatusFrame(
-            status=status,
-            message=message,
-            run_id=handle.run_id,
-            conversation_id=handle.conversation_id,
-            seq=handle.last_seq + 1,
-        )
-        await self._append(handle, frame)
-
-    def _terminal_frame(
-        self, handle: ActiveRunHandle, status: RunStatus, message: str
-    ) -> StatusFrame:
-        handle.status = status
-        handle.last_seq += 1
-        return StatusFrame(
-            status=status,
-            message=message,
-            final=True,
-            run_id=handle.run_id,
-            conversation_id=handle.conversation_id,
-            seq=handle.last_seq,
-        )
-
-    async def _append(self, handle: ActiveRunHandle, frame: RunFrame) -> None:
-        """Queues the frame in the run's log, which stores it and then publishes it."""
-        seq = frame.seq
-        if seq is None or handle.log is None:
-            raise ValueError("run frames carry a seq and go to a live run's log")
-        handle.last_seq = seq
-        await handle.log.append(seq, frame.type, dump_frame(frame))
-
     async def _history(self, conversation_id: str) -> tuple[HistoryMessage, ...]:
         messages = await self._store.conversations.messages(conversation_id)
         return tuple(HistoryMessage(m.role, m.content) for m in messages[-HISTORY_MESSAGES:])
 
 
 class _Sink:
-    def __init__(self, manager: RunManager, handle: ActiveRunHandle) -> None:
-        self._manager = manager
+    """Where the engine's events go: the run's log (the report is also kept for the end)."""
+
+    def __init__(self, handle: ActiveRunHandle) -> None:
         self._handle = handle
 
     async def emit(self, event: DomainEvent) -> None:
-        await self._manager._emit(self._handle, event)
+        if isinstance(event, Report):
+            self._handle.report = event
+        await self._handle.log.record(event)
 
 
 def _status(value: str) -> RunStatus:

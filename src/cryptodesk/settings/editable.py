@@ -20,11 +20,26 @@ from cryptodesk.errors import InvalidSettingsError
 SettingSource = Literal["store", "env", "default"]
 
 
+LIMITS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _describe_limits(schema: dict[str, Any]) -> None:
+    """The JSON Schema shows the numeric limits `Settings` enforces (checked by `merged`, which
+    answers with a reason per field)."""
+    limited = Settings.model_json_schema()["properties"]
+    for name, prop in schema["properties"].items():
+        source = limited.get(name, {})
+        wanted = {k: v for branch in (source, *source.get("anyOf", ())) for k, v in branch.items()}
+        for branch in prop.get("anyOf", [prop]):
+            if branch.get("type") in ("number", "integer"):
+                branch.update({k: wanted[k] for k in LIMITS if k in wanted})
+
+
 class EditableSettings(BaseModel):
     """In `PUT /api/v1/settings` a field that is absent stays as it is, and `null` forgets the
     stored value (back to the environment or the default). Limits are those of `Settings`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_describe_limits)
 
     engine: EngineChoice | None = None
     llm_provider: LlmProvider | None = None

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cryptodesk.errors import NotFoundError
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.models import ChartRow
 from cryptodesk.store.records import Chart
@@ -29,7 +29,7 @@ def _chart(row: ChartRow) -> Chart:
 
 
 class ChartRepo:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def save_chart(

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from cryptodesk.domain.display import display_text
-from cryptodesk.errors import NotFoundError
+from cryptodesk.errors import ConflictError, NotFoundError
 from cryptodesk.redaction import scrub
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.models import ChartRow, ConversationRow, MessageRow, RunEventRow, RunRow
 from cryptodesk.store.records import Conversation, ConversationSummary, Message, Role
 
 TITLE_CHARS = 80
+UNFINISHED = ("pending", "running")
 
 
 def title_from(question: str) -> str:
@@ -34,7 +34,7 @@ def _message(row: MessageRow) -> Message:
 
 
 class ConversationRepo:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def create(self, title: str) -> Conversation:
@@ -80,27 +80,59 @@ class ConversationRepo:
         return items, int(total)
 
     async def rename(self, conversation_id: str, title: str) -> Conversation:
+        # One conditional UPDATE: a conversation deleted meanwhile is a 404, never a stale row.
         async with self._sessions() as s:
-            row = await s.get(ConversationRow, conversation_id)
+            result = await s.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(title=title, updated_at=datetime.now(UTC))
+                .returning(ConversationRow)
+            )
+            row = result.scalar()
             if row is None:
                 raise NotFoundError("conversation", conversation_id)
-            row.title = title
-            row.updated_at = datetime.now(UTC)
+            conversation = _conversation(row)
             await s.commit()
-            return _conversation(row)
+        return conversation
 
     async def delete(self, conversation_id: str) -> None:
-        """Deletes the conversation with its messages, runs, run events and charts."""
+        """Deletes the conversation with its messages, runs, run events and charts.
+
+        `ConflictError` while it has an unfinished run. The conversation is locked first (the
+        UPDATE takes SQLite's write lock, FOR UPDATE PostgreSQL's row lock, which a new run's
+        foreign key check waits for), so a run started meanwhile is either seen here or refused
+        as not found, never left without its conversation.
+        """
         async with self._sessions() as s:
-            row = await s.get(ConversationRow, conversation_id)
-            if row is None:
+            await s.execute(
+                select(ConversationRow.id)
+                .where(ConversationRow.id == conversation_id)
+                .with_for_update()
+            )
+            locked = await s.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(updated_at=datetime.now(UTC))
+            )
+            if locked.rowcount != 1:  # type: ignore[attr-defined]
                 raise NotFoundError("conversation", conversation_id)
+            unfinished = await s.execute(
+                select(RunRow.id)
+                .where(RunRow.conversation_id == conversation_id, RunRow.status.in_(UNFINISHED))
+                .limit(1)
+            )
+            run_id = unfinished.scalar()
+            if run_id is not None:
+                raise ConflictError(
+                    f"conversation {conversation_id} has an unfinished run ({run_id}); "
+                    "cancel it first"
+                )
             run_ids = select(RunRow.id).where(RunRow.conversation_id == conversation_id)
             await s.execute(delete(RunEventRow).where(RunEventRow.run_id.in_(run_ids)))
             await s.execute(delete(ChartRow).where(ChartRow.conversation_id == conversation_id))
             await s.execute(delete(RunRow).where(RunRow.conversation_id == conversation_id))
             await s.execute(delete(MessageRow).where(MessageRow.conversation_id == conversation_id))
-            await s.delete(row)
+            await s.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))
             await s.commit()
 
     async def add_message(

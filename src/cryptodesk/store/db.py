@@ -8,20 +8,38 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, literal, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from cryptodesk.errors import StorageCorruptError
+from cryptodesk.filemodes import private_file
+from cryptodesk.store.failures import describe, storage_errors
+from cryptodesk.store.models import Base
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
 
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the mode of the database file.
+            private_file(path, create=True)
+            for suffix in SQLITE_COMPANIONS:
+                private_file(path.with_name(path.name + suffix))
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -34,10 +52,6 @@ def create_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True)
-
-
-def sessionmaker_for(engine: AsyncEngine) -> async_sessionmaker[Any]:
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def alembic_config() -> Config:
@@ -54,11 +68,23 @@ def _upgrade(connection: Connection) -> None:
 
 async def migrate(engine: AsyncEngine) -> None:
     """Applies every Alembic migration up to head."""
-    async with engine.begin() as conn:
+    async with storage_errors(describe(engine.url)), engine.begin() as conn:
         await conn.run_sync(_upgrade)
     log.info("database migrated to head")
 
 
-async def ping(engine: AsyncEngine) -> None:
-    async with engine.connect() as conn:
+async def check(engine: AsyncEngine, *, integrity: bool) -> None:
+    """Reads every table and, with `integrity`, runs SQLite's `quick_check` over the whole
+    file: a database that answers `SELECT 1` can still be damaged where the data is."""
+    async with storage_errors(describe(engine.url)), engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+        for table in Base.metadata.sorted_tables:
+            await conn.execute(select(literal(1)).select_from(table).limit(1))
+        if integrity and engine.url.get_backend_name() == "sqlite":
+            found = [
+                str(r) for r in (await conn.exec_driver_sql("PRAGMA quick_check(3)")).scalars()
+            ]
+            if found != ["ok"]:
+                raise StorageCorruptError(
+                    describe(engine.url), f"the file is damaged ({'; '.join(found)})"
+                )

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cryptodesk.errors import NotFoundError
 from cryptodesk.redaction import scrub
-from cryptodesk.store.models import RunEventRow, RunRow
+from cryptodesk.store.conversations import UNFINISHED, title_from
+from cryptodesk.store.failures import SessionFactory
+from cryptodesk.store.ids import new_id
+from cryptodesk.store.models import ConversationRow, MessageRow, RunEventRow, RunRow
 from cryptodesk.store.records import Run, StoredEvent
-
-UNFINISHED = ("pending", "running")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,18 @@ class PendingEvent:
     seq: int
     type: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnding:
+    """What the terminal write records besides the closing frames."""
+
+    status: str
+    error_code: str | None = None
+    error_message: str | None = None
+    usage_json: str | None = None
+    answer: str | None = None
+    """The report, stored as the conversation's assistant message (completed runs)."""
 
 
 def _run(row: RunRow) -> Run:
@@ -43,7 +56,7 @@ def _run(row: RunRow) -> Run:
 
 
 class RunRepo:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def create(
@@ -66,6 +79,65 @@ class RunRepo:
         )
         async with self._sessions() as s:
             s.add(row)
+            await s.commit()
+        return _run(row)
+
+    async def begin(
+        self,
+        run_id: str,
+        conversation_id: str | None,
+        question: str,
+        engine: str,
+        client_msg_id: str | None,
+    ) -> Run:
+        """Creates the run and its user message, and the conversation when `conversation_id` is
+        None, in one transaction: a failure leaves none of them behind. `NotFoundError` when
+        the conversation does not exist (or was deleted meanwhile)."""
+        now = datetime.now(UTC)
+        async with self._sessions() as s:
+            if conversation_id is None:
+                conversation_id = new_id()
+                s.add(
+                    ConversationRow(
+                        id=conversation_id,
+                        title=title_from(question),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await s.flush()
+            row = RunRow(
+                id=run_id,
+                conversation_id=conversation_id,
+                question=question,
+                status="pending",
+                engine=engine,
+                client_msg_id=client_msg_id,
+                last_seq=0,
+                created_at=now,
+            )
+            s.add(row)
+            s.add(
+                MessageRow(
+                    id=new_id(),
+                    conversation_id=conversation_id,
+                    role="user",
+                    content=question,
+                    run_id=run_id,
+                    created_at=now,
+                )
+            )
+            try:
+                await s.flush()
+            except IntegrityError as exc:  # the conversation's foreign key
+                raise NotFoundError("conversation", conversation_id) from exc
+            touched = await s.execute(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(updated_at=now)
+            )
+            if touched.rowcount != 1:  # type: ignore[attr-defined]
+                raise NotFoundError("conversation", conversation_id)
             await s.commit()
         return _run(row)
 
@@ -100,33 +172,48 @@ class RunRepo:
             rows = (await s.execute(select(RunRow).where(RunRow.status.in_(UNFINISHED)))).scalars()
             return [_run(r) for r in rows]
 
-    async def finish(
-        self,
-        run_id: str,
-        status: str,
-        *,
-        error_code: str | None = None,
-        error_message: str | None = None,
-        usage_json: str | None = None,
-    ) -> None:
+    async def close(self, run_id: str, events: Sequence[PendingEvent], ending: RunEnding) -> None:
+        """Stores a run's closing frames and marks the run finished, in one transaction.
+
+        Idempotent, so a write whose outcome is unknown (a commit that failed late) can be
+        repeated: frames the log already holds are skipped, and a finished run keeps its end.
+        """
+        now = datetime.now(UTC)
         async with self._sessions() as s:
-            last = await s.execute(
-                select(func.coalesce(func.max(RunEventRow.seq), 0)).where(
-                    RunEventRow.run_id == run_id
-                )
-            )
+            stored = await _last_seq(s, run_id)
+            fresh = [e for e in events if e.seq > stored]
+            if fresh:
+                await _insert(s, run_id, fresh, now)
             await s.execute(
                 update(RunRow)
-                .where(RunRow.id == run_id)
+                .where(RunRow.id == run_id, RunRow.status.in_(UNFINISHED))
                 .values(
-                    status=status,
-                    error_code=error_code,
-                    error_message=scrub(error_message) if error_message else None,
-                    usage_json=usage_json,
-                    last_seq=int(last.scalar_one()),
-                    finished_at=datetime.now(UTC),
+                    status=ending.status,
+                    error_code=ending.error_code,
+                    error_message=scrub(ending.error_message) if ending.error_message else None,
+                    usage_json=ending.usage_json,
+                    last_seq=max([stored, *(e.seq for e in fresh)]),
+                    finished_at=now,
                 )
             )
+            if ending.answer is not None and fresh:
+                run = await s.get(RunRow, run_id)
+                if run is not None:
+                    s.add(
+                        MessageRow(
+                            id=new_id(),
+                            conversation_id=run.conversation_id,
+                            role="assistant",
+                            content=ending.answer,
+                            run_id=run_id,
+                            created_at=now,
+                        )
+                    )
+                    await s.execute(
+                        update(ConversationRow)
+                        .where(ConversationRow.id == run.conversation_id)
+                        .values(updated_at=now)
+                    )
             await s.commit()
 
     async def set_status(self, run_id: str, status: str) -> None:
@@ -144,31 +231,13 @@ class RunRepo:
 
     async def append_events(self, run_id: str, events: Sequence[PendingEvent]) -> None:
         """Stores several frames of one run in one transaction."""
-        now = datetime.now(UTC)
         async with self._sessions() as s:
-            await s.execute(
-                insert(RunEventRow),
-                [
-                    {
-                        "run_id": run_id,
-                        "seq": e.seq,
-                        "type": e.type,
-                        "frame": e.text,
-                        "created_at": now,
-                    }
-                    for e in events
-                ],
-            )
+            await _insert(s, run_id, events, datetime.now(UTC))
             await s.commit()
 
     async def last_seq(self, run_id: str) -> int:
         async with self._sessions() as s:
-            result = await s.execute(
-                select(func.coalesce(func.max(RunEventRow.seq), 0)).where(
-                    RunEventRow.run_id == run_id
-                )
-            )
-            return int(result.scalar_one())
+            return await _last_seq(s, run_id)
 
     async def result_frames(self, run_ids: Sequence[str]) -> dict[str, str]:
         """The stored `result` frame (JSON) of each of `run_ids` that has one."""
@@ -193,3 +262,22 @@ class RunRepo:
         async with self._sessions() as s:
             rows = (await s.execute(query)).scalars()
             return [StoredEvent(r.run_id, r.seq, r.type, r.frame) for r in rows]
+
+
+async def _insert(
+    s: AsyncSession, run_id: str, events: Sequence[PendingEvent], now: datetime
+) -> None:
+    await s.execute(
+        insert(RunEventRow),
+        [
+            {"run_id": run_id, "seq": e.seq, "type": e.type, "frame": e.text, "created_at": now}
+            for e in events
+        ],
+    )
+
+
+async def _last_seq(s: AsyncSession, run_id: str) -> int:
+    result = await s.execute(
+        select(func.coalesce(func.max(RunEventRow.seq), 0)).where(RunEventRow.run_id == run_id)
+    )
+    return int(result.scalar_one())

@@ -4,11 +4,10 @@ were logged out one by one (until their cookies expire)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.models import RevokedSessionRow, SessionStateRow
 
 GENERATION = "generation"
@@ -16,7 +15,7 @@ _GENERATION = select(SessionStateRow.value).where(SessionStateRow.key == GENERAT
 
 
 class SessionRepo:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def state(self) -> tuple[int, frozenset[str]]:

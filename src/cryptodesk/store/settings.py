@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.models import SettingRow
 
 
 class SettingsRepo:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def load(self) -> dict[str, Any]:

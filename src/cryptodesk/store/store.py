@@ -2,35 +2,71 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cryptodesk.store.charts import ChartRepo
 from cryptodesk.store.conversations import ConversationRepo
-from cryptodesk.store.db import create_engine, migrate, ping, sessionmaker_for
+from cryptodesk.store.db import check, create_engine, migrate
+from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.runs import RunRepo
 from cryptodesk.store.sessions import SessionRepo
 from cryptodesk.store.settings import SettingsRepo
+
+INTEGRITY_CHECK_EVERY_S = 60.0
+"""SQLite's quick_check reads the whole file (~0.15 s per 100 MB): a healthy result is reused
+this long, a failed one is checked again at the next call."""
 
 
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        sessions = sessionmaker_for(engine)
-        self.conversations = ConversationRepo(sessions)
-        self.runs = RunRepo(sessions)
-        self.charts = ChartRepo(sessions)
-        self.settings = SettingsRepo(sessions)
-        self.sessions = SessionRepo(sessions)
+        self.db = SessionFactory(engine)
+        self.conversations = ConversationRepo(self.db)
+        self.runs = RunRepo(self.db)
+        self.charts = ChartRepo(self.db)
+        self.settings = SettingsRepo(self.db)
+        self.sessions = SessionRepo(self.db)
+        self._verified_at: float | None = None
 
     @classmethod
     async def open(cls, url: str) -> Store:
-        """Connects and applies migrations."""
+        """Connects and applies migrations (`StorageError` when the database cannot be used)."""
         engine = create_engine(url)
-        await migrate(engine)
+        try:
+            await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
         return cls(engine)
 
-    async def ping(self) -> None:
-        await ping(self.engine)
+    @classmethod
+    async def verify(cls, url: str) -> None:
+        """Opens, migrates and checks the database, then closes it: `StorageError` when it
+        cannot be used (what `cryptodesk serve` checks before it starts the server)."""
+        store = await cls.open(url)
+        try:
+            await store.check()
+        finally:
+            await store.close()
+
+    @property
+    def where(self) -> str:
+        """The database, as messages name it (no password)."""
+        return self.db.where
+
+    async def check(self) -> None:
+        """Raises `StorageError` unless every table can be read and the file is intact."""
+        now = time.monotonic()
+        due = self._verified_at is None or now - self._verified_at > INTEGRITY_CHECK_EVERY_S
+        try:
+            await check(self.engine, integrity=due)
+        except BaseException:
+            self._verified_at = None
+            raise
+        if due:
+            self._verified_at = now
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -80,7 +80,7 @@ async def _database(settings: Settings) -> list[Row]:
     try:
         async with asyncio.timeout(DATABASE_S):
             store = await Store.open(settings.resolved_database_url)
-            await store.ping()
+            await store.check()
         url = store.engine.url.render_as_string(hide_password=True)
         return [Row("database", True, url)]
     except TimeoutError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -24,7 +25,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
 
 from cryptodesk.config import Settings
-from cryptodesk.errors import VaultError
+from cryptodesk.errors import StorageError, StorageFullError, VaultError
+from cryptodesk.filemodes import private_dir
 from cryptodesk.vault.base import StoredSecret, VaultContents
 from cryptodesk.vault.keys import KeyStore, MasterKey, fernet, key_id
 from cryptodesk.vault.names import SECRET_NAMES, SecretName
@@ -71,7 +73,10 @@ class LocalVault:
         return None
 
     async def _run(self, work: Callable[[], T]) -> T:
-        return await asyncio.to_thread(self._locked, work)
+        try:
+            return await asyncio.to_thread(self._locked, work)
+        except OSError as exc:  # a full disk, a read-only or vanished directory
+            raise _storage_error(self.path, exc) from exc
 
     # ------------------------------------------------------------------ under the locks
 
@@ -197,15 +202,18 @@ class LocalVault:
         return dict(doc)
 
     def _write(self, doc: Document) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        tmp.replace(self.path)  # atomic (os.replace): the old file or the new one
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:  # writes it all, or raises (a full disk)
+                handle.write(json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            tmp.replace(self.path)  # atomic (os.replace): the old file or the new one
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the old file stays as it was
+            raise
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
@@ -214,7 +222,7 @@ class LocalVault:
             return
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         lock_path: Path = self.path.with_name(self.path.name + ".lock")
         with lock_path.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -222,6 +230,13 @@ class LocalVault:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _storage_error(path: Path, exc: OSError) -> StorageError:
+    where = f"the vault file {path}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFullError(where)
+    return StorageError(where, exc.strerror or type(exc).__name__)
 
 
 def _now() -> str:

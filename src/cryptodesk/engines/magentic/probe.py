@@ -61,7 +61,7 @@ class LlmProbe:
                 response = await client.get(f"{url.rstrip('/')}/api/tags")
             if response.status_code == 200:
                 models = _ollama_names(response.json())
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError):
             models = None
         self._ollama[url] = (time.monotonic(), models)
         return models
@@ -98,6 +98,8 @@ class LlmProbe:
             log.info("LLM probe of %s failed: %r", target.base_url, exc)
             where = f"{target.base_url}: not reachable from this machine"
             return LlmCheck("unreachable", model, None, where)
+        except httpx.InvalidURL:  # not an HTTPError: a host httpx cannot encode (IDNA)
+            return LlmCheck("unreachable", model, None, f"{target.base_url}: not a usable URL")
         latency = round((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             why = "the API key was rejected" if response.status_code in (401, 403) else "error"

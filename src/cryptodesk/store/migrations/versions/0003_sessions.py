@@ -1,6 +1,6 @@
 """Login sessions that /logout revoked, and the session generation "log out everywhere" bumps.
 
-Revision ID: 0003_sec
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-02
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 from cryptodesk.store.models import UTCDateTime
 
-revision = "0003_sec"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
