@@ -375,7 +375,7 @@ export interface components {
         ConversationPatch: {
             /**
              * Title
-             * @description Stripped; visible text only.
+             * @description Stripped; visible text only (no control characters or bidi overrides).
              */
             title: string;
         };
@@ -478,9 +478,9 @@ export interface components {
         InvalidSettingsBody: {
             /**
              * Code
-             * @constant
+             * @enum {string}
              */
-            code: "invalid_settings";
+            code: "invalid_settings" | "invalid_secret";
             /**
              * Detail
              * @description What went wrong, for a person to read (never a secret).

@@ -30,7 +30,7 @@ class ValidationErrorBody(BaseModel):
 
 
 class InvalidSettingsBody(ErrorBody):
-    code: Literal["invalid_settings"]
+    code: Literal["invalid_settings", "invalid_secret"]
     reasons: dict[str, str] = Field(description="Why, per field.")
 
 

@@ -107,9 +107,20 @@ class ConversationDetail(BaseModel):
     active_run_id: str | None
 
 
+_HIDDEN = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+VISIBLE_TITLE = f"^[^{_HIDDEN}]*[^\\s{_HIDDEN}][^{_HIDDEN}]*$"
+"""Something visible, and nothing `domain.display` would remove (declared, so the schema says
+what the validator below enforces)."""
+
+
 class ConversationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200, description="Stripped; visible text only.")
+    title: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=VISIBLE_TITLE,
+        description="Stripped; visible text only (no control characters or bidi overrides).",
+    )
 
     @field_validator("title")
     @classmethod

@@ -35,8 +35,7 @@ def _series_key(candles: Candles) -> _SeriesKey:
 
 class RunMemo:
     def __init__(self) -> None:
-        self._candles: dict[_CandlesKey, Candles] = {}
-        self._fetching: dict[_CandlesKey, asyncio.Lock] = {}
+        self._candles: dict[_CandlesKey, asyncio.Future[Candles]] = {}
         self._series: dict[_SeriesKey, Ohlcv] = {}
         self._lines: dict[tuple[_SeriesKey, IndicatorName], dict[str, FloatArray]] = {}
         self._levels: dict[_SeriesKey, tuple[Level, ...]] = {}
@@ -46,16 +45,20 @@ class RunMemo:
         self, market: MarketDataService, coin: str, timeframe: Timeframe, limit: int
     ) -> Candles:
         key = ((await market.lookup_coin(coin)).id, timeframe, limit)
-        cached = self._candles.get(key)
-        if cached is not None:
-            return cached
-        # Concurrent calls of one step wait for the first fetch instead of repeating it.
-        async with self._fetching.setdefault(key, asyncio.Lock()):
-            cached = self._candles.get(key)
-            if cached is None:
-                cached = await market.get_ohlc(coin, timeframe, limit)
-                self._candles[key] = cached
-        return cached
+        pending = self._candles.get(key)
+        if pending is None:
+            # Concurrent calls of one step wait for the first fetch instead of repeating it.
+            pending = asyncio.ensure_future(market.get_ohlc(coin, timeframe, limit))
+            self._candles[key] = pending
+
+            def forget_failure(done: asyncio.Future[Candles]) -> None:
+                if done.cancelled() or done.exception() is not None:
+                    if self._candles.get(key) is done:
+                        del self._candles[key]
+
+            pending.add_done_callback(forget_failure)
+        # Shielded: a tool that times out leaves the fetch to the others waiting for it.
+        return await asyncio.shield(pending)
 
     def series(self, candles: Candles) -> Ohlcv:
         key = _series_key(candles)
