@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import asyncpg
 import pytest
@@ -27,10 +28,8 @@ async def _admin(dsn: str, statement: str) -> None:
         await conn.close()
 
 
-@pytest.fixture
-def fresh_database(postgres_server: str) -> Iterator[str]:
-    """The URL of a new, empty database: what a first deployment starts on. (A sync fixture,
-    so that tests parametrized over backends can ask for it with `getfixturevalue`.)"""
+@contextmanager
+def _database(postgres_server: str) -> Iterator[str]:
     admin = make_url(postgres_server)
     name = f"deploy_{uuid.uuid4().hex[:12]}"
     dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -39,3 +38,19 @@ def fresh_database(postgres_server: str) -> Iterator[str]:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_admin(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# Sync fixtures, so that tests parametrized over backends can ask for them with
+# `getfixturevalue`, which an async fixture does not allow from an async test.
+@pytest.fixture
+def fresh_database(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty database: what a first deployment starts on."""
+    with _database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database(postgres_server: str) -> Iterator[str]:
+    """A new database shared by the tests of one module."""
+    with _database(postgres_server) as url:
+        yield url
