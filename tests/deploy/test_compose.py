@@ -86,6 +86,8 @@ def test_compose_starts_cryptodesk_after_a_healthy_postgresql_with_named_volumes
         assert service["depends_on"]["db"]["condition"] == "service_healthy", name
         assert any(v.endswith(":/data") for v in service["volumes"]), name
         assert "deploy/cryptodesk.env" in _env_files(service)
+        # Healthy means serving: what the proxy and `compose ps` wait for.
+        assert "/api/v1/health" in " ".join(service["healthcheck"]["test"]), name
     assert _compose(SINGLE)["services"]["db"] == _compose(REPLICAS)["services"]["db"]
 
 

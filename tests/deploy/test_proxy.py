@@ -180,3 +180,12 @@ def test_proxy_sends_everything_to_the_other_replica_while_one_is_down(own_stack
         for _ in range(6)
     ]
     assert answers == [200] * 6
+
+
+def test_proxy_replaces_a_forwarded_for_that_a_client_forged(stack: Stack) -> None:
+    # The replicas trust the proxy's X-Forwarded-For (the login rate limit keys on it), so the
+    # proxy must not pass on one a client made up.
+    forged = {"X-Forwarded-For": "203.0.113.7"}
+    assert httpx.get(f"{stack.proxy}/api/v1/health?probe=xff", headers=forged).status_code == 200
+    lines = [line for r in stack.replicas for line in r.output.splitlines() if "probe=xff" in line]
+    assert len(lines) == 1 and "127.0.0.1:" in lines[0] and "203.0.113.7" not in lines[0]
