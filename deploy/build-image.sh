@@ -83,15 +83,11 @@ EOF
   tar -C "$rootfs" -c . | podman import "${changes[@]}" - "$base" >&2
 fi
 
-previous=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
 iidfile=$(mktemp)
 podman build --isolation=chroot --layers --format docker --tag "$tag" --iidfile "$iidfile" "$repo" >&2
 image=$(cat "$iidfile")
-image=${image#sha256:}  # as `podman image inspect` prints ids
 rm -f "$iidfile"
-# The image this tag named before is now untagged: remove it, or every rebuild leaves one
-# behind. Refused (and left) while it is mounted or used by a container.
-if [ -n "$previous" ] && [ "$previous" != "$image" ]; then
-  podman image rm "$previous" >/dev/null 2>&1 || echo "kept the previous image $previous (in use)" >&2
-fi
-echo "$image"
+# The image the tag named before stays, untagged (`podman image prune` removes such images):
+# another build's test may have it mounted, and removing an image unmounts it. It costs only
+# the layers of CryptoDesk itself (a few MB); the dependencies' layers are shared.
+echo "${image#sha256:}"  # as `podman image inspect` prints ids

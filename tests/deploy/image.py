@@ -3,7 +3,8 @@
 `podman run` cannot start a container here (no usable OCI runtime), so the image is mounted
 and its entrypoint started with chroot, as the image's user, on the host's network, with the
 image's own environment, working directory and command taken from its configuration. Its
-volumes are bind-mounted writable directories, as a container engine would provide them.
+volumes are writable directories bind-mounted over the read-only image, as a container engine
+would provide them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ TAG = "localhost/cryptodesk:test"
 
 def missing_prerequisite() -> str | None:
     """Why the image cannot be built and started here, or None."""
-    for tool in ("podman", "debootstrap", "chroot", "mount"):
+    for tool in ("podman", "debootstrap", "chroot", "unshare", "mount"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (apt-get install podman debootstrap; .ci/run does)"
     if os.geteuid() != 0:
@@ -87,19 +88,73 @@ def build(log_path: Path) -> Image:
     return Image(image_id, found["Config"], found.get("Healthcheck", {}).get("Test", []))
 
 
+@dataclass(frozen=True)
+class Mounted:
+    """The image's root file system (read-only), and what each command started in it gets
+    bind-mounted: directory in the image -> directory here (its volumes, a fresh /tmp)."""
+
+    root: Path
+    image: Image
+    binds: dict[str, Path]
+
+    def command(self, argv: list[str], env: dict[str, str]) -> list[str]:
+        """The command line that runs `argv` inside the image as its user, with only the
+        image's environment plus `env` (and HOME, which engines set from the user's passwd
+        entry), from its working directory.
+
+        The binds are made in a mount namespace of the command's own: other tests that mount
+        the same image (the same layers) see none of them, and they vanish with the command.
+        """
+        home = {"HOME": _home(self.root, self.image.user.partition(":")[0])}
+        variables = [f"{k}={v}" for k, v in {**home, **self.image.env, **env}.items()]
+        pairs = [
+            str(path)
+            for target, source in self.binds.items()
+            for path in (source, self.root / target.lstrip("/"))
+        ]
+        chroot = [
+            "chroot",
+            f"--userspec={self.image.user}",
+            str(self.root),
+            "/usr/bin/env",
+            "-i",
+            "-C",
+            self.image.config.get("WorkingDir") or "/",
+            *variables,
+            *argv,
+        ]
+        return [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            _BIND_THEN_EXEC,
+            "sh",
+            *pairs,
+            "--",
+            *chroot,
+        ]
+
+
+_BIND_THEN_EXEC = """set -e
+while [ "$1" != -- ]; do mount --bind "$1" "$2"; shift 2; done
+shift
+exec "$@"
+"""
+
+
 @contextmanager
-def mounted(image: Image, volumes: dict[str, Path]) -> Iterator[Path]:
-    """The image's root file system (read-only), with `volumes` (path in the image -> host
-    directory) and a fresh /tmp bind-mounted into it."""
-    with ExitStack() as stack:
-        root = Path(_podman("image", "mount", image.id))
-        stack.callback(_podman, "image", "unmount", image.id)
-        tmp = Path(stack.enter_context(_scratch()))
-        for target, source in {**volumes, "/tmp": tmp}.items():
-            point = root / target.lstrip("/")
-            subprocess.run(["mount", "--bind", str(source), str(point)], check=True)
-            stack.callback(subprocess.run, ["umount", str(point)], check=True)
-        yield root
+def mounted(image: Image, volumes: dict[str, Path]) -> Iterator[Mounted]:
+    """The image mounted (Podman counts mounts: another test's stays), with `volumes` and a
+    fresh /tmp to bind into the commands started in it."""
+    root = Path(_podman("image", "mount", image.id))
+    try:
+        with _scratch() as tmp:
+            yield Mounted(root, image, {**volumes, "/tmp": Path(tmp)})
+    finally:
+        _podman("image", "unmount", image.id)
 
 
 @contextmanager
@@ -116,26 +171,6 @@ def _podman(*args: str) -> str:
     return subprocess.run(
         ["podman", *args], capture_output=True, text=True, check=True
     ).stdout.strip()
-
-
-def in_image(root: Path, image: Image, argv: list[str], env: dict[str, str]) -> list[str]:
-    """The command line that runs `argv` inside the mounted image as its user, with only the
-    image's environment plus `env` (and HOME, which engines set from the user's passwd
-    entry), from its working directory."""
-    home = {"HOME": _home(root, image.user.partition(":")[0])}
-    variables = [f"{key}={value}" for key, value in {**home, **image.env, **env}.items()]
-    workdir = image.config.get("WorkingDir") or "/"
-    return [
-        "chroot",
-        f"--userspec={image.user}",
-        str(root),
-        "/usr/bin/env",
-        "-i",
-        "-C",
-        workdir,
-        *variables,
-        *argv,
-    ]
 
 
 def _home(root: Path, uid: str) -> str:

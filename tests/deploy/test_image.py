@@ -7,6 +7,7 @@ deploy/build-image.sh keeps the base image and Podman the layers between runs.
 
 from __future__ import annotations
 
+import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,24 +52,24 @@ def volumes(image: img.Image, tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def root(image: img.Image, volumes: dict[str, Path]) -> Iterator[Path]:
-    with img.mounted(image, volumes) as mounted_root:
-        yield mounted_root
+def mounted(image: img.Image, volumes: dict[str, Path]) -> Iterator[img.Mounted]:
+    with img.mounted(image, volumes) as found:
+        yield found
 
 
-def _start(root: Path, image: img.Image, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start(mounted: img.Mounted, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            img.in_image(root, image, image.command, env), stdout=out, stderr=subprocess.STDOUT
+            mounted.command(mounted.image.command, env), stdout=out, stderr=subprocess.STDOUT
         )
 
 
-def _healthcheck(root: Path, image: img.Image, port: int) -> int:
+def _healthcheck(mounted: img.Mounted, port: int) -> int:
     """Runs the image's own HEALTHCHECK command; its exit status (0: healthy)."""
-    kind, *argv = image.healthcheck
+    kind, *argv = mounted.image.healthcheck
     assert kind == "CMD"
-    env = {"CRYPTODESK_PORT": str(port)}
-    return subprocess.run(img.in_image(root, image, argv, env), check=False, timeout=30).returncode
+    command = mounted.command(argv, {"CRYPTODESK_PORT": str(port)})
+    return subprocess.run(command, check=False, timeout=30).returncode
 
 
 def test_image_is_configured_to_serve_as_a_non_root_user(image: img.Image) -> None:
@@ -85,8 +86,7 @@ def test_image_is_configured_to_serve_as_a_non_root_user(image: img.Image) -> No
 
 
 async def test_image_serves_the_api_the_web_app_and_a_question_on_postgresql(
-    image: img.Image,
-    root: Path,
+    mounted: img.Mounted,
     volumes: dict[str, Path],
     fresh_database: str,
     tmp_path: Path,
@@ -99,11 +99,11 @@ async def test_image_serves_the_api_the_web_app_and_a_question_on_postgresql(
         "CRYPTODESK_DATABASE_URL": fresh_database,
     }
     log = tmp_path / "serve.log"
-    proc = _start(root, image, log, env)
+    proc = _start(mounted, log, env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc, log)
-        assert _healthcheck(root, image, port) == 0
+        assert _healthcheck(mounted, port) == 0
 
         page = httpx.get(f"{base}/", headers=BEARER)
         assert page.status_code == 200 and '<div id="root">' in page.text
@@ -123,19 +123,33 @@ async def test_image_serves_the_api_the_web_app_and_a_question_on_postgresql(
         chart_id = next(f["chart_id"] for f in frames if f["type"] == "chart_generated")
         png = httpx.get(f"{base}/api/v1/charts/{chart_id}.png", headers=BEARER, timeout=60)
         assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+        # A secret goes to the vault in /data, under a key generated in /keys (no
+        # CRYPTODESK_MASTER_KEY given): each in its volume, neither readable by others.
+        secret = "cg-image-test-secret-value"
+        stored = httpx.put(
+            f"{base}/api/v1/settings/secrets/coingecko_api_key",
+            headers=BEARER,
+            json={"value": secret},
+        )
+        assert stored.is_success, stored.text
     finally:
         stop(proc)
     output = log.read_text(errors="replace")
     assert "Application shutdown complete" in output, output
-    assert _healthcheck(root, image, port) != 0
+    vault, key = volumes["/data"] / "secrets.json", volumes["/keys"] / "master.key"
+    assert vault.is_file() and secret not in vault.read_text()
+    assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert secret not in output
+    assert _healthcheck(mounted, port) != 0
     assert TOKEN not in output
 
 
 def test_image_refuses_to_serve_without_an_access_token(
-    image: img.Image, root: Path, tmp_path: Path
+    mounted: img.Mounted, tmp_path: Path
 ) -> None:
     log = tmp_path / "serve.log"
-    proc = _start(root, image, log, {**OFFLINE, "CRYPTODESK_PORT": str(free_port())})
+    proc = _start(mounted, log, {**OFFLINE, "CRYPTODESK_PORT": str(free_port())})
     try:
         assert proc.wait(120) == 2
     finally:
