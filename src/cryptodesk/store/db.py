@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, literal, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from cryptodesk.errors import StorageCorruptError
 from cryptodesk.filemodes import private_file
@@ -29,6 +29,11 @@ def sqlite_path(url: str) -> Path | None:
         return None
     path = url.split("///", 1)[-1]
     return Path(path) if path and path != ":memory:" else None
+
+
+# The PostgreSQL advisory lock every CryptoDesk process takes to migrate (any fixed bigint;
+# this one reads "cdmigrat" in ASCII, so it is recognisable in pg_locks).
+MIGRATION_LOCK_ID = 0x63646D6967726174
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -67,10 +72,28 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Applies every Alembic migration up to head."""
+    """Applies every Alembic migration up to head, one process at a time.
+
+    Replicas starting together would otherwise run the same DDL at once, and all but one
+    would fail half-way. The lock belongs to the migration's own transaction, so whoever
+    waited for it sees the schema the holder committed, at head, and applies nothing.
+    """
     async with storage_errors(describe(engine.url)), engine.begin() as conn:
+        await _lock_for_migration(conn)
         await conn.run_sync(_upgrade)
     log.info("database migrated to head")
+
+
+async def _lock_for_migration(conn: AsyncConnection) -> None:
+    if conn.dialect.name == "postgresql":
+        lock = {"id": MIGRATION_LOCK_ID}
+        if not (await conn.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), lock)).scalar():
+            log.info("another process is migrating the database: waiting for it to finish")
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), lock)
+    elif conn.dialect.name == "sqlite":
+        # The driver starts no transaction before DDL: take SQLite's write lock for the whole
+        # migration (others wait up to the busy timeout), which also makes it all-or-nothing.
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 async def check(engine: AsyncEngine, *, integrity: bool) -> None:
