@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cryptodesk.errors import (
+    BadRangeError,
+    CoinNotFoundError,
     ConfigError,
     ConflictError,
     CryptoDeskError,
@@ -14,6 +16,7 @@ from cryptodesk.errors import (
     MarketDataError,
     NotFoundError,
     RateLimitedError,
+    UnsupportedTimeframeError,
     VaultError,
     VaultReadOnlyError,
 )
@@ -25,6 +28,9 @@ STATUS_BY_ERROR: tuple[tuple[type[CryptoDeskError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (RateLimitedError, 429),
+    (CoinNotFoundError, 404),
+    (UnsupportedTimeframeError, 422),
+    (BadRangeError, 422),
     (MarketDataError, 502),
     (ConfigError, 500),
 )
