@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ChatFrame, ServerFrame } from "../../lib/protocol";
+import { exposeForTests } from "../../lib/testHooks";
 import { DeskSocket, type ConnectionState, type ResumeTarget } from "./socket";
 
 export interface UseWebSocketOptions {
@@ -25,13 +26,6 @@ export interface DeskConnection {
 export function streamUrl(location: Location): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}/ws/stream`;
-}
-
-declare global {
-  interface Window {
-    /** Test hooks for the browser tests; nothing secret is reachable from here. */
-    __cryptodesk?: { drop: () => void; reconnect: () => void; socket: DeskSocket };
-  }
 }
 
 export function useWebSocket(options: UseWebSocketOptions): DeskConnection {
@@ -66,14 +60,14 @@ export function useWebSocket(options: UseWebSocketOptions): DeskConnection {
 
   useEffect(() => {
     socket.start();
-    window.__cryptodesk = {
-      socket,
-      drop: () => socket.simulateDrop(),
-      reconnect: () => socket.reconnect(),
-    };
+    const hidden = [
+      exposeForTests("socket", socket),
+      exposeForTests("drop", () => socket.simulateDrop()),
+      exposeForTests("reconnect", () => socket.reconnect()),
+    ];
     return () => {
       socket.stop();
-      delete window.__cryptodesk;
+      for (const hide of hidden) hide();
     };
   }, [socket]);
 
