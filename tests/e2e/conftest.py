@@ -15,6 +15,7 @@ import pytest
 
 from cryptodesk.app import WEB_DIR, create_app
 from cryptodesk.config import Settings
+from tests.e2e.answers import AnsweringEngine
 from tests.runtime.scripted import ScriptedEngine
 from tests.runtime.server import REPO, LiveServer, running
 
@@ -96,3 +97,23 @@ def shot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+@pytest.fixture
+def answering_engine() -> AnsweringEngine:
+    return AnsweringEngine()
+
+
+@pytest.fixture
+def answer_server(
+    replay_settings: Settings, answering_engine: AnsweringEngine
+) -> Iterator[LiveServer]:
+    """Answers with a bottom line, an outlook and charts (issue 11's fields) on replayed data.
+
+    The offline analyst on main does not fill them yet: until it does, `AnsweringEngine` does,
+    through the real tools and chart store. After issue 11 lands this becomes `offline_server`.
+    """
+    app = create_app(replay_settings, engine_for=lambda _choice: answering_engine)
+    answering_engine.app = app
+    with running(app) as server:
+        yield server

@@ -5,6 +5,12 @@ export function engineLabel(engine: string): string {
   return engine === "offline" ? "offline analyst" : engine;
 }
 
+/** A few characters for narrow screens: "offline", or the model of "magentic:provider/model". */
+export function engineShort(engine: string): string {
+  if (engine === "offline") return "offline";
+  return engine.split("/").at(-1) ?? engine;
+}
+
 /** The engine that answers (header) or answered (an answer). */
 export function EngineBadge({ engine, title, testId }: { engine: string | null; title: string; testId?: string }) {
   if (!engine) {
@@ -16,7 +22,8 @@ export function EngineBadge({ engine, title, testId }: { engine: string | null; 
   }
   return (
     <Badge tone="info" title={`${title}: ${engineLabel(engine)}`} icon={engine === "offline" ? Calculator : Bot} testId={testId} className="engine-badge">
-      <span className="clip">{engineLabel(engine)}</span>
+      <span className="clip long">{engineLabel(engine)}</span>
+      <span className="clip short">{engineShort(engine)}</span>
     </Badge>
   );
 }

@@ -39,10 +39,13 @@ import {
   type Palette,
 } from "./drawing";
 import { Legends, legendModel } from "./Legends";
+import { PriceLabels } from "./labels";
 import { chartProbe } from "./probe";
 
-/** Candles shown at first; older ones are a scroll away. */
-const VISIBLE_CANDLES = 150;
+/** Pixels per candle at first (older candles are a scroll away), and the bars kept empty right of
+ * the last candle: the level and guide labels sit there, clear of the candles and the axis. */
+const BAR_SPACING = 6;
+const RIGHT_BARS = 14;
 
 interface Props {
   spec: ChartSpec;
@@ -57,7 +60,8 @@ interface Props {
 interface Drawn {
   chart: IChartApi;
   main: ISeriesApi<SeriesType>;
-  levelLines: { line: IPriceLine; title: string }[];
+  levelLines: IPriceLine[];
+  levelLabels: PriceLabels | null;
 }
 
 export function PriceChart({ spec, theme, levels, log, hookKey, onChart }: Props) {
@@ -106,7 +110,8 @@ export function PriceChart({ spec, theme, levels, log, hookKey, onChart }: Props
   useEffect(() => {
     const current = drawn.current;
     if (!current) return;
-    for (const { line, title } of current.levelLines) line.applyOptions({ lineVisible: levels, title: levels ? title : "" });
+    for (const line of current.levelLines) line.applyOptions({ lineVisible: levels });
+    current.levelLabels?.setVisible(levels);
     current.chart.priceScale("right", 0).applyOptions({
       mode: log && spec.kind === "price" ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal,
     });
@@ -144,7 +149,7 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
     grid: { vertLines: { color: palette.grid }, horzLines: { color: palette.grid } },
     crosshair: { mode: CrosshairMode.Normal },
     rightPriceScale: { borderColor: palette.border },
-    timeScale: { borderColor: palette.border, timeVisible: intraday, secondsVisible: false, rightOffset: 3 },
+    timeScale: { borderColor: palette.border, timeVisible: intraday, secondsVisible: false },
   });
   const drawnMain = spec.kind === "comparison" ? drawComparison(chart, spec, palette) : drawPrice(chart, spec, palette);
   spec.panes.forEach((pane, p) => {
@@ -156,15 +161,25 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
       const series = addLine(chart, line, lineColor(palette, line, i + 2), index, palette, format);
       anchor ??= series;
     });
+    const first = anchor as ISeriesApi<SeriesType> | null;
     for (const guide of pane.guides) {
-      (anchor as ISeriesApi<SeriesType> | null)?.createPriceLine({
+      first?.createPriceLine({
         price: guide,
         color: withAlpha(palette.muted, 0.9),
         lineWidth: 1,
         lineStyle: LineStyle.Dotted,
         axisLabelVisible: false,
-        title: guide.toLocaleString("en-US"),
+        title: "",
       });
+    }
+    if (first && pane.guides.length > 0) {
+      const text = (g: number) => g.toLocaleString("en-US");
+      first.attachPrimitive(
+        new PriceLabels(
+          pane.guides.map((g) => ({ price: g, text: text(g), color: palette.muted })),
+          palette.background,
+        ),
+      );
     }
     chart.priceScale("right", index).applyOptions({ scaleMargins: { top: 0.12, bottom: 0.08 } });
   });
@@ -173,12 +188,8 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
   panes[0]?.setStretchFactor(panes.length > 1 ? 3 : 1);
   for (const pane of panes.slice(1)) pane.setStretchFactor(1);
 
-  const count = spec.kind === "price" ? spec.candles.length : (spec.overlays[0]?.values.length ?? 0);
-  if (count > VISIBLE_CANDLES) {
-    chart.timeScale().setVisibleLogicalRange({ from: count - VISIBLE_CANDLES, to: count + 2 });
-  } else {
-    chart.timeScale().fitContent();
-  }
+  chart.timeScale().applyOptions({ barSpacing: BAR_SPACING, rightOffset: RIGHT_BARS });
+  chart.timeScale().scrollToRealTime();
   return { chart, ...drawnMain };
 }
 
@@ -215,19 +226,27 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
   );
   spec.overlays.forEach((line, i) => addLine(chart, line, lineColor(palette, line, i), 0, palette, format));
 
-  const levelLines = spec.levels.map((level) => {
-    const support = level.kind === "support";
-    const title = `${support ? "S" : "R"} ${formatPrice(level.price, reference)}`;
-    const line = main.createPriceLine({
+  // Level lines stay off the price axis (it keeps the last price); their labels are drawn in
+  // the plot area by PriceLabels.
+  const levelLines = spec.levels.map((level) =>
+    main.createPriceLine({
       price: level.price,
-      color: withAlpha(support ? palette.up : palette.down, 0.85),
+      color: withAlpha(level.kind === "support" ? palette.up : palette.down, 0.8),
       lineWidth: 1,
       lineStyle: LineStyle.Dashed,
       axisLabelVisible: false,
-      title,
-    });
-    return { line, title };
-  });
+      title: "",
+    }),
+  );
+  const levelLabels = new PriceLabels(
+    spec.levels.map((level) => ({
+      price: level.price,
+      text: `${level.kind === "support" ? "S" : "R"} ${formatPrice(level.price, reference)}${level.touches > 1 ? ` ×${level.touches}` : ""}`,
+      color: level.kind === "support" ? palette.up : palette.down,
+    })),
+    palette.background,
+  );
+  main.attachPrimitive(levelLabels);
 
   createSeriesMarkers(
     main,
@@ -239,7 +258,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
       size: 0.6,
     })),
   );
-  return { main, levelLines };
+  return { main, levelLines, levelLabels };
 }
 
 function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart"> {
@@ -267,7 +286,7 @@ function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Om
     title: "start",
   });
   first.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.08 } });
-  return { main: first, levelLines: [] };
+  return { main: first, levelLines: [], levelLabels: null };
 }
 
 function addLine(

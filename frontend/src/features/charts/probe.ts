@@ -40,7 +40,6 @@ export function chartProbe(chart: IChartApi, main: ISeriesApi<SeriesType>, spec:
     times: () => (main.data() as readonly Point[]).map((point) => point.time),
     /** Whether each price line of the main series puts a label on the price axis. */
     axisLabels: () => main.priceLines().map((line) => line.options().axisLabelVisible),
-    levelTitles: () => main.priceLines().map((line) => line.options().title),
     lastValueVisible: () => main.options().lastValueVisible,
     logScale: () => chart.priceScale("right", 0).options().mode === PriceScaleMode.Logarithmic,
     precision: () => {

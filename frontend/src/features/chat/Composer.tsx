@@ -88,7 +88,7 @@ export function Composer({ busy, running, online, notices, onAsk, onCancel, onDi
           {error}
         </div>
       )}
-      <span id="composer-hint" className="hint">
+      <span id="composer-hint" className={`hint ${text.length > MAX_MESSAGE_CHARS * 0.9 || !online ? "" : "quiet"}`}>
         <span className="wide-only">Enter to send · Shift+Enter for a new line · </span>
         <span className={text.length > MAX_MESSAGE_CHARS ? "down" : ""}>
           {text.length.toLocaleString("en-US")} / {MAX_MESSAGE_CHARS.toLocaleString("en-US")}

@@ -73,7 +73,7 @@ export function OutlookCard({ outlook: o, onShowChart }: Props) {
             <li key={s.kind} className={`scenario ${s.kind}`} data-testid={`scenario-${s.kind}`}>
               <span className={`scenario-kind ${s.kind === "bull" ? "up" : "down"}`}>
                 {s.kind === "bull" ? <TrendingUp size={14} aria-hidden="true" /> : <TrendingDown size={14} aria-hidden="true" />}
-                {s.kind === "bull" ? "Bull case" : "Bear case"}
+                {s.kind === "bull" ? "Bull" : "Bear"}
               </span>
               <span className="scenario-text">
                 {s.trigger}
