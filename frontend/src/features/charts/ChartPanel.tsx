@@ -20,10 +20,12 @@ interface Props {
   hookKey: string;
   /** Full screen on and off (the workspace only). */
   fullscreen?: { on: boolean; toggle: () => void };
+  /** Inside an answer: its labels and notes are the answer's already. */
+  compact?: boolean;
   extra?: ReactNode;
 }
 
-export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, extra }: Props) {
+export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, compact = false, extra }: Props) {
   const { spec, loading, error, live } = useChartSpec(tab, view);
   const chartApi = useRef<IChartApi | null>(null);
   const onChart = useCallback((chart: IChartApi | null) => {
@@ -85,7 +87,9 @@ export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, extr
             ))}
           </div>
         )}
-        {comparison && <span className="muted small">Percent change from the window's start, one line per coin</span>}
+        {comparison && !compact && (
+          <span className="muted small">Percent change from the window's start, one line per coin</span>
+        )}
         <span className="grow" />
         {!comparison && (
           <>
@@ -136,7 +140,7 @@ export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, extr
         )}
         {extra}
       </div>
-      {spec && (spec.simulated || spec.source.startsWith("replay") || live) && (
+      {spec && !compact && (spec.simulated || spec.source.startsWith("replay") || live) && (
         <div className="chart-notes">
           {spec.simulated && <DataLabel label="simulated" />}
           {spec.source.startsWith("replay") && <DataLabel label="replay" />}

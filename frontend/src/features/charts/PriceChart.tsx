@@ -45,7 +45,11 @@ import { chartProbe } from "./probe";
 /** Pixels per candle at first (older candles are a scroll away), and the bars kept empty right of
  * the last candle: the level and guide labels sit there, clear of the candles and the axis. */
 const BAR_SPACING = 6;
-const RIGHT_BARS = 14;
+const RIGHT_BARS = 16;
+/** Price scale margins (shares of the pane): the bottom of the price pane is the volume's. */
+const PRICE_BOTTOM = 0.2;
+const PANE_BOTTOM = 0.08;
+const PANE_TOP = 0.06;
 
 interface Props {
   spec: ChartSpec;
@@ -87,9 +91,20 @@ export function PriceChart({ spec, theme, levels, log, hookKey, onChart }: Props
     const onMove = (param: MouseEventParams<Time>) =>
       setHoverTime(typeof param.time === "number" ? param.time : null);
     chart.subscribeCrosshairMove(onMove);
+    // Each pane's legend sits on its top: the pane's price scale keeps that band free of data.
     const measure = () => {
       const top = outer.getBoundingClientRect().top;
-      setPaneTops(chart.panes().map((pane) => (pane.getHTMLElement()?.getBoundingClientRect().top ?? top) - top));
+      const panes = chart.panes();
+      setPaneTops(panes.map((pane) => (pane.getHTMLElement()?.getBoundingClientRect().top ?? top) - top));
+      const legends = outer.querySelectorAll<HTMLElement>(".pane-legend");
+      panes.forEach((pane, i) => {
+        const height = pane.getHeight();
+        const legend = legends[i]?.offsetHeight ?? 0;
+        if (height <= 0) return;
+        const bottom = i === 0 && spec.kind === "price" ? PRICE_BOTTOM : PANE_BOTTOM;
+        const top = Math.min(0.45, Math.max(PANE_TOP, (legend + 8) / height));
+        chart.priceScale("right", i).applyOptions({ scaleMargins: { top, bottom } });
+      });
     };
     const observer = new ResizeObserver(() => requestAnimationFrame(measure));
     observer.observe(outer);
@@ -181,7 +196,7 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
         ),
       );
     }
-    chart.priceScale("right", index).applyOptions({ scaleMargins: { top: 0.12, bottom: 0.08 } });
+    chart.priceScale("right", index).applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
   });
   const panes = chart.panes();
   // The price pane gets the room: three times an indicator pane.
@@ -208,7 +223,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
     spec.candles.map((c) => ({ time: c.time as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close })),
   );
   // Candles above the volume bars: the price scale leaves the bottom fifth to them.
-  main.priceScale().applyOptions({ scaleMargins: { top: 0.06, bottom: 0.2 } });
+  main.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PRICE_BOTTOM } });
 
   const volume = chart.addSeries(HistogramSeries, {
     priceScaleId: "volume",
@@ -285,7 +300,7 @@ function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Om
     axisLabelVisible: false,
     title: "start",
   });
-  first.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.08 } });
+  first.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
   return { main: first, levelLines: [], levelLabels: null };
 }
 

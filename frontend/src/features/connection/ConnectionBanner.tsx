@@ -36,7 +36,7 @@ export function ConnectionStatus({ state }: { state: ConnectionState }) {
 
 /** Shown while the socket is not open; says what happens next and offers to retry now. */
 export function ConnectionBanner({ state, onRetry }: { state: ConnectionState; onRetry: () => void }) {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (state.phase !== "reconnecting") return;
     const timer = setInterval(() => setNow(Date.now()), 250);

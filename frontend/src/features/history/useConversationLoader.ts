@@ -5,6 +5,7 @@
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type Dispatch } from "react";
+import { useLatest } from "../../lib/useLatest";
 import { api, ApiError } from "../../lib/api";
 import { parseFrame } from "../../lib/protocol";
 import type { DeskAction } from "../../state/reducer";
@@ -22,41 +23,50 @@ interface Options {
   onMissing: () => void;
 }
 
+interface Outcome {
+  opened: Options["opened"];
+  error: string | null;
+  missing: boolean;
+}
+
 export function useConversationLoader({ opened, dispatch, reconnect, onMissing }: Options) {
-  const [loading, setLoading] = useState(false);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  // What became of the last opening: loading is over when it is the current one.
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const latestMissing = useLatest(onMissing);
 
   useEffect(() => {
     // Not for the conversation the page loaded with: the first socket already follows it.
     if (opened.n > 0) reconnect();
     const id = opened.id;
-    setLoadError(null);
     if (!id) return;
     let cancelled = false;
-    setLoading(true);
     loadConversation(id, (action) => {
       if (!cancelled) dispatch(action);
     })
+      .then(() => {
+        if (!cancelled) setOutcome({ opened, error: null, missing: false });
+      })
       .catch((error: unknown) => {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 404) {
-          setLoadError("That conversation no longer exists.");
-          onMissing();
+          setOutcome({ opened, error: "That conversation no longer exists.", missing: true });
+          latestMissing.current();
         } else {
-          setLoadError(error instanceof Error ? error.message : String(error));
+          setOutcome({ opened, error: error instanceof Error ? error.message : String(error), missing: false });
         }
-      })
-      .finally(() => {
-        if (!cancelled) setLoading(false);
       });
     return () => {
       cancelled = true;
     };
-    // `onMissing` may change identity each render; opening again is what reloads.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [opened, dispatch, reconnect]);
+  }, [opened, dispatch, reconnect, latestMissing]);
 
-  return { loading, loadError };
+  const settled = outcome !== null && outcome.opened === opened;
+  // A missing conversation opens a new one: its message stays through that opening too.
+  const shownUntil = outcome ? outcome.opened.n + (outcome.missing ? 1 : 0) : -1;
+  return {
+    loading: opened.id !== null && !settled,
+    loadError: outcome && opened.n <= shownUntil ? outcome.error : null,
+  };
 }
 
 /** Keeps the history list in step with this page: a new conversation, a finished run. */
