@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cryptodesk.app import WEB_DIR, create_app
 from cryptodesk.config import Settings
@@ -22,6 +25,20 @@ from tests.runtime.server import REPO, LiveServer, running
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 FRONTEND = REPO / "frontend"
+# The content security policy the server sends (docs/protocol.md, "Security headers"): the web
+# app must work under exactly this, so every browser test enforces it on the page.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Records what the policy blocked, before any script of the page runs.
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective}: ${e.blockedURI || "inline"}`);
+});
+"""
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -68,16 +85,50 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+class _Csp:
+    """Adds the CSP to responses that have none (the server adds its own once it does)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_csp(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers.append("content-security-policy", CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_with_csp)
+
+
+def enforce_csp(app: FastAPI) -> FastAPI:
+    app.add_middleware(_Csp)
+    return app
+
+
+def new_page(browser: Browser, width: int = 1440, height: int = 900, theme: str = "dark") -> Page:
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=theme)
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
-    page = context.new_page()
+    page = new_page(browser)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(15_000)
     yield page
-    context.close()
+    violations = page.evaluate("window.__cspViolations") if not page.is_closed() else []
+    page.context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+    assert not violations, f"blocked by the content security policy: {violations}"
 
 
 @pytest.fixture
@@ -87,8 +138,16 @@ def slow_engine() -> ScriptedEngine:
 
 
 @pytest.fixture
+def offline_server(replay_settings: Settings) -> Iterator[LiveServer]:
+    """The real app: offline analyst on replayed Binance candles, pages under the CSP."""
+    with running(enforce_csp(create_app(replay_settings))) as server:
+        yield server
+
+
+@pytest.fixture
 def slow_server(replay_settings: Settings, slow_engine: ScriptedEngine) -> Iterator[LiveServer]:
-    with running(create_app(replay_settings, engine_for=lambda _choice: slow_engine)) as server:
+    app = create_app(replay_settings, engine_for=lambda _choice: slow_engine)
+    with running(enforce_csp(app)) as server:
         yield server
 
 
@@ -115,5 +174,5 @@ def answer_server(
     """
     app = create_app(replay_settings, engine_for=lambda _choice: answering_engine)
     answering_engine.app = app
-    with running(app) as server:
+    with running(enforce_csp(app)) as server:
         yield server

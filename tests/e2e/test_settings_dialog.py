@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cryptodesk.app import create_app
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import enforce_csp, shot
 from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer, fake_llm_server
 from tests.runtime.server import LiveServer, running
 from tests.settings.conftest import desk_settings
@@ -28,7 +28,8 @@ def llm_server() -> Iterator[FakeLLMServer]:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[LiveServer]:
-    with running(create_app(desk_settings(tmp_path, llm_check_ttl_s=0.001))) as server:
+    app = create_app(desk_settings(tmp_path, llm_check_ttl_s=0.001))
+    with running(enforce_csp(app)) as server:
         yield server
 
 

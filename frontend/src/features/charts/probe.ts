@@ -37,6 +37,12 @@ export function chartProbe(chart: IChartApi, main: ISeriesApi<SeriesType>, spec:
       }
       return { low, high };
     },
+    /** The first value of each line of the price pane (a comparison's lines start at 0 %). */
+    lineStarts: () =>
+      (chart.panes()[0]?.getSeries() ?? [])
+        .filter((series) => series.seriesType() === "Line")
+        .map((series) => (series.data()[0] as Point | undefined)?.value ?? null),
+    levelLinesVisible: () => main.priceLines().map((line) => line.options().lineVisible),
     times: () => (main.data() as readonly Point[]).map((point) => point.time),
     /** Whether each price line of the main series puts a label on the price axis. */
     axisLabels: () => main.priceLines().map((line) => line.options().axisLabelVisible),
