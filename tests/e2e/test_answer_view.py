@@ -75,7 +75,7 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
     # sideways inside themselves.
     chart = answer.get_by_test_id("chart-canvas")
     expect(chart.locator("canvas").first).to_be_visible()
-    wide = answer.locator("table").last
+    wide = answer.locator(".table-scroll").last
     assert wide.evaluate("t => t.scrollWidth > t.clientWidth"), "the levels table is wider"
     assert wide.evaluate("t => getComputedStyle(t).overflowX") == "auto"
     page.context.close()

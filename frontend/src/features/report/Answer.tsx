@@ -105,7 +105,7 @@ function ReportActions({ result, runId }: { result: ResultFrame; runId: string }
         {copied ? <Check size={14} aria-hidden="true" /> : <Copy size={14} aria-hidden="true" />}
         <span className="btn-text">{copied ? "Copied" : "Copy"}</span>
       </button>
-      <button type="button" className="btn small ghost" onClick={download} data-testid="download-md" aria-label="Download the report as a markdown file" title="Download the report (.md)">
+      <button type="button" className="btn small ghost" onClick={download} data-testid="download-md" aria-label="Download the report as .md" title="Download the report (.md)">
         <Download size={14} aria-hidden="true" />
         <span className="btn-text">.md</span>
       </button>

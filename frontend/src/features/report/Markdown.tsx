@@ -10,6 +10,13 @@ function signed(children: ReactNode): ReactNode {
 }
 
 const components: Components = {
+  // A wide table scrolls sideways inside its own region, which the keyboard can reach.
+  table: ({ children }) => (
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+    <div className="table-scroll" role="region" aria-label="Table (scrolls sideways when wide)" tabIndex={0}>
+      <table>{children}</table>
+    </div>
+  ),
   td: ({ children }) => <td>{signed(children)}</td>,
   li: ({ children }) => <li>{signed(children)}</li>,
   p: ({ children }) => <p>{signed(children)}</p>,
