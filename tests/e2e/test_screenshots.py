@@ -43,6 +43,8 @@ def test_screenshots_of_the_main_views(
     ask(page, COMPARISON)
     turn = wait_done(page, 2)
     expect(turn.get_by_test_id("bottom-line")).to_be_in_viewport()
+    drawn = page if size != "phone" else turn
+    expect(drawn.get_by_test_id("chart-canvas").locator("canvas").first).to_be_visible()
     screenshot(page, f"{name}-3-comparison-answer")
 
     answering_engine.pause_s = 1.5

@@ -73,6 +73,10 @@ export function App() {
     reconnect();
     refreshStatus();
   }, [reconnect, refreshStatus]);
+  const openTimeline = useCallback((runId: string) => {
+    setPanelRun(runId);
+    setPanel("timeline");
+  }, []);
   const timelineRun = (panelRun ? state.runs[panelRun] : undefined) ?? runs.at(-1) ?? null;
 
   return (
@@ -113,10 +117,7 @@ export function App() {
           onAsk={desk.ask}
           onCancel={desk.cancel}
           onDismiss={desk.dismissNotice}
-          onOpenTimeline={(runId) => {
-            setPanelRun(runId);
-            setPanel("timeline");
-          }}
+          onOpenTimeline={openTimeline}
         />
         {wide && <ChartWorkspace workspace={workspace} theme={theme} />}
       </main>

@@ -2,7 +2,7 @@
  * The conversation: each turn is the question, the team at work (a compact live trace), then the
  * answer with its charts. One scroll reads everything; it follows the newest turn (useFollow).
  */
-import { useCallback, useRef } from "react";
+import { memo, useCallback, useRef } from "react";
 import { ChartCards } from "../features/charts/ChartCards";
 import type { Workspace } from "../features/charts/useWorkspace";
 import { Composer } from "../features/chat/Composer";
@@ -53,8 +53,11 @@ export function Conversation(props: Props) {
     target,
   });
 
-  const showChart = (symbol: string, timeframe: string) =>
-    workspace.openSymbol(symbol, isTimeframe(timeframe) ? timeframe : "4h");
+  const { openSymbol } = workspace;
+  const showChart = useCallback(
+    (symbol: string, timeframe: string) => openSymbol(symbol, isTimeframe(timeframe) ? timeframe : "4h"),
+    [openSymbol],
+  );
 
   return (
     <section className="conversation" aria-label="Conversation" data-testid="chat-panel">
@@ -65,23 +68,16 @@ export function Conversation(props: Props) {
           ) : (
             <ol className="turns" aria-label="Questions and answers">
               {runs.map((run) => (
-                <li key={run.runId} className="turn" data-turn={run.runId} data-testid="turn">
-                  <Question text={run.question} />
-                  <RunTrace run={run} onOpenPanel={wide ? () => props.onOpenTimeline(run.runId) : undefined} />
-                  <Answer
-                    run={run}
-                    onShowChart={wide ? showChart : undefined}
-                    charts={
-                      <ChartCards
-                        charts={run.charts}
-                        inline={!wide}
-                        activeKey={workspace.active?.key ?? null}
-                        onOpen={workspace.open}
-                        theme={theme}
-                      />
-                    }
-                  />
-                </li>
+                <Turn
+                  key={run.runId}
+                  run={run}
+                  wide={wide}
+                  theme={theme}
+                  shownChart={workspace.active?.key ?? null}
+                  onOpenChart={workspace.open}
+                  onShowChart={showChart}
+                  onOpenTimeline={props.onOpenTimeline}
+                />
               ))}
               {local.map((m) => (
                 <li key={m.clientMsgId}>
@@ -104,3 +100,31 @@ export function Conversation(props: Props) {
     </section>
   );
 }
+
+interface TurnProps {
+  run: RunView;
+  wide: boolean;
+  theme: string;
+  shownChart: string | null;
+  onOpenChart: (key: string) => void;
+  onShowChart: (symbol: string, timeframe: string) => void;
+  onOpenTimeline: (runId: string) => void;
+}
+
+/** One question and its answer; drawn again only when its run changed (the reducer keeps the
+ * other runs as they were), so a live run does not redraw the answers above it. */
+const Turn = memo(function Turn({ run, wide, theme, shownChart, onOpenChart, onShowChart, onOpenTimeline }: TurnProps) {
+  return (
+    <li className="turn" data-turn={run.runId} data-testid="turn">
+      <Question text={run.question} />
+      <RunTrace run={run} onOpenPanel={wide ? () => onOpenTimeline(run.runId) : undefined} />
+      <Answer
+        run={run}
+        onShowChart={wide ? onShowChart : undefined}
+        charts={
+          <ChartCards charts={run.charts} inline={!wide} activeKey={shownChart} onOpen={onOpenChart} theme={theme} />
+        }
+      />
+    </li>
+  );
+});

@@ -59,7 +59,7 @@ function InlineChart({ tab, theme }: { tab: ReturnType<typeof storedTab>; theme:
   return (
     <figure className="inline-chart" aria-label={tab.title}>
       <figcaption className="muted small">{tab.title}</figcaption>
-      <ChartPanel tab={tab} view={view} onView={setView} theme={theme} hookKey={`inline-${tab.key}`} compact />
+      <ChartPanel tab={tab} view={view} onView={setView} theme={theme} hookKey={`inline-${tab.key}`} />
     </figure>
   );
 }

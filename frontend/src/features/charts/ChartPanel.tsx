@@ -5,7 +5,6 @@
 import type { IChartApi } from "lightweight-charts";
 import { Download, Image as ImageIcon, Layers, Maximize2, Minimize2, Spline } from "lucide-react";
 import { useCallback, useRef, type ReactNode } from "react";
-import { DataLabel } from "../../components/Badge";
 import { api } from "../../lib/api";
 import { indicatorsOf, TOGGLES, toggled } from "./indicators";
 import { PriceChart } from "./PriceChart";
@@ -20,18 +19,17 @@ interface Props {
   hookKey: string;
   /** Full screen on and off (the workspace only). */
   fullscreen?: { on: boolean; toggle: () => void };
-  /** Inside an answer: its labels and notes are the answer's already. */
-  compact?: boolean;
   extra?: ReactNode;
 }
 
-export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, compact = false, extra }: Props) {
+export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, extra }: Props) {
   const { spec, loading, error, live } = useChartSpec(tab, view);
   const chartApi = useRef<IChartApi | null>(null);
   const onChart = useCallback((chart: IChartApi | null) => {
     chartApi.current = chart;
   }, []);
-  const comparison = spec?.kind === "comparison";
+  // The controls that rebuild a price chart, once the spec says it is one.
+  const priceChart = spec?.kind === "price";
   const shownTimeframe = spec?.interval ?? view.timeframe ?? tab.interval;
   const shownIndicators = view.indicators ?? (spec ? indicatorsOf(spec) : []);
 
@@ -52,7 +50,7 @@ export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, comp
   return (
     <div className="chart-panel" data-testid="chart-panel" data-live={live}>
       <div className="chart-toolbar">
-        {!comparison && (
+        {priceChart && (
           <div className="seg" role="group" aria-label="Timeframe">
             {TIMEFRAMES.map((tf) => (
               <button
@@ -68,7 +66,7 @@ export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, comp
             ))}
           </div>
         )}
-        {!comparison && (
+        {priceChart && (
           <div className="seg wrap" role="group" aria-label="Indicators">
             {TOGGLES.map((t) => (
               <button
@@ -87,11 +85,8 @@ export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, comp
             ))}
           </div>
         )}
-        {comparison && !compact && (
-          <span className="muted small">Percent change from the window's start, one line per coin</span>
-        )}
         <span className="grow" />
-        {!comparison && (
+        {priceChart && (
           <>
             <button
               type="button"
@@ -140,25 +135,26 @@ export function ChartPanel({ tab, view, onView, theme, hookKey, fullscreen, comp
         )}
         {extra}
       </div>
-      {spec && !compact && (spec.simulated || spec.source.startsWith("replay") || live) && (
-        <div className="chart-notes">
-          {spec.simulated && <DataLabel label="simulated" />}
-          {spec.source.startsWith("replay") && <DataLabel label="replay" />}
-          {live && <span className="muted small">Built now from the market data in force (no run)</span>}
-        </div>
-      )}
       {error ? (
         <p className="empty down" role="alert">
           Could not load the chart: {error.message}
         </p>
       ) : null}
-      {loading && (
+      {loading && spec && (
         <span className="chart-loading" role="status">
           Loading {tab.symbol} {view.timeframe ?? tab.interval}…
         </span>
       )}
       {spec ? (
-        <PriceChart spec={spec} theme={theme} levels={view.levels} log={view.log} hookKey={hookKey} onChart={onChart} />
+        <PriceChart
+          spec={spec}
+          theme={theme}
+          levels={view.levels}
+          log={view.log}
+          live={live}
+          hookKey={hookKey}
+          onChart={onChart}
+        />
       ) : (
         !error && <p className="empty">Loading {tab.title}…</p>
       )}

@@ -1,4 +1,5 @@
 /** A legend at the top of each pane: the values at the crosshair, or the latest ones. */
+import { Badge, DataLabel } from "../../components/Badge";
 import { formatCompact, formatPercent, formatPrice, formatUtc, signOf } from "../../lib/format";
 import type { ChartCandle, ChartSpec } from "../../types/chart";
 import { LineIndex, formatFor, lineColor, priceReference, valueReference, type Palette } from "./drawing";
@@ -46,6 +47,7 @@ export function legendModel(spec: ChartSpec, palette: Palette): LegendModel {
 }
 
 interface Props {
+  live: boolean;
   model: LegendModel;
   spec: ChartSpec;
   /** The crosshair's time; null for the latest values. */
@@ -53,7 +55,7 @@ interface Props {
   tops: number[];
 }
 
-export function Legends({ model, spec, time, tops }: Props) {
+export function Legends({ model, spec, time, tops, live }: Props) {
   const last = spec.candles.at(-1)?.time ?? spec.overlays[0]?.values.at(-1)?.time ?? null;
   const at = time ?? last;
   const candle = at === null ? undefined : model.candles.get(at);
@@ -72,6 +74,13 @@ export function Legends({ model, spec, time, tops }: Props) {
                 {spec.symbol} · {spec.interval}
               </strong>
               {at !== null && <span className="muted">{formatUtc(new Date(at * 1000).toISOString())}</span>}
+              {spec.simulated && <DataLabel label="simulated" />}
+              {spec.source.startsWith("replay") && <DataLabel label="replay" />}
+              {live && (
+                <Badge tone="info" title="Built now from the market data in force, without a run">
+                  live
+                </Badge>
+              )}
             </span>
           )}
           {p === 0 && candle && <Ohlc candle={candle} reference={model.reference} />}

@@ -56,6 +56,8 @@ interface Props {
   theme: string;
   levels: boolean;
   log: boolean;
+  /** Built now through REST rather than stored by a run. */
+  live?: boolean;
   /** Names this chart for the browser tests (`data-chart-key`, `window.__cryptodesk.charts`). */
   hookKey: string;
   onChart?: (chart: IChartApi | null) => void;
@@ -68,7 +70,7 @@ interface Drawn {
   levelLabels: PriceLabels | null;
 }
 
-export function PriceChart({ spec, theme, levels, log, hookKey, onChart }: Props) {
+export function PriceChart({ spec, theme, levels, log, live = false, hookKey, onChart }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLDivElement>(null);
   const drawn = useRef<Drawn | null>(null);
@@ -145,7 +147,7 @@ export function PriceChart({ spec, theme, levels, log, hookKey, onChart }: Props
         data-interval={spec.interval}
         data-kind={spec.kind}
       />
-      <Legends model={legends} spec={spec} time={hoverTime} tops={paneTops} />
+      <Legends model={legends} spec={spec} time={hoverTime} tops={paneTops} live={live} />
     </div>
   );
 }

@@ -4,7 +4,7 @@
  * conversation's own scrolling reads it all (wide tables scroll sideways inside themselves).
  */
 import { Check, CircleStop, CircleX, Copy, Download } from "lucide-react";
-import { forwardRef, useState, type ReactNode } from "react";
+import { forwardRef, memo, useState, type ReactNode } from "react";
 import { Badge, DataLabel } from "../../components/Badge";
 import { EngineBadge } from "../../components/EngineBadge";
 import { formatNumber } from "../../lib/format";
@@ -66,7 +66,7 @@ export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, char
       {charts}
       {/* Without a bottom line (older runs, engines that do not fill it) the report leads. */}
       <div className={result.bottom_line ? "report" : "report answer-lead"} data-testid="report" data-kind="report">
-        <Markdown content={reportBody(result.content, result.bottom_line)} />
+        <Report content={result.content} bottomLine={result.bottom_line} />
       </div>
       <footer className="usage" data-testid="usage">
         <span>Agents: {result.agents_used.join(", ") || "none"}</span>
@@ -101,14 +101,30 @@ function ReportActions({ result, runId }: { result: ResultFrame; runId: string }
   };
   return (
     <span className="answer-actions">
-      <button type="button" className="btn small ghost" onClick={() => void copy()} aria-label="Copy the report as markdown" title="Copy the report as markdown">
-        {copied ? <Check size={14} aria-hidden="true" /> : <Copy size={14} aria-hidden="true" />}
-        <span className="btn-text">{copied ? "Copied" : "Copy"}</span>
+      <button
+        type="button"
+        className="btn icon small ghost"
+        onClick={() => void copy()}
+        aria-label={copied ? "Copied" : "Copy the report as markdown"}
+        title={copied ? "Copied" : "Copy the report as markdown"}
+      >
+        {copied ? <Check size={15} aria-hidden="true" /> : <Copy size={15} aria-hidden="true" />}
       </button>
-      <button type="button" className="btn small ghost" onClick={download} data-testid="download-md" aria-label="Download the report as .md" title="Download the report (.md)">
-        <Download size={14} aria-hidden="true" />
-        <span className="btn-text">.md</span>
+      <button
+        type="button"
+        className="btn icon small ghost"
+        onClick={download}
+        data-testid="download-md"
+        aria-label="Download the report as a markdown file"
+        title="Download the report (.md)"
+      >
+        <Download size={15} aria-hidden="true" />
       </button>
     </span>
   );
 }
+
+/** The report's markdown, parsed again only when it changes. */
+const Report = memo(function Report({ content, bottomLine }: { content: string; bottomLine: string | null }) {
+  return <Markdown content={reportBody(content, bottomLine)} />;
+});

@@ -34,19 +34,29 @@ export function OutlookCard({ outlook: o, onShowChart }: Props) {
         <span className={`bias ${bias.tone}`} data-testid="outlook-bias">
           <BiasIcon size={16} aria-hidden="true" /> {bias.text}
         </span>
-        <span className="strength" title="How strongly the signals agree (0-100%)">
+        <span className="strength" title="Strength: how strongly the signals agree">
           <span className="strength-bar" aria-hidden="true">
             <span className={bias.tone} style={{ width: strengthText(o.strength) }} />
           </span>
-          <span className="muted small">strength {strengthText(o.strength)}</span>
+          <span className="muted small">
+            <span className="sr-only">strength </span>
+            {strengthText(o.strength)}
+          </span>
         </span>
         <span className="grow" />
         <span className="outlook-price" data-testid="outlook-price">
           {formatPrice(o.price)}
         </span>
         {onShowChart && (
-          <button type="button" className="btn small" onClick={() => onShowChart(o.symbol, o.timeframe)} data-testid="outlook-chart">
-            <ChartCandlestick size={14} aria-hidden="true" /> Chart
+          <button
+            type="button"
+            className="btn icon small"
+            onClick={() => onShowChart(o.symbol, o.timeframe)}
+            aria-label={`Show ${o.symbol} ${o.timeframe} in the chart workspace`}
+            title={`Show ${o.symbol} ${o.timeframe} in the chart workspace`}
+            data-testid="outlook-chart"
+          >
+            <ChartCandlestick size={15} aria-hidden="true" />
           </button>
         )}
       </header>
