@@ -165,7 +165,7 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
     },
     grid: { vertLines: { color: palette.grid }, horzLines: { color: palette.grid } },
     crosshair: { mode: CrosshairMode.Normal },
-    rightPriceScale: { borderColor: palette.border },
+    rightPriceScale: { borderColor: palette.border, entireTextOnly: true },
     timeScale: { borderColor: palette.border, timeVisible: intraday, secondsVisible: false },
   });
   const drawnMain = spec.kind === "comparison" ? drawComparison(chart, spec, palette) : drawPrice(chart, spec, palette);
