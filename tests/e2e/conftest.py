@@ -47,7 +47,11 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright  # noqa: E402
+
+# The machine is shared: a server that reloads its settings (building the LLM team) or a busy
+# browser can take seconds. Waits are for outcomes, so a generous ceiling costs nothing.
+expect.set_options(timeout=20_000)
 
 
 def _ensure_web_build() -> None:
