@@ -12,7 +12,7 @@ NPM ?= npm
 WEB_INDEX := src/cryptodesk/web/index.html
 NODE_STAMP := frontend/node_modules/.package-lock.json
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts \
-	frontend/tsconfig.json frontend/package.json -type f 2>/dev/null)
+	frontend/tsconfig.json frontend/package.json frontend/eslint.config.js -type f 2>/dev/null)
 
 .PHONY: help setup run test lint typecheck pytest bench clean web frontend-check
 
@@ -56,9 +56,11 @@ typecheck: setup
 pytest: setup
 	$(UV) run --frozen pytest
 
-# Generated types up to date, strict TypeScript, and the frontend's unit tests.
+# Generated types up to date, ESLint (hooks, accessibility, boundaries between features),
+# strict TypeScript, and the frontend's unit tests.
 frontend-check: setup $(NODE_STAMP)
 	cd frontend && CRYPTODESK_BIN=$(CURDIR)/.venv/bin/cryptodesk $(NPM) run --silent check:types
+	cd frontend && $(NPM) exec --no -- eslint --max-warnings 0 .
 	cd frontend && $(NPM) exec --no -- tsc --noEmit
 	cd frontend && $(NPM) exec --no -- vitest run
 

@@ -91,15 +91,10 @@ def serve(
     from cryptodesk.serving import UVICORN_OPTIONS
 
     settings = _settings()
-    if host is not None or port is not None:
+    given = {name: value for name, value in (("host", host), ("port", port)) if value is not None}
+    if given:
         try:
-            settings = Settings.model_validate(
-                {
-                    **{name: getattr(settings, name) for name in Settings.model_fields},
-                    "host": host or settings.host,
-                    "port": port or settings.port,
-                }
-            )
+            settings = settings.with_changes(**given)
         except ValueError as exc:
             err_console.print(f"[red]Invalid settings:[/red] {exc}")
             raise typer.Exit(2) from exc

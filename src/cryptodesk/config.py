@@ -307,6 +307,14 @@ class Settings(BaseSettings):
             raise ValueError("CRYPTODESK_ACCESS_TOKEN must be at least 16 characters long")
         return self
 
+    def with_changes(self, **changes: object) -> Settings:
+        """These settings with `changes`, validated again. Only the fields that were given (by
+        the environment, `.env` or arguments) and `changes` count as given: the settings API tells
+        a value from the environment from a default by `model_fields_set`, which rebuilding the
+        settings from every field would fill with all of them."""
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        return Settings.model_validate(given | changes)
+
     @property
     def resolved_key_file(self) -> Path:
         return self.vault_key_file or default_key_file()

@@ -15,6 +15,7 @@ import pytest
 
 from cryptodesk.app import WEB_DIR, create_app
 from cryptodesk.config import Settings
+from tests.e2e.answers import AnsweringEngine
 from tests.runtime.scripted import ScriptedEngine
 from tests.runtime.server import REPO, LiveServer, running
 
@@ -29,7 +30,11 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright  # noqa: E402
+
+# The machine is shared: a server that reloads its settings (building the LLM team) or a busy
+# browser can take seconds. Waits are for outcomes, so a generous ceiling costs nothing.
+expect.set_options(timeout=20_000)
 
 
 def _ensure_web_build() -> None:
@@ -67,6 +72,13 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def new_page(browser: Browser, width: int = 1440, height: int = 900, theme: str = "dark") -> Page:
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=theme)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
 @pytest.fixture
 def csp_violations() -> list[str]:
     """What the Content-Security-Policy refused in the page; a test that provokes a violation
@@ -76,8 +88,7 @@ def csp_violations() -> list[str]:
 
 @pytest.fixture
 def page(browser: Browser, csp_violations: list[str]) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
-    page = context.new_page()
+    page = new_page(browser)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
@@ -88,9 +99,8 @@ def page(browser: Browser, csp_violations: list[str]) -> Iterator[Page]:
             else None
         ),
     )
-    page.set_default_timeout(15_000)
     yield page
-    context.close()
+    page.context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
     assert not csp_violations, f"the app broke its Content-Security-Policy: {csp_violations}"
 
@@ -102,8 +112,16 @@ def slow_engine() -> ScriptedEngine:
 
 
 @pytest.fixture
+def offline_server(replay_settings: Settings) -> Iterator[LiveServer]:
+    """The real app: offline analyst on replayed Binance candles, pages under the CSP."""
+    with running(create_app(replay_settings)) as server:
+        yield server
+
+
+@pytest.fixture
 def slow_server(replay_settings: Settings, slow_engine: ScriptedEngine) -> Iterator[LiveServer]:
-    with running(create_app(replay_settings, engine_for=lambda _choice: slow_engine)) as server:
+    app = create_app(replay_settings, engine_for=lambda _choice: slow_engine)
+    with running(app) as server:
         yield server
 
 
@@ -112,3 +130,23 @@ def shot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+@pytest.fixture
+def answering_engine() -> AnsweringEngine:
+    return AnsweringEngine()
+
+
+@pytest.fixture
+def answer_server(
+    replay_settings: Settings, answering_engine: AnsweringEngine
+) -> Iterator[LiveServer]:
+    """Answers with a bottom line, an outlook and charts (issue 11's fields) on replayed data.
+
+    The offline analyst on main does not fill them yet: until it does, `AnsweringEngine` does,
+    through the real tools and chart store. After issue 11 lands this becomes `offline_server`.
+    """
+    app = create_app(replay_settings, engine_for=lambda _choice: answering_engine)
+    answering_engine.app = app
+    with running(app) as server:
+        yield server

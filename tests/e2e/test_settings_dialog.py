@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from cryptodesk.app import create_app
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import new_page, shot
 from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer, fake_llm_server
 from tests.runtime.server import LiveServer, running
 from tests.settings.conftest import desk_settings
@@ -28,7 +28,8 @@ def llm_server() -> Iterator[FakeLLMServer]:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[LiveServer]:
-    with running(create_app(desk_settings(tmp_path, llm_check_ttl_s=0.001))) as server:
+    app = create_app(desk_settings(tmp_path, llm_check_ttl_s=0.001))
+    with running(app) as server:
         yield server
 
 
@@ -43,7 +44,8 @@ def test_settings_dialog_sets_tests_and_masks_a_key(
     page: Page, desk: LiveServer, llm_server: FakeLLMServer
 ) -> None:
     page.goto(desk.http)
-    expect(page.get_by_text("🧮 offline analyst")).to_be_visible()
+    badge = page.get_by_test_id("engine-badge")
+    expect(badge).to_contain_text("offline analyst")
     page.get_by_test_id("open-settings").click()
     dialog = page.get_by_test_id("settings-dialog")
     expect(dialog).to_be_visible()
@@ -56,7 +58,7 @@ def test_settings_dialog_sets_tests_and_masks_a_key(
     dialog.get_by_label("Default model").fill("fake-model")
     dialog.get_by_test_id("settings-save").click()
     expect(dialog.get_by_test_id("settings-engine")).to_have_text(ENGINE)
-    expect(page.get_by_text(f"🤖 {ENGINE}")).to_be_visible()  # the header badge followed
+    expect(badge).to_contain_text(ENGINE)  # the header badge followed
 
     # The key: a masked input, stored, then shown only by its last four characters.
     key_input = dialog.locator("#secret-openai_api_key")
@@ -88,7 +90,7 @@ def test_settings_dialog_sets_tests_and_masks_a_key(
 
     # Reload: still masked, never pre-filled.
     page.reload()
-    expect(page.get_by_text(f"🤖 {ENGINE}")).to_be_visible()
+    expect(page.get_by_test_id("engine-badge")).to_contain_text(ENGINE)
     page.get_by_test_id("open-settings").click()
     dialog = page.get_by_test_id("settings-dialog")
     expect(dialog.get_by_test_id("secret-openai_api_key-status")).to_contain_text("••••abcd")
@@ -96,3 +98,38 @@ def test_settings_dialog_sets_tests_and_masks_a_key(
     expect(dialog.get_by_label("Default model")).to_have_value("fake-model")
     shot(page, "23-settings-after-reload")
     assert KEY not in storage(page) and KEY[:-4] not in storage(page)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (390, 844)])
+def test_settings_say_where_each_value_comes_from_and_a_refused_save_shows_why(
+    browser: Browser, desk: LiveServer, size: tuple[int, int]
+) -> None:
+    page = new_page(browser, *size)
+    page.goto(desk.http)
+    page.get_by_test_id("open-settings").click()
+    dialog = page.get_by_test_id("settings-dialog")
+    # desk_settings() gives the market data and the engine; the rest are defaults.
+    expect(dialog.get_by_test_id("source-market_data")).to_have_text("environment")
+    expect(dialog.get_by_test_id("source-tool_timeout_s")).to_have_text("default")
+    expect(dialog.get_by_test_id("source-coingecko_plan")).to_have_text("default")
+    dialog.get_by_label("Tool timeout (s)").fill("12.5")
+    dialog.get_by_test_id("settings-save").click()
+    expect(dialog.get_by_test_id("source-tool_timeout_s")).to_have_text("saved here")
+
+    # A save the server refuses: the error and the field to fix come into view, the buttons
+    # stay reachable.
+    dialog.get_by_label("Provider").select_option("openai-compatible")
+    dialog.get_by_test_id("settings-save").click()
+    error = dialog.get_by_test_id("settings-error")
+    expect(error).to_contain_text("Not saved")
+    expect(error).to_be_in_viewport()
+    field = dialog.get_by_label("Endpoint (base URL)")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_be_in_viewport()
+    expect(field).to_be_focused()
+    save = dialog.get_by_test_id("settings-save")
+    expect(save).to_be_in_viewport(ratio=1)
+    save_box = save.bounding_box()
+    assert save_box is not None and save_box["y"] + save_box["height"] <= size[1]
+    shot(page, f"24-settings-refused-{size[0]}")
+    page.context.close()

@@ -1,29 +1,41 @@
-import { useEffect, useMemo, useState } from "react";
-import { Badge } from "../components/Badge";
-import { ChatPanel } from "../features/chat/ChatPanel";
-import { ChartsPanel } from "../features/charts/ChartsPanel";
-import { ConnectionBanner, ConnectionDot } from "../features/connection/ConnectionBanner";
-import { HistorySidebar } from "../features/history/HistorySidebar";
-import { ReportPanel, engineLabel } from "../features/report/ReportPanel";
+/**
+ * The desk: the conversation (answers in it) beside a chart workspace on wide screens, one column
+ * on phones. History opens on the left, the full agent timeline on the right, settings in a dialog.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { Drawer } from "../components/Drawer";
+import { ChartWorkspace } from "../features/charts/ChartWorkspace";
+import { useWorkspace } from "../features/charts/useWorkspace";
+import { ConnectionBanner } from "../features/connection/ConnectionBanner";
+import { HistoryList } from "../features/history/HistoryList";
 import { SettingsDialog } from "../features/settings/SettingsDialog";
 import { useTheme } from "../features/settings/theme";
-import { toLogin } from "../lib/api";
+import { READINESS_KEY, useReadiness } from "../features/status/useReadiness";
 import { TimelinePanel } from "../features/timeline/TimelinePanel";
+import { toLogin } from "../lib/api";
+import { useMediaQuery } from "../lib/useMediaQuery";
 import { activeRun, orderedRuns } from "../state/reducer";
+import { Conversation } from "./Conversation";
+import { Header } from "./Header";
 import { useDesk } from "./useDesk";
 
-const WIDE = "(min-width: 1500px)";
+/** From this width the chart workspace stands beside the conversation. */
+const WIDE = "(min-width: 1024px)";
+
+type Panel = "history" | "timeline" | null;
 
 export function App() {
   const desk = useDesk();
   const { state, connection } = desk;
   const [theme, toggleTheme] = useTheme();
-  const [showHistory, setShowHistory] = useState(() => window.matchMedia(WIDE).matches);
-  const [pickedRun, setPickedRun] = useState<string | null>(null);
+  const wide = useMediaQuery(WIDE);
+  const [panel, setPanel] = useState<Panel>(null);
+  const [panelRun, setPanelRun] = useState<string | null>(null);
   const [showSettings, setShowSettings] = useState(false);
-  // A change of settings applies to the next run: a fresh `connected` frame names its engine
-  // (a run in progress resumes on the new socket where it stopped).
-  const settingsApplied = connection.reconnect;
+  const readiness = useReadiness();
+  const queryClient = useQueryClient();
+
   // Behind an access token, a socket closed with 4401 means the session is gone.
   const closedCode = connection.state.phase === "closed" ? connection.state.code : null;
   useEffect(() => {
@@ -32,113 +44,95 @@ export function App() {
 
   const runs = useMemo(() => orderedRuns(state), [state]);
   const active = activeRun(state);
-  const latest = runs.at(-1) ?? null;
-  // The timeline and report follow the newest run unless an earlier one was picked.
-  const selected = (pickedRun ? state.runs[pickedRun] : undefined) ?? latest;
-  useEffect(() => setPickedRun(null), [latest?.runId, state.conversationId]);
   const charts = useMemo(() => runs.flatMap((r) => r.charts), [runs]);
+  const workspace = useWorkspace(charts);
   const busy = active !== null || state.local.some((m) => m.state !== "rejected");
-  const online = connection.state.phase === "open";
 
-  const openConversation = (id: string | null) => {
-    desk.open(id);
-    if (!window.matchMedia(WIDE).matches) setShowHistory(false);
-  };
+  // A run may have changed what the market data is (a fallback); settings change it too.
+  const finished = runs.filter((r) => r.final).length;
+  const refreshStatus = useCallback(() => void queryClient.invalidateQueries({ queryKey: READINESS_KEY }), [queryClient]);
+  useEffect(() => {
+    if (finished > 0) refreshStatus();
+  }, [finished, refreshStatus]);
+
+  const { open: openConversation } = desk;
+  const { clear: clearWorkspace } = workspace;
+  const open = useCallback(
+    (id: string | null) => {
+      openConversation(id);
+      clearWorkspace();
+      setPanel(null);
+      setPanelRun(null);
+    },
+    [openConversation, clearWorkspace],
+  );
+  // A change of settings applies to the next run: a fresh `connected` frame names its engine
+  // (a run in progress resumes on the new socket where it stopped).
+  const { reconnect } = connection;
+  const settingsApplied = useCallback(() => {
+    reconnect();
+    refreshStatus();
+  }, [reconnect, refreshStatus]);
+  const openTimeline = useCallback((runId: string) => {
+    setPanelRun(runId);
+    setPanel("timeline");
+  }, []);
+  const timelineRun = (panelRun ? state.runs[panelRun] : undefined) ?? runs.at(-1) ?? null;
 
   return (
-    <div className="app">
-      <header className="topbar">
-        <button
-          type="button"
-          className="btn"
-          aria-expanded={showHistory}
-          aria-controls="history-column"
-          onClick={() => setShowHistory((v) => !v)}
-          data-testid="toggle-history"
-        >
-          ☰ <span className="hide-narrow">History</span>
-        </button>
-        <span className="brand">
-          <span aria-hidden="true">📈</span> CryptoDesk
-        </span>
-        {state.engine && (
-          <span className="hide-narrow">
-            <Badge tone="info" title="Engine answering new questions">
-              {engineLabel(state.engine)}
-            </Badge>
-          </span>
-        )}
-        <span className="spacer" />
-        <ConnectionDot state={connection.state} />
-        <button
-          type="button"
-          className="btn"
-          onClick={() => setShowSettings(true)}
-          aria-label="Settings"
-          data-testid="open-settings"
-        >
-          ⚙️
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={toggleTheme}
-          aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}
-          data-testid="theme"
-        >
-          {theme === "dark" ? "☀️" : "🌙"}
-        </button>
-      </header>
+    <div className={`app ${wide ? "wide" : "narrow"}`}>
+      <Header
+        engine={state.engine}
+        readiness={readiness.data}
+        connection={connection.state}
+        theme={theme}
+        historyOpen={panel === "history"}
+        onHistory={() => setPanel((p) => (p === "history" ? null : "history"))}
+        onNew={() => open(null)}
+        onTimeline={() => {
+          setPanelRun(null);
+          setPanel((p) => (p === "timeline" ? null : "timeline"));
+        }}
+        onSettings={() => setShowSettings(true)}
+        onTheme={toggleTheme}
+      />
       <ConnectionBanner state={connection.state} onRetry={connection.reconnect} />
       {desk.loadError && (
         <div className="banner closed" role="alert">
           {desk.loadError}
         </div>
       )}
-      <main className={`layout ${showHistory ? "with-history" : ""}`}>
-        {showHistory && (
-          <>
-            <button
-              type="button"
-              className="drawer-backdrop"
-              aria-label="Close history"
-              tabIndex={-1}
-              onClick={() => setShowHistory(false)}
-            />
-            <div className="column history-column" id="history-column">
-              <HistorySidebar
-                currentId={state.conversationId}
-                onOpen={openConversation}
-                onClose={() => setShowHistory(false)}
-              />
-            </div>
-          </>
-        )}
-        <div className="column chat-column">
-          <ChatPanel
-            runs={runs}
-            local={state.local}
-            notices={state.notices}
-            busy={busy}
-            running={active !== null}
-            online={online}
-            selectedRunId={selected?.runId ?? null}
-            onAsk={desk.ask}
-            onCancel={desk.cancel}
-            onSelectRun={setPickedRun}
-            onDismiss={desk.dismissNotice}
-          />
-        </div>
-        <div className="column timeline-column">
-          <TimelinePanel run={selected} />
-        </div>
-        <div className="column results-column">
-          <ChartsPanel charts={charts} theme={theme} />
-          <ReportPanel run={selected} />
-        </div>
+      <main className="desk">
+        <Conversation
+          conversationId={state.conversationId}
+          runs={runs}
+          local={state.local}
+          notices={state.notices}
+          busy={busy}
+          running={active !== null}
+          online={connection.state.phase === "open"}
+          wide={wide}
+          theme={theme}
+          workspace={workspace}
+          onAsk={desk.ask}
+          onCancel={desk.cancel}
+          onDismiss={desk.dismissNotice}
+          onOpenTimeline={openTimeline}
+        />
+        {wide && <ChartWorkspace workspace={workspace} theme={theme} />}
       </main>
+      <Drawer side="left" title="History" open={panel === "history"} onClose={() => setPanel(null)} testId="history-drawer">
+        <HistoryList currentId={state.conversationId} onOpen={open} />
+      </Drawer>
+      <Drawer side="right" title="Agent timeline" open={panel === "timeline"} onClose={() => setPanel(null)} testId="timeline-drawer">
+        <TimelinePanel run={timelineRun} />
+      </Drawer>
       <SettingsDialog open={showSettings} onClose={() => setShowSettings(false)} onApplied={settingsApplied} />
-      {desk.loading && <span className="sr-only" role="status">Loading conversation…</span>}
+      {desk.loading && (
+        <span className="sr-only" role="status">
+          Loading conversation…
+        </span>
+      )}
     </div>
   );
 }

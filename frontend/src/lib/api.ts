@@ -10,6 +10,15 @@ export type RunEvents = Schemas["RunEvents"];
 export type RunOut = Schemas["RunOut"];
 export type Readiness = Schemas["Readiness"];
 export type ChartOut = Omit<Schemas["ChartOut"], "spec"> & { spec: ChartSpec };
+export type LiveChartOut = Omit<Schemas["LiveChartOut"], "spec"> & { spec: ChartSpec };
+export type Indicator = Schemas["LiveChartOut"]["indicators"][number];
+export type Timeframe = Schemas["LiveChartOut"]["timeframe"];
+
+export interface LiveChartQuery {
+  symbol: string;
+  timeframe: Timeframe;
+  indicators: readonly Indicator[];
+}
 
 export class ApiError extends Error {
   constructor(
@@ -66,5 +75,9 @@ export const api = {
     request<RunEvents>(`/api/v1/runs/${encodeURIComponent(runId)}/events?after_seq=${afterSeq}`),
   chart: (id: string) => request<ChartOut>(`/api/v1/charts/${encodeURIComponent(id)}`),
   chartPngUrl: (id: string) => `/api/v1/charts/${encodeURIComponent(id)}.png`,
+  liveChart: ({ symbol, timeframe, indicators }: LiveChartQuery) => {
+    const query = new URLSearchParams({ symbol, timeframe, indicators: indicators.join(",") });
+    return request<LiveChartOut>(`/api/v1/charts/live?${query.toString()}`);
+  },
   ready: () => request<Readiness>("/api/v1/health/ready"),
 };

@@ -4,6 +4,7 @@ import type {
   ChartGeneratedFrame,
   ChatFrame,
   ErrorFrame,
+  Outlook,
   ResultFrame,
   ServerFrame,
   StatusFrame,
@@ -24,7 +25,17 @@ export type {
   ToolResultFrame,
   ProgressFrame,
 };
-export type { CancelFrame, PingFrame, ClientFrame } from "../types/protocol";
+export type {
+  CancelFrame,
+  PingFrame,
+  ClientFrame,
+  Horizon,
+  OutlookLevel,
+  OutlookSignal,
+  Scenario,
+} from "../types/protocol";
+export type { Outlook };
+export type AnswerKind = NonNullable<ResultFrame["answer_kind"]>;
 
 /** Limits from docs/protocol.md ("Limits and bad input"). */
 export const MAX_MESSAGE_CHARS = 8000;

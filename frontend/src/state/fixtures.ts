@@ -1,5 +1,5 @@
 /** A small recorded run for the reducer and connection tests. */
-import type { ServerFrame } from "../lib/protocol";
+import type { Outlook, ServerFrame } from "../lib/protocol";
 
 export const R = "r1";
 export const C = "c1";
@@ -27,4 +27,52 @@ export function chatRun(): ServerFrame[] {
     { ...base(10), type: "result", content: "# ETH\n\n| a | b |\n|---|---|\n| 1 | +2% |", format: "markdown", agents_used: ["CryptoMarketAnalyst"], charts: ["ch1"], engine: "offline", usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: null }, data_labels: ["replay"], outlook: null, answer_kind: null, bottom_line: null },
     { ...base(11), type: "status", status: "completed", message: "Analysis completed", final: true, active_run: null, engine: null },
   ];
+}
+
+/** A technical answer as the answers engine gives it: bottom line, outlook, answer kind. */
+export const ETH_OUTLOOK: Outlook = {
+  symbol: "ETH",
+  coin_id: "ethereum",
+  timeframe: "4h",
+  as_of: "2026-06-01T12:00:00Z",
+  price: 1642.3149,
+  bias: "bearish",
+  strength: 0.62,
+  signals: [
+    { name: "trend", value: -30.2, reading: "Downtrend: −30.2% over the window, below SMA200", lean: "bearish", weight: 0.35, tool_name: "compute_indicators", call_id: "t2" },
+    { name: "rsi", value: 38.2, reading: "RSI 38.2: weak, not oversold", lean: "bearish", weight: 0.2, tool_name: "compute_indicators", call_id: "t2" },
+    { name: "macd", value: -12.4, reading: "MACD below its signal, histogram rising", lean: "neutral", weight: 0.15, tool_name: "compute_indicators", call_id: "t2" },
+  ],
+  horizon: { bars: 12, hours: 48, ends_at: "2026-06-03T12:00:00Z", label: "about 2 days (12 × 4h candles)" },
+  support: 1580.2,
+  resistance: 1720.5,
+  levels_note: null,
+  levels: [
+    { price: 1580.2, kind: "support", touches: 3, distance_pct: -3.78 },
+    { price: 1720.5, kind: "resistance", touches: 2, distance_pct: 4.76 },
+  ],
+  invalidation: 1760,
+  invalidation_note: "a 4h close above resistance",
+  scenarios: [
+    { kind: "bull", trigger: "a 4h close above 1,720.50 (resistance)", trigger_price: 1720.5, target: 1805, entry_zone: null, stop: 1640, risk_reward: 1.1 },
+    { kind: "bear", trigger: "a 4h close below 1,580.20 (support)", trigger_price: 1580.2, target: 1467.1, entry_zone: [1575, 1585], stop: 1645, risk_reward: 1.8 },
+  ],
+  source: "replay",
+  data_labels: ["replay"],
+};
+
+export const BOTTOM_LINE = "ETH leans bearish on the 4h (62%): below its SMA200 with RSI 38.2.";
+
+export function answeredRun(): ServerFrame[] {
+  return chatRun().map((frame) =>
+    frame.type === "result"
+      ? {
+          ...frame,
+          content: `# Ethereum (ETH) 4h\n\n${BOTTOM_LINE}\n\n## Levels\n\n| level | price |\n|---|---|\n| support | 1,580.20 |`,
+          outlook: [ETH_OUTLOOK],
+          answer_kind: "answered",
+          bottom_line: BOTTOM_LINE,
+        }
+      : frame,
+  );
 }

@@ -3,7 +3,7 @@ import type { ConversationDetail } from "../lib/api";
 import type { ServerFrame } from "../lib/protocol";
 import { activeRun, deskReducer, initialState, orderedRuns } from "./reducer";
 import type { DeskState } from "./types";
-import { chatRun, C, R } from "./fixtures";
+import { answeredRun, BOTTOM_LINE, chatRun, C, ETH_OUTLOOK, R } from "./fixtures";
 
 function apply(state: DeskState, frames: ServerFrame[]): DeskState {
   return deskReducer(state, { type: "frames", frames });
@@ -56,6 +56,19 @@ describe("deskReducer", () => {
     expect(twice.runs[R]?.timeline).toEqual(once.runs[R]?.timeline);
     expect(twice.runs[R]?.lastSeq).toBe(11);
     expect(twice.ignored).toBe(frames.length);
+  });
+
+  it("keeps the answer's bottom line, kind and outlook the same live, replayed and from REST", () => {
+    const frames = answeredRun();
+    const live = apply(asked(), frames).runs[R];
+    const replayed = apply(asked(), frames.map((f) => ({ ...f, replay: true }) as ServerFrame)).runs[R];
+    const rest = apply(initialState(C), JSON.parse(JSON.stringify(frames)) as ServerFrame[]).runs[R];
+    for (const run of [live, replayed, rest]) {
+      expect(run?.result?.bottom_line).toBe(BOTTOM_LINE);
+      expect(run?.result?.answer_kind).toBe("answered");
+      expect(run?.result?.outlook).toEqual([ETH_OUTLOOK]);
+      expect(run?.phase).toBe("completed");
+    }
   });
 
   it("records a gap and applies nothing past it until the missing frames arrive", () => {

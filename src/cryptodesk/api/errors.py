@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from cryptodesk.errors import (
+    BadRangeError,
+    CoinNotFoundError,
     ConfigError,
     ConflictError,
     CryptoDeskError,
@@ -17,6 +19,7 @@ from cryptodesk.errors import (
     RateLimitedError,
     StorageError,
     StorageFullError,
+    UnsupportedTimeframeError,
     VaultError,
     VaultReadOnlyError,
 )
@@ -30,6 +33,9 @@ STATUS_BY_ERROR: tuple[tuple[type[CryptoDeskError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (RateLimitedError, 429),
+    (CoinNotFoundError, 404),
+    (UnsupportedTimeframeError, 422),
+    (BadRangeError, 422),
     (MarketDataError, 502),
     (ConfigError, 500),
 )

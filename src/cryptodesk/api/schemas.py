@@ -7,7 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cryptodesk.analysis.indicators import IndicatorName
+from cryptodesk.charts.spec import ChartSpec
 from cryptodesk.domain.display import has_hidden_characters
+from cryptodesk.market.schemas import Timeframe
 
 
 class Health(BaseModel):
@@ -153,3 +156,12 @@ class ChartOut(BaseModel):
     title: str
     created_at: datetime
     spec: dict[str, Any]
+
+
+class LiveChartOut(BaseModel):
+    """A chart built now from the market data in force, without a run; nothing is stored."""
+
+    symbol: str
+    timeframe: Timeframe
+    indicators: list[IndicatorName]
+    spec: ChartSpec

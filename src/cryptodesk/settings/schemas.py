@@ -40,7 +40,12 @@ class VaultStatus(BaseModel):
 
 class SettingsOut(BaseModel):
     values: EditableSettings
-    sources: dict[str, SettingSource]
+    sources: dict[str, SettingSource] = Field(
+        description=(
+            "Where each value comes from: `store` (saved here, through this API), `env` (the "
+            "environment, `.env` or the server's start-up options) or `default`."
+        )
+    )
     secrets: list[SecretStatus]
     vault: VaultStatus
     engine: str = Field(description="The engine that answers the next question.")

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AwareDatetime, Field
 
 from cryptodesk.analysis.indicators import LABELS, IndicatorName
 from cryptodesk.analysis.patterns import detect
-from cryptodesk.charts.spec import MAX_PATTERN_MARKERS, build_chart_spec
+from cryptodesk.charts.spec import MAX_PATTERN_MARKERS, ChartSpec, build_chart_spec
 from cryptodesk.domain import format as fmt
 from cryptodesk.domain.events import ChartCreated, DomainEvent
-from cryptodesk.market.schemas import Timeframe
+from cryptodesk.market.schemas import Candles, Timeframe
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
 from cryptodesk.tools.market import MAX_CANDLES, CoinArgs, freshness_of
+from cryptodesk.tools.memo import RunMemo
 from cryptodesk.tools.technical import MAX_PATTERN_LOOKBACK
+
+if TYPE_CHECKING:
+    from cryptodesk.market.service import MarketDataService
 
 CHART_INDICATORS: tuple[IndicatorName, ...] = ("sma50", "sma200", "bollinger", "rsi14", "macd")
 
@@ -68,17 +73,41 @@ class ChartResult(ToolResult):
         return (ChartCreated(self.chart_id, self.symbol, self.interval, self.title),)
 
 
-async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
-    candles = await context.memo.candles(context.market, args.coin, args.timeframe, args.limit)
-    series = context.memo.series(candles)
-    lines = context.memo.lines(candles, args.indicators)
-    levels = context.memo.levels(candles) if args.with_levels else ()
-    coin = context.market.resolve(candles.coin_id)
+@dataclass(frozen=True, slots=True)
+class BuiltChart:
+    """A chart spec and what went into it, before anything is stored."""
+
+    spec: ChartSpec
+    candles: Candles
+    lines: tuple[str, ...]
+    """Labels of the indicator lines drawn."""
+    patterns: int
+    """Candlestick pattern markers drawn."""
+
+
+async def build_chart(market: MarketDataService, memo: RunMemo, args: ChartArgs) -> BuiltChart:
+    """The chart `create_chart` stores; the REST API's live charts are built here too."""
+    candles = await memo.candles(market, args.coin, args.timeframe, args.limit)
+    series = memo.series(candles)
+    lines = memo.lines(candles, args.indicators)
+    levels = memo.levels(candles) if args.with_levels else ()
+    coin = market.resolve(candles.coin_id)
     title = f"{coin.name} ({candles.symbol}) {candles.timeframe}"
     if candles.simulated:
         title += " (simulated)"
     patterns = detect(series, args.pattern_lookback) if args.pattern_lookback else ()
     spec = build_chart_spec(candles, lines, levels, title=title, patterns=patterns)
+    return BuiltChart(
+        spec=spec,
+        candles=candles,
+        lines=tuple(LABELS.get(name, name) for name in lines),
+        patterns=min(len(patterns), MAX_PATTERN_MARKERS),
+    )
+
+
+async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
+    built = await build_chart(context.market, context.memo, args)
+    spec = built.spec
     chart_id = await context.charts.save_chart(
         run_id=context.run_id,
         conversation_id=context.conversation_id,
@@ -88,7 +117,7 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
         spec=spec.model_dump(mode="json"),
     )
     return ChartResult(
-        simulated=candles.simulated,
+        simulated=built.candles.simulated,
         chart_id=chart_id,
         symbol=spec.symbol,
         interval=spec.interval,
@@ -96,10 +125,10 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
         source=spec.source,
         as_of=spec.as_of,
         candles=len(spec.candles),
-        lines=tuple(LABELS.get(name, name) for name in lines),
+        lines=built.lines,
         levels=len(spec.levels),
-        patterns=min(len(patterns), MAX_PATTERN_MARKERS),
-        **freshness_of(candles),
+        patterns=built.patterns,
+        **freshness_of(built.candles),
     )
 
 

@@ -1,4 +1,10 @@
-/** One chart spec drawn with lightweight-charts: candles, volume, overlays, panes, levels, markers. */
+/**
+ * One chart spec drawn with lightweight-charts. Price charts: candles with volume, overlays, one
+ * pane per oscillator, support and resistance lines labelled inside the plot (never on the price
+ * axis, which keeps the last price), pattern markers. Comparison charts: one line per coin of the
+ * percent change since the window's start. Precision follows the price's magnitude on the axis,
+ * the crosshair labels and the legends. A legend sits at the top of each pane.
+ */
 import {
   CandlestickSeries,
   ColorType,
@@ -6,274 +12,316 @@ import {
   HistogramSeries,
   LineSeries,
   LineStyle,
+  PriceScaleMode,
   createChart,
   createSeriesMarkers,
   type IChartApi,
+  type IPriceLine,
   type ISeriesApi,
   type MouseEventParams,
-  type SeriesMarker,
+  type SeriesType,
   type Time,
   type UTCTimestamp,
 } from "lightweight-charts";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { formatCompact, formatNumber, formatPercent, formatPrice, signOf } from "../../lib/format";
+import { formatPrice } from "../../lib/format";
+import { exposeForTests } from "../../lib/testHooks";
 import type { ChartLine, ChartSpec } from "../../types/chart";
+import {
+  lineColor,
+  percentFormat,
+  priceFormatFor,
+  priceReference,
+  readPalette,
+  valueFormatFor,
+  valueReference,
+  withAlpha,
+  type Palette,
+} from "./drawing";
+import { Legends, legendModel } from "./Legends";
+import { PriceLabels } from "./labels";
+import { chartProbe } from "./probe";
 
-const PALETTE = ["#f5b942", "#3ea6ff", "#c678dd", "#56b6c2", "#e06c75", "#98c379", "#d19a66"];
-
-export interface ChartTheme {
-  background: string;
-  text: string;
-  grid: string;
-  border: string;
-  up: string;
-  down: string;
-}
-
-export function readTheme(): ChartTheme {
-  const css = getComputedStyle(document.documentElement);
-  const v = (name: string) => css.getPropertyValue(name).trim();
-  return {
-    background: v("--panel"),
-    text: v("--muted"),
-    grid: v("--border"),
-    border: v("--border"),
-    up: v("--up"),
-    down: v("--down"),
-  };
-}
-
-interface Legend {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  values: { name: string; color: string; value: number }[];
-  markers: string[];
-}
+/** Pixels per candle at first (older candles are a scroll away), and the bars kept empty right of
+ * the last candle: the level and guide labels sit there, clear of the candles and the axis. */
+const BAR_SPACING = 6;
+const RIGHT_BARS = 16;
+/** Price scale margins (shares of the pane): the bottom of the price pane is the volume's. */
+const PRICE_BOTTOM = 0.2;
+const PANE_BOTTOM = 0.08;
+const PANE_TOP = 0.06;
 
 interface Props {
   spec: ChartSpec;
   theme: string;
+  levels: boolean;
+  log: boolean;
+  /** Built now through REST rather than stored by a run. */
+  live?: boolean;
+  /** Names this chart for the browser tests (`data-chart-key`, `window.__cryptodesk.charts`). */
+  hookKey: string;
   onChart?: (chart: IChartApi | null) => void;
 }
 
-export function PriceChart({ spec, theme, onChart }: Props) {
-  const container = useRef<HTMLDivElement>(null);
-  const [legend, setLegend] = useState<Legend | null>(null);
-  const lastLegend = useMemo(() => legendAt(spec, spec.candles.length - 1), [spec]);
+interface Drawn {
+  chart: IChartApi;
+  main: ISeriesApi<SeriesType>;
+  levelLines: IPriceLine[];
+  levelLabels: PriceLabels | null;
+}
+
+export function PriceChart({ spec, theme, levels, log, live = false, hookKey, onChart }: Props) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLDivElement>(null);
+  const drawn = useRef<Drawn | null>(null);
+  const [hoverTime, setHoverTime] = useState<number | null>(null);
+  const [paneTops, setPaneTops] = useState<number[]>([]);
+  // The palette follows the theme (the toggle sets it on <html> before rendering).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const palette = useMemo(() => readPalette(), [theme]);
+  const legends = useMemo(() => legendModel(spec, palette), [spec, palette]);
+  const empty = spec.kind === "price" ? spec.candles.length === 0 : spec.overlays.length === 0;
 
   useEffect(() => {
-    const el = container.current;
-    if (!el) return;
-    const colors = readTheme();
-    const chart = createChart(el, {
-      autoSize: true,
-      layout: {
-        background: { type: ColorType.Solid, color: colors.background },
-        textColor: colors.text,
-        fontSize: 11,
-        panes: { separatorColor: colors.border, separatorHoverColor: colors.grid, enableResize: true },
-        attributionLogo: true,
-      },
-      grid: {
-        vertLines: { color: withAlpha(colors.grid, 0.5) },
-        horzLines: { color: withAlpha(colors.grid, 0.5) },
-      },
-      crosshair: { mode: CrosshairMode.Normal },
-      rightPriceScale: { borderColor: colors.border },
-      timeScale: { borderColor: colors.border, timeVisible: true, secondsVisible: false },
-    });
+    const el = canvas.current;
+    const outer = wrap.current;
+    if (!el || !outer || empty) return;
+    const current = draw(el, spec, palette);
+    drawn.current = current;
+    const { chart } = current;
 
-    const candles = chart.addSeries(CandlestickSeries, {
-      upColor: colors.up,
-      downColor: colors.down,
-      wickUpColor: colors.up,
-      wickDownColor: colors.down,
-      borderVisible: false,
-      priceFormat: priceFormat(spec),
-    });
-    candles.setData(
-      spec.candles.map((c) => ({ time: c.time as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close })),
-    );
-
-    const volume = chart.addSeries(HistogramSeries, {
-      priceScaleId: "volume",
-      priceFormat: { type: "volume" },
-      lastValueVisible: false,
-      priceLineVisible: false,
-    });
-    volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
-    volume.setData(
-      spec.candles.map((c) => ({
-        time: c.time as UTCTimestamp,
-        value: c.volume,
-        color: withAlpha(c.close >= c.open ? colors.up : colors.down, 0.35),
-      })),
-    );
-
-    spec.overlays.forEach((line, i) => addLine(chart, line, lineColor(line, i), 0));
-
-    spec.panes.forEach((pane, p) => {
-      const paneIndex = p + 1;
-      let first: ISeriesApi<"Line" | "Histogram"> | null = null;
-      pane.series.forEach((line, i) => {
-        const series = addLine(chart, line, lineColor(line, i + 2), paneIndex);
-        first ??= series;
-      });
-      const anchor = first as ISeriesApi<"Line" | "Histogram"> | null;
-      for (const guide of pane.guides) {
-        anchor?.createPriceLine({
-          price: guide,
-          color: colors.text,
-          lineWidth: 1,
-          lineStyle: LineStyle.Dotted,
-          axisLabelVisible: false,
-          title: "",
-        });
-      }
-    });
-    const panes = chart.panes();
-    panes[0]?.setStretchFactor(3);
-    for (const pane of panes.slice(1)) pane.setStretchFactor(1);
-
-    for (const level of spec.levels) {
-      const support = level.kind === "support";
-      candles.createPriceLine({
-        price: level.price,
-        color: support ? colors.up : colors.down,
-        lineWidth: 1,
-        lineStyle: LineStyle.Dashed,
-        axisLabelVisible: true,
-        title: `${support ? "S" : "R"} ×${level.touches}`,
-      });
-    }
-
-    const markers: SeriesMarker<Time>[] = spec.markers.map((m) => ({
-      time: m.time as UTCTimestamp,
-      position: m.position === "above" ? "aboveBar" : "belowBar",
-      shape: m.shape === "arrow_up" ? "arrowUp" : m.shape === "arrow_down" ? "arrowDown" : "circle",
-      color: m.shape === "arrow_up" ? colors.up : m.shape === "arrow_down" ? colors.down : colors.text,
-      size: 0.8,
-    }));
-    createSeriesMarkers(candles, markers);
-
-    const index = new Map(spec.candles.map((c, i) => [c.time, i]));
-    const onMove = (param: MouseEventParams<Time>) => {
-      const i = typeof param.time === "number" ? index.get(param.time) : undefined;
-      setLegend(i === undefined ? null : legendAt(spec, i));
-    };
+    const onMove = (param: MouseEventParams<Time>) =>
+      setHoverTime(typeof param.time === "number" ? param.time : null);
     chart.subscribeCrosshairMove(onMove);
-    chart.timeScale().fitContent();
+    // Each pane's legend sits on its top: the pane's price scale keeps that band free of data.
+    const measure = () => {
+      const top = outer.getBoundingClientRect().top;
+      const panes = chart.panes();
+      setPaneTops(panes.map((pane) => (pane.getHTMLElement()?.getBoundingClientRect().top ?? top) - top));
+      const legends = outer.querySelectorAll<HTMLElement>(".pane-legend");
+      panes.forEach((pane, i) => {
+        const height = pane.getHeight();
+        const legend = legends[i]?.offsetHeight ?? 0;
+        if (height <= 0) return;
+        const bottom = i === 0 && spec.kind === "price" ? PRICE_BOTTOM : PANE_BOTTOM;
+        const top = Math.min(0.45, Math.max(PANE_TOP, (legend + 8) / height));
+        chart.priceScale("right", i).applyOptions({ scaleMargins: { top, bottom } });
+      });
+    };
+    const observer = new ResizeObserver(() => requestAnimationFrame(measure));
+    observer.observe(outer);
+    requestAnimationFrame(measure);
+    const hide = exposeForTests(`chart:${hookKey}`, chartProbe(chart, current.main, spec));
     onChart?.(chart);
     return () => {
       onChart?.(null);
+      hide();
+      observer.disconnect();
       chart.unsubscribeCrosshairMove(onMove);
+      drawn.current = null;
       chart.remove();
     };
-  }, [spec, theme, onChart]);
+  }, [spec, palette, hookKey, onChart, empty]);
 
-  const shown = legend ?? lastLegend;
-  return (
-    <div className="chart-wrap">
-      <LegendBar spec={spec} legend={shown} />
-      <div className="chart-canvas" ref={container} data-testid="chart-canvas" />
-      {spec.levels.length > 0 && (
-        <div className="levels" aria-label="Support and resistance levels">
-          {[...spec.levels]
-            .sort((a, b) => b.price - a.price)
-            .map((level) => (
-              <span
-                key={`${level.kind}-${level.price}`}
-                className={`badge ${level.kind === "support" ? "up" : "down"}`}
-                data-testid="level"
-                title={level.label}
-              >
-                {level.kind === "support" ? "S" : "R"} {formatPrice(level.price)} ×{level.touches}
-              </span>
-            ))}
-        </div>
-      )}
-    </div>
-  );
-}
+  // Toggles apply to the chart drawn, without drawing it again.
+  useEffect(() => {
+    const current = drawn.current;
+    if (!current) return;
+    for (const line of current.levelLines) line.applyOptions({ lineVisible: levels });
+    current.levelLabels?.setVisible(levels);
+    current.chart.priceScale("right", 0).applyOptions({
+      mode: log && spec.kind === "price" ? PriceScaleMode.Logarithmic : PriceScaleMode.Normal,
+    });
+  }, [levels, log, spec, palette]);
 
-function LegendBar({ spec, legend }: { spec: ChartSpec; legend: Legend | null }) {
-  if (!legend) return <div className="legend muted">No candles</div>;
-  const change = legend.open ? ((legend.close - legend.open) / legend.open) * 100 : 0;
-  return (
-    <div className="legend" data-testid="chart-legend">
-      <strong>
-        {spec.symbol} · {spec.interval}
-      </strong>
-      <span className="muted">{new Date(legend.time * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC</span>
-      <span>
-        <span className="k">O</span> {formatPrice(legend.open)}
-      </span>
-      <span>
-        <span className="k">H</span> {formatPrice(legend.high)}
-      </span>
-      <span>
-        <span className="k">L</span> {formatPrice(legend.low)}
-      </span>
-      <span>
-        <span className="k">C</span> {formatPrice(legend.close)}
-      </span>
-      <span className={signOf(change)}>{formatPercent(change)}</span>
-      <span>
-        <span className="k">Vol</span> {formatCompact(legend.volume)}
-      </span>
-      {legend.values.map((v) => (
-        <span key={v.name}>
-          <span className="swatch" style={{ background: v.color }} />
-          <span className="k">{v.name}</span> {formatIndicator(v.value)}
-        </span>
-      ))}
-      {legend.markers.map((text) => (
-        <span key={text} className="badge info">
-          {text}
-        </span>
-      ))}
-    </div>
-  );
-}
-
-function formatIndicator(value: number): string {
-  return Math.abs(value) >= 1000 ? formatNumber(value, 2) : formatNumber(value, Math.abs(value) >= 1 ? 2 : 4);
-}
-
-function legendAt(spec: ChartSpec, i: number): Legend | null {
-  const candle = spec.candles[i];
-  if (!candle) return null;
-  const values: Legend["values"] = [];
-  const lines = [
-    ...spec.overlays.map((line, k) => ({ line, color: lineColor(line, k) })),
-    ...spec.panes.flatMap((pane) => pane.series.map((line, k) => ({ line, color: lineColor(line, k + 2) }))),
-  ];
-  for (const { line, color } of lines) {
-    const point = line.values.find((p) => p.time === candle.time);
-    if (point) values.push({ name: line.name, color, value: point.value });
+  if (empty) {
+    return <p className="empty">This chart has no data to draw.</p>;
   }
-  return {
-    ...candle,
-    values,
-    markers: spec.markers.filter((m) => m.time === candle.time).map((m) => m.text),
-  };
+  return (
+    <div className="chart-wrap" ref={wrap}>
+      <div
+        className="chart-canvas"
+        ref={canvas}
+        data-testid="chart-canvas"
+        data-chart-key={hookKey}
+        data-interval={spec.interval}
+        data-kind={spec.kind}
+      />
+      <Legends model={legends} spec={spec} time={hoverTime} tops={paneTops} live={live} />
+    </div>
+  );
 }
 
-function addLine(chart: IChartApi, line: ChartLine, color: string, paneIndex: number): ISeriesApi<"Line" | "Histogram"> {
+function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
+  const intraday = !["1d", "1w"].includes(spec.interval);
+  const chart = createChart(el, {
+    autoSize: true,
+    layout: {
+      background: { type: ColorType.Solid, color: palette.background },
+      textColor: palette.muted,
+      fontSize: 12,
+      panes: { separatorColor: palette.border, separatorHoverColor: palette.grid, enableResize: true },
+      attributionLogo: true,
+    },
+    grid: { vertLines: { color: palette.grid }, horzLines: { color: palette.grid } },
+    crosshair: { mode: CrosshairMode.Normal },
+    rightPriceScale: { borderColor: palette.border, entireTextOnly: true },
+    timeScale: { borderColor: palette.border, timeVisible: intraday, secondsVisible: false },
+  });
+  const drawnMain = spec.kind === "comparison" ? drawComparison(chart, spec, palette) : drawPrice(chart, spec, palette);
+  spec.panes.forEach((pane, p) => {
+    const index = p + 1;
+    const reference = valueReference(pane.series);
+    const format = pane.name === "OBV" ? { type: "volume" as const } : valueFormatFor(reference);
+    let anchor: ISeriesApi<SeriesType> | null = null;
+    pane.series.forEach((line, i) => {
+      const series = addLine(chart, line, lineColor(palette, line, i + 2), index, palette, format);
+      anchor ??= series;
+    });
+    const first = anchor as ISeriesApi<SeriesType> | null;
+    for (const guide of pane.guides) {
+      first?.createPriceLine({
+        price: guide,
+        color: withAlpha(palette.muted, 0.9),
+        lineWidth: 1,
+        lineStyle: LineStyle.Dotted,
+        axisLabelVisible: false,
+        title: "",
+      });
+    }
+    if (first && pane.guides.length > 0) {
+      const text = (g: number) => g.toLocaleString("en-US");
+      first.attachPrimitive(
+        new PriceLabels(
+          pane.guides.map((g) => ({ price: g, text: text(g), color: palette.muted })),
+          palette.background,
+        ),
+      );
+    }
+    chart.priceScale("right", index).applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
+  });
+  const panes = chart.panes();
+  // The price pane gets the room: three times an indicator pane.
+  panes[0]?.setStretchFactor(panes.length > 1 ? 3 : 1);
+  for (const pane of panes.slice(1)) pane.setStretchFactor(1);
+
+  chart.timeScale().applyOptions({ barSpacing: BAR_SPACING, rightOffset: RIGHT_BARS });
+  chart.timeScale().scrollToRealTime();
+  return { chart, ...drawnMain };
+}
+
+function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart"> {
+  const reference = priceReference(spec);
+  const format = priceFormatFor(reference);
+  const main = chart.addSeries(CandlestickSeries, {
+    upColor: palette.up,
+    downColor: palette.down,
+    wickUpColor: palette.up,
+    wickDownColor: palette.down,
+    borderVisible: false,
+    priceFormat: format,
+  });
+  main.setData(
+    spec.candles.map((c) => ({ time: c.time as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close })),
+  );
+  // Candles above the volume bars: the price scale leaves the bottom fifth to them.
+  main.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PRICE_BOTTOM } });
+
+  const volume = chart.addSeries(HistogramSeries, {
+    priceScaleId: "volume",
+    priceFormat: { type: "volume" },
+    lastValueVisible: false,
+    priceLineVisible: false,
+  });
+  volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
+  volume.setData(
+    spec.candles.map((c) => ({
+      time: c.time as UTCTimestamp,
+      value: c.volume,
+      color: withAlpha(c.close >= c.open ? palette.up : palette.down, 0.3),
+    })),
+  );
+  spec.overlays.forEach((line, i) => addLine(chart, line, lineColor(palette, line, i), 0, palette, format));
+
+  // Level lines stay off the price axis (it keeps the last price); their labels are drawn in
+  // the plot area by PriceLabels.
+  const levelLines = spec.levels.map((level) =>
+    main.createPriceLine({
+      price: level.price,
+      color: withAlpha(level.kind === "support" ? palette.up : palette.down, 0.8),
+      lineWidth: 1,
+      lineStyle: LineStyle.Dashed,
+      axisLabelVisible: false,
+      title: "",
+    }),
+  );
+  const levelLabels = new PriceLabels(
+    spec.levels.map((level) => ({
+      price: level.price,
+      text: `${level.kind === "support" ? "S" : "R"} ${formatPrice(level.price, reference)}${level.touches > 1 ? ` ×${level.touches}` : ""}`,
+      color: level.kind === "support" ? palette.up : palette.down,
+    })),
+    palette.background,
+  );
+  main.attachPrimitive(levelLabels);
+
+  createSeriesMarkers(
+    main,
+    spec.markers.map((m) => ({
+      time: m.time as UTCTimestamp,
+      position: m.position === "above" ? ("aboveBar" as const) : ("belowBar" as const),
+      shape: m.shape === "arrow_up" ? ("arrowUp" as const) : m.shape === "arrow_down" ? ("arrowDown" as const) : ("circle" as const),
+      color: m.shape === "arrow_up" ? palette.up : m.shape === "arrow_down" ? palette.down : palette.muted,
+      size: 0.6,
+    })),
+  );
+  return { main, levelLines, levelLabels };
+}
+
+function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart"> {
+  let main: ISeriesApi<SeriesType> | null = null;
+  spec.overlays.forEach((line, i) => {
+    const series = chart.addSeries(LineSeries, {
+      color: lineColor(palette, line, i),
+      lineWidth: 2,
+      priceFormat: percentFormat,
+      priceLineVisible: false,
+      lastValueVisible: true,
+      crosshairMarkerVisible: true,
+    });
+    series.setData(line.values.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
+    main ??= series;
+  });
+  const first = main as ISeriesApi<SeriesType> | null;
+  if (!first) throw new Error("a comparison chart needs at least one line");
+  first.createPriceLine({
+    price: 0,
+    color: palette.muted,
+    lineWidth: 1,
+    lineStyle: LineStyle.Dotted,
+    axisLabelVisible: false,
+    title: "start",
+  });
+  first.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
+  return { main: first, levelLines: [], levelLabels: null };
+}
+
+function addLine(
+  chart: IChartApi,
+  line: ChartLine,
+  color: string,
+  paneIndex: number,
+  palette: Palette,
+  priceFormat: ReturnType<typeof valueFormatFor> | { type: "volume" },
+): ISeriesApi<SeriesType> {
   const data = line.values.map((p) => ({ time: p.time as UTCTimestamp, value: p.value }));
   if (line.style === "histogram") {
     const series = chart.addSeries(
       HistogramSeries,
-      { color: withAlpha(color, 0.6), priceLineVisible: false, lastValueVisible: false, title: line.name },
+      { color: withAlpha(color, 0.6), priceLineVisible: false, lastValueVisible: false, priceFormat },
       paneIndex,
     );
-    series.setData(
-      data.map((d) => ({ ...d, color: withAlpha(d.value >= 0 ? readTheme().up : readTheme().down, 0.55) })),
-    );
+    series.setData(data.map((d) => ({ ...d, color: withAlpha(d.value >= 0 ? palette.up : palette.down, 0.55) })));
     return series;
   }
   const series = chart.addSeries(
@@ -282,31 +330,13 @@ function addLine(chart: IChartApi, line: ChartLine, color: string, paneIndex: nu
       color,
       lineWidth: 1,
       priceLineVisible: false,
+      // Indicator panes show their last values on their own axis; overlays stay off the price axis.
       lastValueVisible: paneIndex > 0,
       crosshairMarkerVisible: false,
-      title: paneIndex > 0 ? line.name : "",
+      priceFormat,
     },
     paneIndex,
   );
   series.setData(data);
   return series;
-}
-
-function lineColor(line: ChartLine, i: number): string {
-  if (line.name.startsWith("BB")) return "#6c7a96";
-  return PALETTE[i % PALETTE.length] ?? "#3ea6ff";
-}
-
-function priceFormat(spec: ChartSpec) {
-  const last = spec.candles.at(-1)?.close ?? 1;
-  const precision = last >= 1000 ? 2 : last >= 1 ? 4 : 8;
-  return { type: "price" as const, precision, minMove: 10 ** -precision };
-}
-
-/** `#rrggbb` plus an alpha; other colour syntaxes are returned as they are. */
-function withAlpha(color: string, alpha: number): string {
-  const m = /^#([0-9a-f]{6})$/i.exec(color);
-  if (!m?.[1]) return color;
-  const n = Number.parseInt(m[1], 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }

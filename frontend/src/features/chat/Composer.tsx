@@ -1,3 +1,4 @@
+import { SendHorizontal, Square, X } from "lucide-react";
 import { useState, type KeyboardEvent } from "react";
 import { MAX_MESSAGE_CHARS } from "../../lib/protocol";
 import type { Notice } from "../../state/types";
@@ -50,46 +51,50 @@ export function Composer({ busy, running, online, notices, onAsk, onCancel, onDi
             <strong>{notice.message}</strong>
             {notice.details ? <span className="muted"> {notice.details}</span> : null}
           </span>
-          <button type="button" className="btn ghost small" aria-label="Dismiss" onClick={() => onDismiss(notice.key)}>
-            ✕
+          <button type="button" className="btn icon ghost small" aria-label="Dismiss" title="Dismiss" onClick={() => onDismiss(notice.key)}>
+            <X size={14} aria-hidden="true" />
           </button>
         </div>
       ))}
       <label htmlFor="question" className="sr-only">
         Your question
       </label>
-      <textarea
-        id="question"
-        data-testid="composer"
-        value={text}
-        placeholder={running ? "The team is working… (Cancel to stop it)" : "Ask about a coin, a chart, a comparison…"}
-        onChange={(event) => setText(event.target.value)}
-        onKeyDown={onKeyDown}
-        aria-invalid={error ? true : undefined}
-        aria-describedby="composer-hint composer-error"
-      />
+      <div className="composer-row">
+        <textarea
+          id="question"
+          data-testid="composer"
+          value={text}
+          rows={2}
+          placeholder={running ? "The team is working… (Cancel to stop it)" : "Ask about a coin, a chart, a comparison…"}
+          onChange={(event) => setText(event.target.value)}
+          onKeyDown={onKeyDown}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? "composer-hint composer-error" : "composer-hint"}
+        />
+        <div className="composer-actions">
+          {running ? (
+            <button type="button" className="btn danger" onClick={onCancel} data-testid="cancel">
+              <Square size={14} aria-hidden="true" /> Cancel
+            </button>
+          ) : null}
+          <button type="submit" className="btn primary" disabled={!canSend} data-testid="send" aria-label="Send" title="Send (Enter)">
+            <SendHorizontal size={16} aria-hidden="true" />
+            <span className="btn-text">Send</span>
+          </button>
+        </div>
+      </div>
       {error && (
         <div id="composer-error" className="field-error" role="alert" data-testid="composer-error">
           {error}
         </div>
       )}
-      <div className="row">
-        <span id="composer-hint" className="hint">
-          Enter to send · Shift+Enter for a new line ·{" "}
-          <span className={text.length > MAX_MESSAGE_CHARS ? "down" : ""}>
-            {text.length.toLocaleString("en-US")} / {MAX_MESSAGE_CHARS.toLocaleString("en-US")}
-          </span>
-          {!online && " · offline: your question will be sent on reconnect"}
+      <span id="composer-hint" className={`hint ${text.length > MAX_MESSAGE_CHARS * 0.9 || !online ? "" : "quiet"}`}>
+        <span className="wide-only">Enter to send · Shift+Enter for a new line · </span>
+        <span className={text.length > MAX_MESSAGE_CHARS ? "down" : ""}>
+          {text.length.toLocaleString("en-US")} / {MAX_MESSAGE_CHARS.toLocaleString("en-US")}
         </span>
-        {running ? (
-          <button type="button" className="btn danger" onClick={onCancel} data-testid="cancel">
-            ⏹ Cancel
-          </button>
-        ) : null}
-        <button type="submit" className="btn primary" disabled={!canSend} data-testid="send">
-          Send
-        </button>
-      </div>
+        {!online && " · offline: your question is sent on reconnect"}
+      </span>
     </form>
   );
 }

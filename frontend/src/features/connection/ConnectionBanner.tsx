@@ -10,18 +10,33 @@ const CLOSE_REASONS: Record<number, string> = {
   4404: "That run or conversation does not exist.",
 };
 
-export function ConnectionDot({ state }: { state: ConnectionState }) {
-  const label = { open: "Live", connecting: "Connecting", reconnecting: "Reconnecting", closed: "Offline" }[state.phase];
+const PHASES: Record<ConnectionState["phase"], string> = {
+  open: "Connected",
+  connecting: "Connecting…",
+  reconnecting: "Reconnecting…",
+  closed: "Offline",
+};
+
+/** The connection to the server (not the market data: see the data-mode badge). */
+export function ConnectionStatus({ state }: { state: ConnectionState }) {
+  const label = PHASES[state.phase];
   return (
-    <span className="badge" data-testid="connection" data-phase={state.phase} title={`Connection: ${label}`}>
-      <span className={`conn-dot ${state.phase}`} aria-hidden="true" /> {label}
+    <span
+      className={`conn ${state.phase}`}
+      data-testid="connection"
+      data-phase={state.phase}
+      title={`Connection to the CryptoDesk server: ${label}`}
+      role="status"
+    >
+      <span className={`conn-dot ${state.phase}`} aria-hidden="true" />
+      <span className="conn-text">{label}</span>
     </span>
   );
 }
 
 /** Shown while the socket is not open; says what happens next and offers to retry now. */
 export function ConnectionBanner({ state, onRetry }: { state: ConnectionState; onRetry: () => void }) {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (state.phase !== "reconnecting") return;
     const timer = setInterval(() => setNow(Date.now()), 250);

@@ -3,7 +3,7 @@ import type { ChatFrame, ServerFrame } from "../../lib/protocol";
 import { chatRun, C, R } from "../../state/fixtures";
 import { applyFrames, initialState } from "../../state/reducer";
 import type { DeskState } from "../../state/types";
-import { resumeTarget } from "../../app/resume";
+import { resumeTarget } from "./resume";
 import { DeskSocket, type ConnectionState, type SocketLike } from "./socket";
 
 /** A WebSocket the test drives: it opens, delivers and closes when told to. */

@@ -2,8 +2,10 @@
  * `useWebSocket`: one `DeskSocket` for the page's lifetime. Frames are handed to `onFrames` in
  * batches, once per animation frame, so a burst of frames costs one render.
  */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { ChatFrame, ServerFrame } from "../../lib/protocol";
+import { exposeForTests } from "../../lib/testHooks";
+import { useLatest } from "../../lib/useLatest";
 import { DeskSocket, type ConnectionState, type ResumeTarget } from "./socket";
 
 export interface UseWebSocketOptions {
@@ -27,53 +29,56 @@ export function streamUrl(location: Location): string {
   return `${scheme}//${location.host}/ws/stream`;
 }
 
-declare global {
-  interface Window {
-    /** Test hooks for the browser tests; nothing secret is reachable from here. */
-    __cryptodesk?: { drop: () => void; reconnect: () => void; socket: DeskSocket };
+/** Hands frames over in batches: once per animation frame, or at once while the page is hidden. */
+class FrameBatcher {
+  private buffer: ServerFrame[] = [];
+  private scheduled = false;
+
+  constructor(private readonly deliver: (frames: ServerFrame[]) => void) {}
+
+  push(frame: ServerFrame): void {
+    this.buffer.push(frame);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (document.visibilityState === "visible") requestAnimationFrame(this.flush);
+    else setTimeout(this.flush, 0);
   }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const frames = this.buffer;
+    this.buffer = [];
+    if (frames.length > 0) this.deliver(frames);
+  };
 }
 
 export function useWebSocket(options: UseWebSocketOptions): DeskConnection {
-  const latest = useRef(options);
-  latest.current = options;
+  const latest = useLatest(options);
   const [state, setState] = useState<ConnectionState>({ phase: "connecting", attempt: 0 });
 
-  const socket = useMemo(() => {
-    let buffer: ServerFrame[] = [];
-    let scheduled = false;
-    const flush = () => {
-      scheduled = false;
-      const frames = buffer;
-      buffer = [];
-      if (frames.length > 0) latest.current.onFrames(frames);
-    };
+  // One socket for the page's lifetime; its callbacks read the latest options when they run.
+  const [socket] = useState(() => {
+    const batcher = new FrameBatcher((frames) => latest.current.onFrames(frames));
     return new DeskSocket({
       baseUrl: streamUrl(window.location),
       target: () => latest.current.target(),
       acks: () => latest.current.acks(),
       onSent: (ids) => latest.current.onSent(ids),
       onState: setState,
-      onFrame: (frame) => {
-        buffer.push(frame);
-        if (scheduled) return;
-        scheduled = true;
-        if (document.visibilityState === "visible") requestAnimationFrame(flush);
-        else setTimeout(flush, 0);
-      },
+      onFrame: (frame) => batcher.push(frame),
     });
-  }, []);
+  });
 
   useEffect(() => {
     socket.start();
-    window.__cryptodesk = {
-      socket,
-      drop: () => socket.simulateDrop(),
-      reconnect: () => socket.reconnect(),
-    };
+    const hidden = [
+      exposeForTests("socket", socket),
+      exposeForTests("drop", () => socket.simulateDrop()),
+      exposeForTests("reconnect", () => socket.reconnect()),
+    ];
     return () => {
       socket.stop();
-      delete window.__cryptodesk;
+      for (const hide of hidden) hide();
     };
   }, [socket]);
 

@@ -10,6 +10,13 @@ function signed(children: ReactNode): ReactNode {
 }
 
 const components: Components = {
+  // A wide table scrolls sideways inside its own region, which the keyboard can reach.
+  table: ({ children }) => (
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+    <div className="table-scroll" role="region" aria-label="Table (scrolls sideways when wide)" tabIndex={0}>
+      <table>{children}</table>
+    </div>
+  ),
   td: ({ children }) => <td>{signed(children)}</td>,
   li: ({ children }) => <li>{signed(children)}</li>,
   p: ({ children }) => <p>{signed(children)}</p>,
@@ -20,20 +27,15 @@ const components: Components = {
   ),
   // An image from another origin would load as soon as the report renders, telling that
   // server the report was read (a prompt-injected model's way out): it becomes a link.
-  img: ({ src, alt }) =>
-    typeof src === "string" && sameOrigin(src) ? (
-      <img src={src} alt={alt ?? ""} />
-    ) : (
-      <a
-        href={typeof src === "string" ? src : undefined}
-        title={typeof src === "string" ? src : undefined}
-        target="_blank"
-        rel="noopener noreferrer nofollow"
-        data-testid="external-image"
-      >
-        {`🖼 ${alt || "image"}`}
+  img: ({ src, alt }) => {
+    if (typeof src !== "string") return <span>{alt || "image"}</span>;
+    if (sameOrigin(src)) return <img src={src} alt={alt ?? ""} />;
+    return (
+      <a href={src} title={src} target="_blank" rel="noopener noreferrer nofollow" data-testid="external-image">
+        {`Image: ${alt || "external image"}`}
       </a>
-    ),
+    );
+  },
 };
 
 /** Whether `url` (absolute or relative) points at the app's own origin. */

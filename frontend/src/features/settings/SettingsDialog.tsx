@@ -2,6 +2,7 @@
  * The settings dialog: LLM provider and models per role, keys (write-only), market data,
  * exchange, budgets and limits; a Test button per section. Saved changes apply to the next run.
  */
+import { Settings, X } from "lucide-react";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { ApiError } from "../../lib/api";
 import { SecretField } from "./SecretField";
@@ -63,9 +64,11 @@ export function SettingsDialog({ open, onClose, onApplied }: { open: boolean; on
   return (
     <dialog ref={ref} className="settings-dialog" onClose={onClose} aria-labelledby="settings-title" data-testid="settings-dialog">
       <header>
-        <h2 id="settings-title">⚙️ Settings</h2>
-        <button type="button" className="btn small" onClick={onClose} aria-label="Close settings">
-          ✕
+        <h2 id="settings-title">
+          <Settings size={18} aria-hidden="true" /> Settings
+        </h2>
+        <button type="button" className="btn icon ghost" onClick={onClose} aria-label="Close settings" title="Close">
+          <X size={16} aria-hidden="true" />
         </button>
       </header>
       {query.isPending && <p className="muted">Loading…</p>}
@@ -82,12 +85,26 @@ export function SettingsDialog({ open, onClose, onApplied }: { open: boolean; on
 function SettingsForm({ data, onApplied }: { data: SettingsOut; onApplied: () => void }) {
   const [draft, setDraft] = useState<Draft>(() => toDraft(data.values));
   const [saved, setSaved] = useState(false);
-  useEffect(() => setDraft(toDraft(data.values)), [data.values]);
+  const [shownValues, setShownValues] = useState(data.values);
+  // New values from the server (after a save) replace the draft.
+  if (shownValues !== data.values) {
+    setShownValues(data.values);
+    setDraft(toDraft(data.values));
+  }
+  const form = useRef<HTMLFormElement>(null);
   const save = useSettingsChange((patch: Partial<EditableSettings>) => settingsApi.put(patch), onApplied);
   const reasons =
     save.error instanceof ApiError
       ? ((save.error.body as { reasons?: Record<string, string> } | undefined)?.reasons ?? {})
       : {};
+  const problems = Object.keys(reasons).length;
+  // A refused save: the first field to fix comes into view (the buttons stay in the footer).
+  useEffect(() => {
+    if (!save.error) return;
+    const field = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    field?.scrollIntoView({ block: "center" });
+    field?.focus({ preventScroll: true });
+  }, [save.error]);
   const patch = changes(draft, data.values);
   const dirty = Object.keys(patch).length > 0;
   const secret = (name: SecretName) => {
@@ -112,12 +129,14 @@ function SettingsForm({ data, onApplied }: { data: SettingsOut; onApplied: () =>
 
   return (
     <form
+      ref={form}
       className="settings-form"
       onSubmit={(e) => {
         e.preventDefault();
         save.mutate(patch, { onSuccess: () => setSaved(true) });
       }}
     >
+      <div className="settings-body">
       <p className="muted">
         Engine for the next question: <strong data-testid="settings-engine">{data.engine}</strong>. Secrets:{" "}
         {data.vault.location}
@@ -162,10 +181,15 @@ function SettingsForm({ data, onApplied }: { data: SettingsOut; onApplied: () =>
         {field("tool_timeout_s", "Tool timeout (s)", { type: "number" })}
         {field("llm_timeout_s", "LLM request timeout (s)", { type: "number" })}
       </Section>
+      </div>
       <footer className="settings-actions">
-        {save.error && !Object.keys(reasons).length && (
-          <span className="field-error" role="alert">
-            {save.error.message}
+        {save.error && (
+          <span className="field-error" role="alert" data-testid="settings-error">
+            {problems
+              ? `Not saved: ${problems === 1 ? "one field needs" : `${problems} fields need`} a fix (${Object.keys(reasons)
+                  .map((name) => LABELS[name] ?? name)
+                  .join(", ")}).`
+              : `Not saved: ${save.error.message}`}
           </span>
         )}
         {saved && !dirty && (
@@ -191,6 +215,37 @@ function Section({ title, test, children }: { title: string; test?: ReactNode; c
   );
 }
 
+/** Field names as the form labels them, for the summary of a refused save. */
+const LABELS: Record<string, string> = {
+  engine: "Engine",
+  llm_provider: "Provider",
+  llm_base_url: "Endpoint (base URL)",
+  llm_model: "Default model",
+  llm_orchestrator_model: "Orchestrator model",
+  llm_worker_model: "Specialist agents' model",
+  azure_openai_endpoint: "Azure endpoint",
+  azure_openai_deployment: "Azure deployment",
+  azure_openai_api_version: "Azure API version",
+  ollama_url: "Ollama URL",
+  market_data: "Source",
+  replay_dir: "Replay folder",
+  coingecko_plan: "CoinGecko plan",
+  exchange: "Exchange",
+  exchange_quote: "Quote currency",
+  max_turns: "Rounds per run",
+  run_budget_tokens: "Token budget per run",
+  run_budget_usd: "Cost budget per run",
+  run_timeout_s: "Run timeout",
+  tool_timeout_s: "Tool timeout",
+  llm_timeout_s: "LLM request timeout",
+};
+
+const SOURCES: Record<string, { text: string; title: string }> = {
+  default: { text: "default", title: "CryptoDesk's default: neither set in the environment nor saved here" },
+  env: { text: "environment", title: "From the server's environment (CRYPTODESK_* variables, .env) or its start-up options" },
+  store: { text: "saved here", title: "Saved from this page; empty the field and save to go back" },
+};
+
 interface FieldProps {
   name: FieldName;
   label: string;
@@ -207,17 +262,22 @@ function Field({ name, label, value, source, error, onChange, options, type = "t
   const id = `setting-${name}`;
   return (
     <div className="field">
-      <label htmlFor={id}>
-        {label}
-        {source && source !== "default" && (
-          <span className="muted" title="Where the value comes from">
-            {" "}
-            ({source === "store" ? "saved here" : "environment"})
+      <div className="field-head">
+        <label htmlFor={id}>{label}</label>
+        {source && (
+          <span className={`source ${source}`} id={`${id}-source`} title={SOURCES[source]?.title} data-testid={`source-${name}`}>
+            {SOURCES[source]?.text ?? source}
           </span>
         )}
-      </label>
+      </div>
       {options ? (
-        <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        <select
+          id={id}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={[source ? `${id}-source` : "", error ? `${id}-error` : ""].join(" ").trim() || undefined}
+        >
           {options.map((o) => (
             <option key={o} value={o}>
               {o || "none"}
@@ -234,10 +294,11 @@ function Field({ name, label, value, source, error, onChange, options, type = "t
           autoComplete="off"
           onChange={(e) => onChange(e.target.value)}
           aria-invalid={error ? true : undefined}
+          aria-describedby={[source ? `${id}-source` : "", error ? `${id}-error` : ""].join(" ").trim() || undefined}
         />
       )}
       {error && (
-        <span className="field-error" role="alert">
+        <span className="field-error" id={`${id}-error`}>
           {error}
         </span>
       )}

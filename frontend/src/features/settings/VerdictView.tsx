@@ -1,3 +1,4 @@
+import { Check, CircleCheck, CircleX, X } from "lucide-react";
 import { useState } from "react";
 import { settingsApi, type CheckTarget, type Verdict } from "./api";
 
@@ -30,12 +31,17 @@ export function TestButton({ target, label }: { target: CheckTarget; label: stri
       )}
       {verdict && (
         <div className={`verdict ${verdict.ok ? "good" : "bad"}`} role="status" data-ok={verdict.ok}>
-          <strong>{verdict.ok ? "✅ Works" : "❌ Failed"}</strong>: {verdict.summary}
+          <strong>
+            {verdict.ok ? <CircleCheck size={15} aria-hidden="true" /> : <CircleX size={15} aria-hidden="true" />}{" "}
+            {verdict.ok ? "Works" : "Failed"}
+          </strong>
+          : {verdict.summary}
           {verdict.latency_ms != null && <span className="muted"> ({verdict.latency_ms} ms)</span>}
           <ul>
             {verdict.steps.map((step) => (
               <li key={step.name}>
-                {step.ok ? "✓" : "✗"} {step.name}: {step.detail}
+                {step.ok ? <Check size={13} aria-label="ok" /> : <X size={13} aria-label="failed" />} {step.name}:{" "}
+                {step.detail}
               </li>
             ))}
           </ul>

@@ -1,6 +1,6 @@
-import type { ResumeTarget } from "../features/connection/socket";
-import { activeRun } from "../state/reducer";
-import type { DeskState } from "../state/types";
+import type { ResumeTarget } from "./socket";
+import { activeRun } from "../../state/reducer";
+import type { DeskState } from "../../state/types";
 
 /** Where the next connection starts: a run with a gap, the active run, or the conversation. */
 export function resumeTarget(state: DeskState): ResumeTarget {

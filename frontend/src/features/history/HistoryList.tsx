@@ -1,18 +1,20 @@
+/** Past conversations, newest first: open, rename, export as markdown, delete. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Download, Pencil, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { api, type ConversationOut } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
+import { CONVERSATIONS_KEY } from "./useConversationLoader";
 
 interface Props {
   currentId: string | null;
   onOpen: (id: string | null) => void;
-  onClose?: () => void;
 }
 
-export function HistorySidebar({ currentId, onOpen, onClose }: Props) {
+export function HistoryList({ currentId, onOpen }: Props) {
   const queryClient = useQueryClient();
-  const list = useQuery({ queryKey: ["conversations"], queryFn: () => api.conversations(), refetchInterval: 30_000 });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["conversations"] });
+  const list = useQuery({ queryKey: CONVERSATIONS_KEY, queryFn: () => api.conversations(), refetchInterval: 30_000 });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: CONVERSATIONS_KEY });
   const rename = useMutation({
     mutationFn: ({ id, title }: { id: string; title: string }) => api.rename(id, title),
     onSettled: refresh,
@@ -28,45 +30,31 @@ export function HistorySidebar({ currentId, onOpen, onClose }: Props) {
   // Newest first: the server sorts, this keeps it true after local renames.
   const items = [...(list.data?.items ?? [])].sort((a, b) => b.updated_at.localeCompare(a.updated_at));
   return (
-    <section className="panel grow history" aria-labelledby="history-title" data-testid="history">
-      <header>
-        <h2 id="history-title">History</h2>
-        <span className="grow" />
-        <button type="button" className="btn small primary" onClick={() => onOpen(null)} data-testid="new-conversation">
-          + New
-        </button>
-        {onClose && (
-          <button type="button" className="btn small ghost" onClick={onClose} aria-label="Close history">
-            ✕
-          </button>
-        )}
-      </header>
-      <div className="panel-body">
-        {list.isError && (
-          <p className="down" role="alert">
-            Could not load conversations: {list.error.message}
-          </p>
-        )}
-        {remove.isError && (
-          <p className="down" role="alert">
-            {remove.error.message}
-          </p>
-        )}
-        {list.isSuccess && items.length === 0 && <p className="empty">No conversations yet.</p>}
-        <ul>
-          {items.map((c) => (
-            <Row
-              key={c.id}
-              conversation={c}
-              current={c.id === currentId}
-              onOpen={() => onOpen(c.id)}
-              onRename={(title) => rename.mutate({ id: c.id, title })}
-              onDelete={() => remove.mutate(c.id)}
-            />
-          ))}
-        </ul>
-      </div>
-    </section>
+    <div className="history" data-testid="history">
+      {list.isError && (
+        <p className="down" role="alert">
+          Could not load conversations: {list.error.message}
+        </p>
+      )}
+      {remove.isError && (
+        <p className="down" role="alert">
+          {remove.error.message}
+        </p>
+      )}
+      {list.isSuccess && items.length === 0 && <p className="empty">No conversations yet: ask a question to start one.</p>}
+      <ul aria-label="Conversations">
+        {items.map((c) => (
+          <Row
+            key={c.id}
+            conversation={c}
+            current={c.id === currentId}
+            onOpen={() => onOpen(c.id)}
+            onRename={(title) => rename.mutate({ id: c.id, title })}
+            onDelete={() => remove.mutate(c.id)}
+          />
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -92,10 +80,12 @@ function Row({ conversation: c, current, onOpen, onRename, onDelete }: RowProps)
   return (
     <li className={current ? "current" : ""} data-testid="history-item" data-id={c.id}>
       {editing ? (
-        <div style={{ padding: "6px 8px 2px" }}>
+        <div className="rename">
           <input
             aria-label="Conversation title"
             value={title}
+            // The rename field replaces the title the user just chose to edit.
+            // eslint-disable-next-line jsx-a11y/no-autofocus
             autoFocus
             maxLength={200}
             onChange={(e) => setTitle(e.target.value)}
@@ -122,9 +112,7 @@ function Row({ conversation: c, current, onOpen, onRename, onDelete }: RowProps)
       <div className="actions">
         {confirming ? (
           <>
-            <span className="muted" style={{ fontSize: 12, alignSelf: "center" }}>
-              Delete?
-            </span>
+            <span className="muted small">Delete?</span>
             <button type="button" className="btn small danger" onClick={onDelete} data-testid="confirm-delete">
               Delete
             </button>
@@ -136,20 +124,21 @@ function Row({ conversation: c, current, onOpen, onRename, onDelete }: RowProps)
           <>
             <button
               type="button"
-              className="btn small ghost"
+              className="btn icon small ghost"
               onClick={() => {
                 setTitle(c.title);
                 setEditing(true);
               }}
               aria-label={`Rename ${c.title}`}
+              title="Rename"
             >
-              ✏️
+              <Pencil size={14} aria-hidden="true" />
             </button>
-            <a className="btn small ghost" href={api.exportUrl(c.id)} download aria-label={`Export ${c.title} as markdown`}>
-              ⬇
+            <a className="btn icon small ghost" href={api.exportUrl(c.id)} download aria-label={`Export ${c.title} as markdown`} title="Export as markdown">
+              <Download size={14} aria-hidden="true" />
             </a>
-            <button type="button" className="btn small ghost" onClick={() => setConfirming(true)} aria-label={`Delete ${c.title}`}>
-              🗑
+            <button type="button" className="btn icon small ghost" onClick={() => setConfirming(true)} aria-label={`Delete ${c.title}`} title="Delete">
+              <Trash2 size={14} aria-hidden="true" />
             </button>
           </>
         )}

@@ -1,0 +1,96 @@
+/**
+ * Labels of horizontal levels drawn inside the plot area, right-aligned into the empty space
+ * kept right of the last candle: support/resistance prices, oscillator guides (RSI 30/70). The
+ * price axis keeps only the last price. Labels that would overlap are stacked apart.
+ */
+import type {
+  IPrimitivePaneRenderer,
+  IPrimitivePaneView,
+  ISeriesApi,
+  ISeriesPrimitive,
+  SeriesAttachedParameter,
+  SeriesType,
+  Time,
+} from "lightweight-charts";
+
+export interface PriceLabel {
+  price: number;
+  text: string;
+  color: string;
+}
+
+type Target = Parameters<IPrimitivePaneRenderer["draw"]>[0];
+
+const FONT = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const HEIGHT = 16;
+const GAP = 2;
+const PAD = 5;
+const MARGIN = 4;
+
+export class PriceLabels implements ISeriesPrimitive<Time> {
+  private series: ISeriesApi<SeriesType> | null = null;
+  private requestUpdate: (() => void) | null = null;
+  private shown = true;
+  private readonly views: readonly IPrimitivePaneView[];
+
+  constructor(
+    private readonly labels: readonly PriceLabel[],
+    private readonly background: string,
+  ) {
+    const renderer: IPrimitivePaneRenderer = { draw: (target) => this.draw(target) };
+    this.views = [{ zOrder: () => "top", renderer: () => (this.shown ? renderer : null) }];
+  }
+
+  attached(param: SeriesAttachedParameter<Time>): void {
+    this.series = param.series;
+    this.requestUpdate = param.requestUpdate;
+  }
+
+  detached(): void {
+    this.series = null;
+    this.requestUpdate = null;
+  }
+
+  paneViews(): readonly IPrimitivePaneView[] {
+    return this.views;
+  }
+
+  setVisible(shown: boolean): void {
+    this.shown = shown;
+    this.requestUpdate?.();
+  }
+
+  private draw(target: Target): void {
+    const series = this.series;
+    if (!series) return;
+    target.useMediaCoordinateSpace(({ context: ctx, mediaSize }) => {
+      ctx.font = FONT;
+      const placed: { label: PriceLabel; y: number }[] = [];
+      for (const label of this.labels) {
+        const y = series.priceToCoordinate(label.price);
+        if (y !== null && y >= 0 && y <= mediaSize.height) placed.push({ label, y });
+      }
+      placed.sort((a, b) => a.y - b.y);
+      let floor = -Infinity;
+      for (const { label, y } of placed) {
+        const top = Math.max(y - HEIGHT / 2, floor + GAP);
+        if (top + HEIGHT > mediaSize.height) break;
+        floor = top + HEIGHT;
+        const width = ctx.measureText(label.text).width + PAD * 2;
+        const x = mediaSize.width - width - MARGIN;
+        ctx.globalAlpha = 0.92;
+        ctx.fillStyle = this.background;
+        ctx.strokeStyle = label.color;
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.roundRect(x + 0.5, top + 0.5, width, HEIGHT, 3);
+        ctx.fill();
+        ctx.stroke();
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = label.color;
+        ctx.textBaseline = "middle";
+        ctx.fillText(label.text, x + PAD, top + HEIGHT / 2 + 0.5);
+      }
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What the browser tests read of a drawn chart, through the chart library's own API: the price
+ * pane's height and axis range, the data visible, the candles' spacing, the axis labels.
+ */
+import { PriceScaleMode, type IChartApi, type ISeriesApi, type SeriesType } from "lightweight-charts";
+import type { ChartSpec } from "../../types/chart";
+
+interface Point {
+  time: number;
+  value?: number;
+  high?: number;
+  low?: number;
+}
+
+export function chartProbe(chart: IChartApi, main: ISeriesApi<SeriesType>, spec: ChartSpec) {
+  return {
+    kind: spec.kind,
+    interval: spec.interval,
+    symbol: spec.symbol,
+    paneHeights: () => chart.panes().map((pane) => pane.getHeight()),
+    /** The price axis' visible range. */
+    priceRange: () => chart.priceScale("right", 0).getVisibleRange(),
+    /** Lowest and highest value of the price pane's series over the visible time range. */
+    visibleData: () => {
+      const range = chart.timeScale().getVisibleRange();
+      if (!range) return null;
+      const [from, to] = [Number(range.from), Number(range.to)];
+      let low = Infinity;
+      let high = -Infinity;
+      for (const series of chart.panes()[0]?.getSeries() ?? []) {
+        if (series.options().priceScaleId === "volume") continue;
+        for (const point of series.data() as readonly Point[]) {
+          if (point.time < from || point.time > to) continue;
+          low = Math.min(low, point.low ?? point.value ?? Infinity);
+          high = Math.max(high, point.high ?? point.value ?? -Infinity);
+        }
+      }
+      return { low, high };
+    },
+    /** The first value of each line of the price pane (a comparison's lines start at 0 %). */
+    lineStarts: () =>
+      (chart.panes()[0]?.getSeries() ?? [])
+        .filter((series) => series.seriesType() === "Line")
+        .map((series) => (series.data()[0] as Point | undefined)?.value ?? null),
+    levelLinesVisible: () => main.priceLines().map((line) => line.options().lineVisible),
+    times: () => (main.data() as readonly Point[]).map((point) => point.time),
+    /** Whether each price line of the main series puts a label on the price axis. */
+    axisLabels: () => main.priceLines().map((line) => line.options().axisLabelVisible),
+    lastValueVisible: () => main.options().lastValueVisible,
+    logScale: () => chart.priceScale("right", 0).options().mode === PriceScaleMode.Logarithmic,
+    precision: () => {
+      const format = main.options().priceFormat;
+      return format.type === "price" ? format.precision : null;
+    },
+  };
+}
