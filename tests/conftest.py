@@ -12,6 +12,7 @@ from cryptodesk.config import Settings
 from tests.runtime.scripted import ScriptedEngine
 from tests.runtime.server import LiveServer, running
 from tests.shared import shared_market_path
+from tests.store.databases import postgres_cluster
 
 # The loopback fake CoinGecko server (`coingecko` fixture) for market and tool tests.
 pytest_plugins = ["tests.market.fake_coingecko"]
@@ -21,6 +22,13 @@ pytest_plugins = ["tests.market.fake_coingecko"]
 def shared_market_dir() -> Path:
     """shared/data/market beside the repository, or under CRYPTODESK_SHARED_DIR."""
     return shared_market_path()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for the session (skips where PostgreSQL is missing)."""
+    with postgres_cluster() as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from cryptodesk.access.sessions import SessionBook
 from cryptodesk.charts.images import ChartImages
+from cryptodesk.cluster.singleton import Singletons
 from cryptodesk.config import Settings
 from cryptodesk.engines.base import Engine
 from cryptodesk.engines.selection import EngineSelector
@@ -43,12 +44,15 @@ class Desk:
     """Rendered PNGs of stored charts, cached in memory."""
     sessions: SessionBook = field(init=False)
     """Which login sessions are still valid (logout, log out everywhere)."""
+    singletons: Singletons = field(init=False)
+    """Cluster-wide jobs: each runs in exactly one process on this database."""
     _retiring: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.chart_images = ChartImages(self.store.charts)
         self.sessions = SessionBook(self.store.sessions)
+        self.singletons = Singletons(self.store.leases)
 
     @classmethod
     async def open(
@@ -155,6 +159,7 @@ class Desk:
         task.add_done_callback(self._retiring.discard)
 
     async def close(self) -> None:
+        await self.singletons.aclose()  # another process takes over their jobs at once
         await self.runs.shutdown()
         if self._retiring:
             await asyncio.wait(tuple(self._retiring), timeout=10)

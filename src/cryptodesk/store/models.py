@@ -121,3 +121,14 @@ class RevokedSessionRow(Base):
     __tablename__ = "revoked_sessions"
     session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LeaseRow(Base):
+    """Who runs a cluster-wide job (`cluster.singleton`): one row per job name. `epoch` grows
+    with every new holder, so a holder that lost the lease can tell (fencing)."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    epoch: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

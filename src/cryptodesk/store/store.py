@@ -10,6 +10,7 @@ from cryptodesk.store.charts import ChartRepo
 from cryptodesk.store.conversations import ConversationRepo
 from cryptodesk.store.db import check, create_engine, migrate
 from cryptodesk.store.failures import SessionFactory
+from cryptodesk.store.leases import LeaseRepo
 from cryptodesk.store.runs import RunRepo
 from cryptodesk.store.sessions import SessionRepo
 from cryptodesk.store.settings import SettingsRepo
@@ -28,6 +29,7 @@ class Store:
         self.charts = ChartRepo(self.db)
         self.settings = SettingsRepo(self.db)
         self.sessions = SessionRepo(self.db)
+        self.leases = LeaseRepo(self.db)
         self._verified_at: float | None = None
 
     @classmethod

@@ -1,0 +1,1 @@
+"""What several CryptoDesk processes on one database share: cluster-wide jobs."""
