@@ -31,7 +31,7 @@ def indicator_list(
         str | None,
         Query(
             max_length=200,
-            pattern=_INDICATOR_LIST,
+            json_schema_extra={"pattern": _INDICATOR_LIST},  # the check below says it plainly
             description=(
                 "Comma-separated indicators, e.g. `rsi14,macd`; empty for none; absent for the "
                 f"run charts' default ({','.join(CHART_INDICATORS)}). "
