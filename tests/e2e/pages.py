@@ -17,7 +17,7 @@ SIZES: dict[str, tuple[int, int]] = {
 }
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-TECHNICAL = "Analyze ETH on the 4h chart with RSI and MACD"
+TECHNICAL = "Analyze BTC on the 4h chart"
 COMPARISON = "Compare SOL and AVAX this month"
 
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.answers import AnsweringEngine
 from tests.e2e.conftest import new_page
+from tests.e2e.paced import PacedAnalyst
 from tests.e2e.pages import (
     COMPARISON,
     SIZES,
@@ -28,15 +28,15 @@ from tests.runtime.server import LiveServer
 
 @pytest.mark.parametrize("size", ["desktop", "laptop"])
 def test_answer_bottom_line_and_outlook_in_view_without_scrolling_on_desktop(
-    browser: Browser, answer_server: LiveServer, size: str
+    browser: Browser, offline_server: LiveServer, size: str
 ) -> None:
     page = new_page(browser, *SIZES[size])
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     turn = wait_done(page)
     answer = turn.get_by_test_id("answer")
     composer = page.get_by_test_id("composer")
-    expect(answer.get_by_test_id("bottom-line")).to_contain_text("ETH leans")
+    expect(answer.get_by_test_id("bottom-line")).to_contain_text("BTC on 4h at")
     expect(answer.get_by_test_id("answer-kind")).to_have_text("Answered")
     outlook = answer.get_by_test_id("outlook")
     expect(outlook).to_have_count(1)
@@ -52,10 +52,10 @@ def test_answer_bottom_line_and_outlook_in_view_without_scrolling_on_desktop(
 
 
 def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
-    browser: Browser, answer_server: LiveServer
+    browser: Browser, offline_server: LiveServer
 ) -> None:
     page = new_page(browser, *SIZES["phone"])
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     turn = wait_done(page)
     answer = turn.get_by_test_id("answer")
@@ -82,14 +82,14 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
 
 
 def test_phone_view_stays_where_the_user_scrolled_during_a_run(
-    browser: Browser, answer_server: LiveServer, answering_engine: AnsweringEngine
+    browser: Browser, paced_server: LiveServer, paced_analyst: PacedAnalyst
 ) -> None:
     page = new_page(browser, *SIZES["phone"])
-    open_desk(page, answer_server.http)
+    open_desk(page, paced_server.http)
     ask(page, TECHNICAL)
     wait_done(page)
-    answering_engine.pause_s = 1.0
-    ask(page, "Analyze BTC on the 1d chart")
+    paced_analyst.pause_s = 1.0
+    ask(page, "Analyze ETH on the 1d chart")
     second = page.get_by_test_id("turn").nth(1)
     expect(second.get_by_test_id("trace-current")).to_be_visible()
     page.mouse.wheel(0, -5000)  # the user goes back to read the first answer
@@ -103,9 +103,9 @@ def test_phone_view_stays_where_the_user_scrolled_during_a_run(
 
 
 def test_comparison_answer_draws_normalised_performance(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, COMPARISON)
     turn = wait_done(page)
     expect(turn.get_by_test_id("bottom-line")).to_contain_text("SOL")
@@ -119,4 +119,4 @@ def test_comparison_answer_draws_normalised_performance(
     # One line per coin, both from 0 % at the window's start.
     assert probe(page, "lineStarts") == [0, 0]
     expect(workspace.get_by_test_id("timeframe-1d")).to_have_count(0)
-    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^SOL/AVAX 4h · \d\d:\d\d$"))
+    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^SOL vs AVAX 4h · \d\d:\d\d$"))

@@ -25,8 +25,8 @@ def wait_interval(page: Page, interval: str) -> None:
     expect(canvas).to_have_attribute("data-interval", interval)
 
 
-def test_chart_workspace_price_pane_axis_and_levels(page: Page, answer_server: LiveServer) -> None:
-    open_desk(page, answer_server.http)
+def test_chart_workspace_price_pane_axis_and_levels(page: Page, offline_server: LiveServer) -> None:
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     wait_done(page)
     wait_interval(page, "4h")
@@ -53,14 +53,14 @@ def test_chart_workspace_price_pane_axis_and_levels(page: Page, answer_server: L
     assert not any(probe(page, "levelLinesVisible"))
     levels.click()
     assert all(probe(page, "levelLinesVisible"))
-    assert probe(page, "precision") == 2  # ETH at about 1,600: cents
+    assert probe(page, "precision") == 2  # BTC at about 64,000: cents
     expect(workspace.get_by_test_id("pane-legend").first).to_contain_text("RSI14")
 
 
 def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     wait_done(page)
     wait_interval(page, "4h")
@@ -71,7 +71,7 @@ def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(
     wait_interval(page, "1d")
     assert spacing(page) == {86_400}
     expect(workspace.get_by_test_id("timeframe-1d")).to_have_attribute("aria-pressed", "true")
-    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^ETH 1d · "))
+    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^BTC 1d · "))
     expect(workspace.get_by_test_id("chart-panel")).to_have_attribute("data-live", "true")
     assert len(probe(page, "paneHeights")) == 3  # the same indicators on the new timeframe
 
@@ -86,9 +86,9 @@ def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(
 
 
 def test_fullscreen_and_quick_chart_from_the_empty_workspace(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     workspace = page.get_by_test_id("charts-panel")
     expect(page.get_by_test_id("workspace-empty")).to_be_visible()
     page.get_by_test_id("quick-BTC").click()
@@ -139,9 +139,9 @@ def test_two_charts_are_tabs_with_unique_names_and_download_as_png(
 
 
 def test_low_priced_coin_keeps_its_digits_on_axis_legend_and_levels(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, "Analyze DOGE on the 4h chart")
     turn = wait_done(page)
     wait_interval(page, "4h")
