@@ -112,11 +112,14 @@ def test_comparison_answer_draws_normalised_performance(
     workspace = page.get_by_test_id("charts-panel")
     canvas = workspace.get_by_test_id("chart-canvas")
     expect(canvas).to_have_attribute("data-kind", "comparison")
+    expect(canvas).to_have_attribute("data-placed", "true")
     legend = workspace.get_by_test_id("chart-legend")
     expect(legend).to_contain_text("SOL")
     expect(legend).to_contain_text("AVAX")
     expect(legend).to_contain_text("%")
-    # One line per coin, both from 0 % at the window's start.
+    # One line per coin, both from 0 % at the window's start, and the whole window in view.
     assert probe(page, "lineStarts") == [0, 0]
+    edges = probe(page, "dataEdges")
+    assert -1.5 <= edges["left"] <= 1.5 and edges["right"] <= edges["plotWidth"], edges
     expect(workspace.get_by_test_id("timeframe-1d")).to_have_count(0)
     expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^SOL vs AVAX 4h · \d\d:\d\d$"))

@@ -1,6 +1,6 @@
 """The chart workspace: a large price pane, an axis that fits the data, levels labelled in the plot
-(never on the price axis), timeframe and indicator switches without a run, log scale, full screen,
-tabs with unique names, PNG download, and precision for low-priced coins."""
+(never on the price axis, never over the candles), timeframe and indicator switches without a run,
+log scale, full screen, tabs with unique names, PNG download, and precision for low-priced coins."""
 
 from __future__ import annotations
 
@@ -21,8 +21,23 @@ def spacing(page: Page) -> set[int]:
 
 
 def wait_interval(page: Page, interval: str) -> None:
+    """The workspace shows a chart of `interval`, placed on its opening view."""
     canvas = page.get_by_test_id("charts-panel").get_by_test_id("chart-canvas")
     expect(canvas).to_have_attribute("data-interval", interval)
+    expect(canvas).to_have_attribute("data-placed", "true")
+
+
+def assert_labels_clear_of_the_candles(page: Page) -> None:
+    """Level labels sit right of the newest candle, inside the plot, none over another."""
+    page.wait_for_function(
+        "window.__cryptodesk['chart:workspace']?.levelLabelBoxes().length > 0"
+    )
+    edges = probe(page, "dataEdges")
+    boxes = sorted(probe(page, "levelLabelBoxes"), key=lambda b: b["y"])
+    assert all(b["x"] >= edges["right"] for b in boxes), (edges, boxes)
+    assert all(b["x"] + b["width"] <= edges["plotWidth"] for b in boxes), (edges, boxes)
+    for above, below in itertools.pairwise(boxes):
+        assert above["y"] + above["height"] <= below["y"], (above, below)
 
 
 def test_chart_workspace_price_pane_axis_and_levels(page: Page, offline_server: LiveServer) -> None:
@@ -55,6 +70,27 @@ def test_chart_workspace_price_pane_axis_and_levels(page: Page, offline_server: 
     assert all(probe(page, "levelLinesVisible"))
     assert probe(page, "precision") == 2  # BTC at about 64,000: cents
     expect(workspace.get_by_test_id("pane-legend").first).to_contain_text("RSI14")
+    # BTC's levels crowd the price (three within 1.5 %): stacked, they still leave the candles be.
+    assert_labels_clear_of_the_candles(page)
+    shot(page, "12-chart-levels")
+
+
+def test_few_candles_fill_the_plot_with_their_labels_beside_them(
+    page: Page, offline_server: LiveServer
+) -> None:
+    open_desk(page, offline_server.http)
+    page.get_by_test_id("quick-ETH").click()
+    wait_interval(page, "4h")
+    page.get_by_test_id("charts-panel").get_by_test_id("timeframe-1d").click()
+    wait_interval(page, "1d")
+    # ETH's replayed hours make about 90 daily candles: fewer than fit at the opening spacing,
+    # they are spread over the plot (no empty band left of the first) and the labels keep their
+    # room right of the last.
+    times = probe(page, "times")
+    assert 30 <= len(times) <= 120, len(times)
+    edges = probe(page, "dataEdges")
+    assert -1.5 <= edges["left"] <= 1.5, edges
+    assert_labels_clear_of_the_candles(page)
 
 
 def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(

@@ -42,10 +42,14 @@ import { Legends, legendModel } from "./Legends";
 import { PriceLabels } from "./labels";
 import { chartProbe } from "./probe";
 
-/** Pixels per candle at first (older candles are a scroll away), and the bars kept empty right of
- * the last candle: the level and guide labels sit there, clear of the candles and the axis. */
+/** Pixels per candle at first (older candles are a scroll away); fewer candles than fit are
+ * spread wider, up to MAX_SPACING. Right of the last candle the plot keeps the labels' room empty
+ * (plus CLEARANCE): level and guide labels sit there, clear of the candles and of the axis. */
 const BAR_SPACING = 6;
-const RIGHT_BARS = 16;
+const MAX_SPACING = 16;
+const CLEARANCE = 6;
+/** Bars left empty right of a comparison's lines (no labels in its plot). */
+const COMPARISON_RIGHT_BARS = 2;
 /** Price scale margins (shares of the pane): the bottom of the price pane is the volume's. */
 const PRICE_BOTTOM = 0.2;
 const PANE_BOTTOM = 0.08;
@@ -68,6 +72,8 @@ interface Drawn {
   main: ISeriesApi<SeriesType>;
   levelLines: IPriceLine[];
   levelLabels: PriceLabels | null;
+  /** Every set of labels drawn in a plot: the levels' and each pane's guides. */
+  labels: PriceLabels[];
 }
 
 export function PriceChart({ spec, theme, levels, log, live = false, hookKey, onChart }: Props) {
@@ -94,7 +100,14 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
       setHoverTime(typeof param.time === "number" ? param.time : null);
     chart.subscribeCrosshairMove(onMove);
     // Each pane's legend sits on its top: the pane's price scale keeps that band free of data.
+    // The opening view needs the plot's width: placed at the first measure that has one
+    // (`data-placed` tells the browser tests it is).
+    delete el.dataset.placed;
     const measure = () => {
+      if (el.dataset.placed !== "true" && chart.timeScale().width() > 0) {
+        openView(chart, spec, current.labels);
+        el.dataset.placed = "true";
+      }
       const top = outer.getBoundingClientRect().top;
       const panes = chart.panes();
       setPaneTops(panes.map((pane) => (pane.getHTMLElement()?.getBoundingClientRect().top ?? top) - top));
@@ -111,7 +124,7 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
     const observer = new ResizeObserver(() => requestAnimationFrame(measure));
     observer.observe(outer);
     requestAnimationFrame(measure);
-    const hide = exposeForTests(`chart:${hookKey}`, chartProbe(chart, current.main, spec));
+    const hide = exposeForTests(`chart:${hookKey}`, chartProbe(chart, current.main, spec, current.levelLabels));
     onChart?.(chart);
     return () => {
       onChart?.(null);
@@ -169,6 +182,7 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
     timeScale: { borderColor: palette.border, timeVisible: intraday, secondsVisible: false },
   });
   const drawnMain = spec.kind === "comparison" ? drawComparison(chart, spec, palette) : drawPrice(chart, spec, palette);
+  const labels = drawnMain.levelLabels ? [drawnMain.levelLabels] : [];
   spec.panes.forEach((pane, p) => {
     const index = p + 1;
     const reference = valueReference(pane.series);
@@ -191,12 +205,12 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
     }
     if (first && pane.guides.length > 0) {
       const text = (g: number) => g.toLocaleString("en-US");
-      first.attachPrimitive(
-        new PriceLabels(
-          pane.guides.map((g) => ({ price: g, text: text(g), color: palette.muted })),
-          palette.background,
-        ),
+      const guides = new PriceLabels(
+        pane.guides.map((g) => ({ price: g, text: text(g), color: palette.muted })),
+        palette.background,
       );
+      first.attachPrimitive(guides);
+      labels.push(guides);
     }
     chart.priceScale("right", index).applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
   });
@@ -205,12 +219,28 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
   panes[0]?.setStretchFactor(panes.length > 1 ? 3 : 1);
   for (const pane of panes.slice(1)) pane.setStretchFactor(1);
 
-  chart.timeScale().applyOptions({ barSpacing: BAR_SPACING, rightOffset: RIGHT_BARS });
-  chart.timeScale().scrollToRealTime();
-  return { chart, ...drawnMain };
+  return { chart, ...drawnMain, labels };
 }
 
-function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart"> {
+/**
+ * Where a chart opens. A price chart: on its newest candles, the labels' room empty right of the
+ * last one. A comparison: on its whole window, where its lines start at 0 %. Set once the plot has
+ * its width: the library clamps a right offset to the width it has when the offset is set.
+ */
+function openView(chart: IChartApi, spec: ChartSpec, labels: readonly PriceLabels[]): void {
+  const timeScale = chart.timeScale();
+  if (spec.kind === "comparison") {
+    timeScale.applyOptions({ rightOffset: COMPARISON_RIGHT_BARS });
+    timeScale.fitContent();
+    return;
+  }
+  const room = Math.max(0, ...labels.map((set) => set.room())) + CLEARANCE;
+  const fill = (timeScale.width() - room) / Math.max(1, spec.candles.length);
+  const spacing = Math.min(MAX_SPACING, Math.max(BAR_SPACING, fill));
+  timeScale.applyOptions({ barSpacing: spacing, rightOffset: room / spacing });
+}
+
+function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart" | "labels"> {
   const reference = priceReference(spec);
   const format = priceFormatFor(reference);
   const main = chart.addSeries(CandlestickSeries, {
@@ -278,7 +308,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
   return { main, levelLines, levelLabels };
 }
 
-function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart"> {
+function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart" | "labels"> {
   let main: ISeriesApi<SeriesType> | null = null;
   spec.overlays.forEach((line, i) => {
     const series = chart.addSeries(LineSeries, {

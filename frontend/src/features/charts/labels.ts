@@ -19,6 +19,15 @@ export interface PriceLabel {
   color: string;
 }
 
+/** A label's box as last drawn, in pixels of its pane (read by the browser tests). */
+export interface LabelBox {
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 type Target = Parameters<IPrimitivePaneRenderer["draw"]>[0];
 
 const FONT = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -27,10 +36,20 @@ const GAP = 2;
 const PAD = 5;
 const MARGIN = 4;
 
+let measuring: CanvasRenderingContext2D | null = null;
+
+function textWidth(text: string): number {
+  measuring ??= document.createElement("canvas").getContext("2d");
+  if (!measuring) return text.length * 7;
+  measuring.font = FONT;
+  return measuring.measureText(text).width;
+}
+
 export class PriceLabels implements ISeriesPrimitive<Time> {
   private series: ISeriesApi<SeriesType> | null = null;
   private requestUpdate: (() => void) | null = null;
   private shown = true;
+  private drawn: LabelBox[] = [];
   private readonly views: readonly IPrimitivePaneView[];
 
   constructor(
@@ -55,6 +74,16 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
     return this.views;
   }
 
+  /** The room the widest label takes from the right edge of the plot, in pixels. */
+  room(): number {
+    const widest = Math.max(0, ...this.labels.map((label) => textWidth(label.text)));
+    return widest > 0 ? widest + PAD * 2 + MARGIN : 0;
+  }
+
+  boxes(): readonly LabelBox[] {
+    return this.shown ? this.drawn : [];
+  }
+
   setVisible(shown: boolean): void {
     this.shown = shown;
     this.requestUpdate?.();
@@ -71,6 +100,7 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
         if (y !== null && y >= 0 && y <= mediaSize.height) placed.push({ label, y });
       }
       placed.sort((a, b) => a.y - b.y);
+      this.drawn = [];
       let floor = -Infinity;
       for (const { label, y } of placed) {
         const top = Math.max(y - HEIGHT / 2, floor + GAP);
@@ -78,6 +108,7 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
         floor = top + HEIGHT;
         const width = ctx.measureText(label.text).width + PAD * 2;
         const x = mediaSize.width - width - MARGIN;
+        this.drawn.push({ text: label.text, x, y: top, width, height: HEIGHT });
         ctx.globalAlpha = 0.92;
         ctx.fillStyle = this.background;
         ctx.strokeStyle = label.color;

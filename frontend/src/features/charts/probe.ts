@@ -4,6 +4,7 @@
  */
 import { PriceScaleMode, type IChartApi, type ISeriesApi, type SeriesType } from "lightweight-charts";
 import type { ChartSpec } from "../../types/chart";
+import type { PriceLabels } from "./labels";
 
 interface Point {
   time: number;
@@ -12,7 +13,12 @@ interface Point {
   low?: number;
 }
 
-export function chartProbe(chart: IChartApi, main: ISeriesApi<SeriesType>, spec: ChartSpec) {
+export function chartProbe(
+  chart: IChartApi,
+  main: ISeriesApi<SeriesType>,
+  spec: ChartSpec,
+  levelLabels: PriceLabels | null,
+) {
   return {
     kind: spec.kind,
     interval: spec.interval,
@@ -48,6 +54,24 @@ export function chartProbe(chart: IChartApi, main: ISeriesApi<SeriesType>, spec:
     axisLabels: () => main.priceLines().map((line) => line.options().axisLabelVisible),
     lastValueVisible: () => main.options().lastValueVisible,
     logScale: () => chart.priceScale("right", 0).options().mode === PriceScaleMode.Logarithmic,
+    /** The main series' first and last points as drawn: the left edge of the first, the right
+     * edge of the last, in pixels from the plot's left; and the plot's width. */
+    dataEdges: () => {
+      const points = main.data();
+      const timeScale = chart.timeScale();
+      const half = timeScale.options().barSpacing / 2;
+      const x = (point: (typeof points)[number] | undefined) =>
+        point === undefined ? null : timeScale.timeToCoordinate(point.time);
+      const first = x(points[0]);
+      const last = x(points.at(-1));
+      return {
+        left: first === null ? null : first - half,
+        right: last === null ? null : last + half,
+        plotWidth: timeScale.width(),
+      };
+    },
+    /** The support/resistance labels as last drawn in the price pane. */
+    levelLabelBoxes: () => levelLabels?.boxes() ?? [],
     precision: () => {
       const format = main.options().priceFormat;
       return format.type === "price" ? format.precision : null;
