@@ -29,9 +29,7 @@ def wait_interval(page: Page, interval: str) -> None:
 
 def assert_labels_clear_of_the_candles(page: Page) -> None:
     """Level labels sit right of the newest candle, inside the plot, none over another."""
-    page.wait_for_function(
-        "window.__cryptodesk['chart:workspace']?.levelLabelBoxes().length > 0"
-    )
+    page.wait_for_function("window.__cryptodesk['chart:workspace']?.levelLabelBoxes().length > 0")
     edges = probe(page, "dataEdges")
     boxes = sorted(probe(page, "levelLabelBoxes"), key=lambda b: b["y"])
     assert all(b["x"] >= edges["right"] for b in boxes), (edges, boxes)
