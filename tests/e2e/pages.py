@@ -69,14 +69,18 @@ def box(locator: Locator) -> dict[str, float]:
     return found
 
 
-def inside_viewport(page: Page, locator: Locator, below: Locator | None = None) -> bool:
-    """Whether `locator` is wholly in the viewport (and above `below`, e.g. the composer)."""
+def inside_viewport(
+    page: Page, locator: Locator, below: Locator | None = None, under: Locator | None = None
+) -> bool:
+    """Whether `locator` is wholly in the viewport, above `below` (e.g. the composer) and under
+    `under` (e.g. the phone's sticky header)."""
     size = page.viewport_size
     assert size is not None
     b = box(locator)
     bottom = box(below)["y"] if below is not None else size["height"]
+    top = box(under)["y"] + box(under)["height"] if under is not None else 0
     return (
-        b["y"] >= 0
+        b["y"] >= top - 0.5
         and b["y"] + b["height"] <= bottom + 0.5
         and b["x"] >= 0
         and (b["x"] + b["width"] <= size["width"] + 0.5)

@@ -61,12 +61,17 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
     answer = turn.get_by_test_id("answer")
     bottom_line = answer.get_by_test_id("bottom-line")
     expect(bottom_line).to_be_in_viewport()
-    assert inside_viewport(page, bottom_line, below=page.get_by_test_id("composer"))
+    # The answer's head (its kind, engine, labels, actions) and its bottom line are in view,
+    # under the sticky header, above the composer.
+    topbar, composer = page.locator(".topbar"), page.get_by_test_id("composer")
+    head = answer.locator(".answer-head")
+    assert inside_viewport(page, bottom_line, below=composer, under=topbar)
+    assert inside_viewport(page, head, under=topbar)
+    assert box(head)["height"] <= 34, "the answer's head is one row"
     # One column, nothing wider than the screen; the answer has no inner scroll box.
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"][0]
     assert scroll_boxes(answer) == []
-    header = box(page.locator(".topbar"))
-    assert header["height"] <= 56, "the header is one row"
+    assert box(topbar)["height"] <= 56, "the header is one row"
     # Everything of the answer is reachable by scrolling the page: the end of the report too.
     usage = answer.get_by_test_id("usage")
     usage.scroll_into_view_if_needed()
@@ -75,6 +80,16 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
     # sideways inside themselves.
     chart = answer.get_by_test_id("chart-canvas")
     expect(chart.locator("canvas").first).to_be_visible()
+    expect(chart).to_have_attribute("data-placed", "true")
+    # A phone's plot has no room to spare right of the candles: the level labels sit at its
+    # left edge and the newest candle near its right edge.
+    key = chart.get_attribute("data-chart-key")
+    assert key is not None
+    edges = probe(page, "dataEdges", key)
+    assert edges["plotWidth"] - edges["right"] <= 12, edges
+    labels = probe(page, "levelLabelBoxes", key)
+    assert labels and all(label["x"] < 10 for label in labels), labels
+    assert probe(page, "paneHeights", key)[0] >= 200
     wide = answer.locator(".table-scroll").last
     assert wide.evaluate("t => t.scrollWidth > t.clientWidth"), "the levels table is wider"
     assert wide.evaluate("t => getComputedStyle(t).overflowX") == "auto"

@@ -50,10 +50,14 @@ const MAX_SPACING = 16;
 const CLEARANCE = 6;
 /** Bars left empty right of a comparison's lines (no labels in its plot). */
 const COMPARISON_RIGHT_BARS = 2;
-/** Price scale margins (shares of the pane): the bottom of the price pane is the volume's. */
-const PRICE_BOTTOM = 0.2;
+/** Price scale margins (shares of the pane). Each pane's top keeps its legend clear of the data,
+ * up to a cap: the price pane gives at most a quarter (a phone's legend wraps onto several rows,
+ * and an axis stretched far beyond the candles reads worse than a legend over their highs). The
+ * volume bars sit translucent behind the lowest candles. */
 const PANE_BOTTOM = 0.08;
 const PANE_TOP = 0.06;
+const PRICE_TOP_MAX = 0.25;
+const PANE_TOP_MAX = 0.45;
 
 interface Props {
   spec: ChartSpec;
@@ -116,9 +120,9 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
         const height = pane.getHeight();
         const legend = legends[i]?.offsetHeight ?? 0;
         if (height <= 0) return;
-        const bottom = i === 0 && spec.kind === "price" ? PRICE_BOTTOM : PANE_BOTTOM;
-        const top = Math.min(0.45, Math.max(PANE_TOP, (legend + 8) / height));
-        chart.priceScale("right", i).applyOptions({ scaleMargins: { top, bottom } });
+        const cap = i === 0 ? PRICE_TOP_MAX : PANE_TOP_MAX;
+        const top = Math.min(cap, Math.max(PANE_TOP, (legend + 8) / height));
+        chart.priceScale("right", i).applyOptions({ scaleMargins: { top, bottom: PANE_BOTTOM } });
       });
     };
     const observer = new ResizeObserver(() => requestAnimationFrame(measure));
@@ -234,8 +238,9 @@ function openView(chart: IChartApi, spec: ChartSpec, labels: readonly PriceLabel
     timeScale.fitContent();
     return;
   }
-  const room = Math.max(0, ...labels.map((set) => set.room())) + CLEARANCE;
-  const fill = (timeScale.width() - room) / Math.max(1, spec.candles.length);
+  const width = timeScale.width();
+  const room = Math.max(0, ...labels.map((set) => set.room(width))) + CLEARANCE;
+  const fill = (width - room) / Math.max(1, spec.candles.length);
   const spacing = Math.min(MAX_SPACING, Math.max(BAR_SPACING, fill));
   timeScale.applyOptions({ barSpacing: spacing, rightOffset: room / spacing });
 }
@@ -254,8 +259,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
   main.setData(
     spec.candles.map((c) => ({ time: c.time as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close })),
   );
-  // Candles above the volume bars: the price scale leaves the bottom fifth to them.
-  main.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PRICE_BOTTOM } });
+  main.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
 
   const volume = chart.addSeries(HistogramSeries, {
     priceScaleId: "volume",

@@ -1,7 +1,9 @@
 /**
- * Labels of horizontal levels drawn inside the plot area, right-aligned into the empty space
- * kept right of the last candle: support/resistance prices, oscillator guides (RSI 30/70). The
- * price axis keeps only the last price. Labels that would overlap are stacked apart.
+ * Labels of horizontal levels drawn inside the plot area: support/resistance prices, oscillator
+ * guides (RSI 30/70). The price axis keeps only the last price. Labels that would overlap are
+ * stacked apart. In a wide plot they are right-aligned into the room kept empty right of the last
+ * candle (`room()`); a narrow plot (a phone's) cannot spare that room for them, so there they sit
+ * at its left edge, over the older candles, leaving the newest ones in view.
  */
 import type {
   IPrimitivePaneRenderer,
@@ -35,6 +37,8 @@ const HEIGHT = 16;
 const GAP = 2;
 const PAD = 5;
 const MARGIN = 4;
+/** Plots narrower than this put the labels at their left edge. */
+export const NARROW_PLOT = 480;
 
 let measuring: CanvasRenderingContext2D | null = null;
 
@@ -74,10 +78,10 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
     return this.views;
   }
 
-  /** The room the widest label takes from the right edge of the plot, in pixels. */
-  room(): number {
+  /** The room the labels take from the right edge of a plot `plotWidth` wide, in pixels. */
+  room(plotWidth: number): number {
     const widest = Math.max(0, ...this.labels.map((label) => textWidth(label.text)));
-    return widest > 0 ? widest + PAD * 2 + MARGIN : 0;
+    return widest > 0 && plotWidth >= NARROW_PLOT ? widest + PAD * 2 + MARGIN : 0;
   }
 
   boxes(): readonly LabelBox[] {
@@ -107,7 +111,7 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
         if (top + HEIGHT > mediaSize.height) break;
         floor = top + HEIGHT;
         const width = ctx.measureText(label.text).width + PAD * 2;
-        const x = mediaSize.width - width - MARGIN;
+        const x = mediaSize.width < NARROW_PLOT ? MARGIN : mediaSize.width - width - MARGIN;
         this.drawn.push({ text: label.text, x, y: top, width, height: HEIGHT });
         ctx.globalAlpha = 0.92;
         ctx.fillStyle = this.background;

@@ -24,8 +24,12 @@ export function chartProbe(
     interval: spec.interval,
     symbol: spec.symbol,
     paneHeights: () => chart.panes().map((pane) => pane.getHeight()),
-    /** The price axis' visible range. */
-    priceRange: () => chart.priceScale("right", 0).getVisibleRange(),
+    /** The prices at the bottom and the top of the price pane: the axis as drawn, its margins
+     * included (the price scale's own visible range leaves them out). */
+    priceRange: () => {
+      const height = chart.panes()[0]?.getHeight() ?? 0;
+      return { from: main.coordinateToPrice(height), to: main.coordinateToPrice(0) };
+    },
     /** Lowest and highest value of the price pane's series over the visible time range. */
     visibleData: () => {
       const range = chart.timeScale().getVisibleRange();
