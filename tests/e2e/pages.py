@@ -3,6 +3,7 @@ library's API (`window.__cryptodesk["chart:<key>"]`), check geometry, run axe, t
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,19 @@ def chart(page: Page, key: str = "workspace") -> Any:
 
 def probe(page: Page, name: str, key: str = "workspace") -> Any:
     return page.evaluate("([k, name]) => window.__cryptodesk['chart:' + k][name]()", [key, name])
+
+
+def assert_labels_clear_of_the_candles(page: Page, key: str = "workspace") -> None:
+    """Level labels sit right of the newest candle, inside the plot, none over another."""
+    page.wait_for_function(
+        "(k) => window.__cryptodesk['chart:' + k]?.levelLabelBoxes().length > 0", arg=key
+    )
+    edges = probe(page, "dataEdges", key)
+    boxes = sorted(probe(page, "levelLabelBoxes", key), key=lambda b: b["y"])
+    assert all(b["x"] >= edges["right"] for b in boxes), (edges, boxes)
+    assert all(b["x"] + b["width"] <= edges["plotWidth"] for b in boxes), (edges, boxes)
+    for above, below in itertools.pairwise(boxes):
+        assert above["y"] + above["height"] <= below["y"], (above, below)
 
 
 def box(locator: Locator) -> dict[str, float]:

@@ -16,6 +16,7 @@ from tests.e2e.pages import (
     SIZES,
     TECHNICAL,
     ask,
+    assert_labels_clear_of_the_candles,
     box,
     inside_viewport,
     open_desk,
@@ -81,15 +82,16 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
     chart = answer.get_by_test_id("chart-canvas")
     expect(chart.locator("canvas").first).to_be_visible()
     expect(chart).to_have_attribute("data-placed", "true")
-    # A phone's plot has no room to spare right of the candles: the level labels sit at its
-    # left edge and the newest candle near its right edge.
+    # A phone's plot is narrow: the level labels are the prices alone, right of the newest
+    # candle, and their room leaves most of the plot to the candles.
     key = chart.get_attribute("data-chart-key")
     assert key is not None
+    assert_labels_clear_of_the_candles(page, key)
     edges = probe(page, "dataEdges", key)
-    assert edges["plotWidth"] - edges["right"] <= 12, edges
+    assert edges["right"] >= 0.7 * edges["plotWidth"], edges
     labels = probe(page, "levelLabelBoxes", key)
-    assert labels and all(label["x"] < 10 for label in labels), labels
-    assert probe(page, "paneHeights", key)[0] >= 200
+    assert all(re.fullmatch(r"[\d,]+\.\d\d", label["text"]) for label in labels), labels
+    assert probe(page, "paneHeights", key)[0] >= 250
     wide = answer.locator(".table-scroll").last
     assert wide.evaluate("t => t.scrollWidth > t.clientWidth"), "the levels table is wider"
     assert wide.evaluate("t => getComputedStyle(t).overflowX") == "auto"

@@ -10,7 +10,15 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import shot
-from tests.e2e.pages import TECHNICAL, ask, box, open_desk, probe, wait_done
+from tests.e2e.pages import (
+    TECHNICAL,
+    ask,
+    assert_labels_clear_of_the_candles,
+    box,
+    open_desk,
+    probe,
+    wait_done,
+)
 from tests.runtime.server import LiveServer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -25,17 +33,6 @@ def wait_interval(page: Page, interval: str) -> None:
     canvas = page.get_by_test_id("charts-panel").get_by_test_id("chart-canvas")
     expect(canvas).to_have_attribute("data-interval", interval)
     expect(canvas).to_have_attribute("data-placed", "true")
-
-
-def assert_labels_clear_of_the_candles(page: Page) -> None:
-    """Level labels sit right of the newest candle, inside the plot, none over another."""
-    page.wait_for_function("window.__cryptodesk['chart:workspace']?.levelLabelBoxes().length > 0")
-    edges = probe(page, "dataEdges")
-    boxes = sorted(probe(page, "levelLabelBoxes"), key=lambda b: b["y"])
-    assert all(b["x"] >= edges["right"] for b in boxes), (edges, boxes)
-    assert all(b["x"] + b["width"] <= edges["plotWidth"] for b in boxes), (edges, boxes)
-    for above, below in itertools.pairwise(boxes):
-        assert above["y"] + above["height"] <= below["y"], (above, below)
 
 
 def test_chart_workspace_price_pane_axis_and_levels(page: Page, offline_server: LiveServer) -> None:

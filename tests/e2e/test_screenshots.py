@@ -34,25 +34,31 @@ def test_screenshots_of_the_main_views(
     ask(page, TECHNICAL)
     turn = wait_done(page)
     expect(turn.get_by_test_id("bottom-line")).to_be_in_viewport()
-    if size == "phone":
-        expect(turn.get_by_test_id("chart-canvas").locator("canvas").first).to_be_visible()
-    else:
-        expect(page.get_by_test_id("charts-panel").get_by_test_id("chart-legend")).to_be_visible()
+    expect(turn.get_by_test_id("outlook")).to_be_in_viewport()
+    drawn = page.get_by_test_id("charts-panel") if size != "phone" else turn
+    expect(drawn.get_by_test_id("chart-canvas")).to_have_attribute("data-placed", "true")
     screenshot(page, f"{name}-2-technical-answer")
+    if size == "phone":  # the chart is further down the answer: its own screenshot
+        turn.get_by_test_id("chart-panel").scroll_into_view_if_needed()
+        screenshot(page, f"{name}-2b-technical-chart")
 
     ask(page, COMPARISON)
     turn = wait_done(page, 2)
     expect(turn.get_by_test_id("bottom-line")).to_be_in_viewport()
-    drawn = page if size != "phone" else turn
-    expect(drawn.get_by_test_id("chart-canvas").locator("canvas").first).to_be_visible()
+    drawn = page.get_by_test_id("charts-panel") if size != "phone" else turn
+    canvas = drawn.get_by_test_id("chart-canvas")
+    expect(canvas).to_have_attribute("data-kind", "comparison")
+    expect(canvas).to_have_attribute("data-placed", "true")
     screenshot(page, f"{name}-3-comparison-answer")
 
     paced_analyst.pause_s = 1.5
     try:
         ask(page, "Analyze ETH on the 1d chart")
-        running = page.get_by_test_id("turn").nth(2)
-        expect(running.get_by_test_id("trace-current")).to_contain_text("TechnicalAnalyst")
-        expect(running.get_by_test_id("trace-current")).to_be_in_viewport()
+        current = page.get_by_test_id("turn").nth(2).get_by_test_id("trace-current")
+        # A step at work with its tool call in flight.
+        expect(current).to_contain_text("TechnicalAnalyst")
+        expect(current.locator(".trace-tool")).to_be_visible()
+        expect(current).to_be_in_viewport()
         screenshot(page, f"{name}-4-running-live-trace")
         wait_done(page, 3)
     finally:

@@ -39,7 +39,7 @@ import {
   type Palette,
 } from "./drawing";
 import { Legends, legendModel } from "./Legends";
-import { PriceLabels } from "./labels";
+import { NARROW_PLOT, PriceLabels } from "./labels";
 import { chartProbe } from "./probe";
 
 /** Pixels per candle at first (older candles are a scroll away); fewer candles than fit are
@@ -86,6 +86,7 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
   const drawn = useRef<Drawn | null>(null);
   const [hoverTime, setHoverTime] = useState<number | null>(null);
   const [paneTops, setPaneTops] = useState<number[]>([]);
+  const [narrow, setNarrow] = useState(false);
   // The palette follows the theme (the toggle sets it on <html> before rendering).
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const palette = useMemo(() => readPalette(), [theme]);
@@ -112,6 +113,7 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
         openView(chart, spec, current.labels);
         el.dataset.placed = "true";
       }
+      setNarrow(chart.timeScale().width() < NARROW_PLOT);
       const top = outer.getBoundingClientRect().top;
       const panes = chart.panes();
       setPaneTops(panes.map((pane) => (pane.getHTMLElement()?.getBoundingClientRect().top ?? top) - top));
@@ -164,7 +166,7 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
         data-interval={spec.interval}
         data-kind={spec.kind}
       />
-      <Legends model={legends} spec={spec} time={hoverTime} tops={paneTops} live={live} />
+      <Legends model={legends} spec={spec} time={hoverTime} tops={paneTops} live={live} compact={narrow} />
     </div>
   );
 }
@@ -293,6 +295,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
     spec.levels.map((level) => ({
       price: level.price,
       text: `${level.kind === "support" ? "S" : "R"} ${formatPrice(level.price, reference)}${level.touches > 1 ? ` ×${level.touches}` : ""}`,
+      short: formatPrice(level.price, reference),
       color: level.kind === "support" ? palette.up : palette.down,
     })),
     palette.background,

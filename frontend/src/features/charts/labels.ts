@@ -1,9 +1,8 @@
 /**
- * Labels of horizontal levels drawn inside the plot area: support/resistance prices, oscillator
- * guides (RSI 30/70). The price axis keeps only the last price. Labels that would overlap are
- * stacked apart. In a wide plot they are right-aligned into the room kept empty right of the last
- * candle (`room()`); a narrow plot (a phone's) cannot spare that room for them, so there they sit
- * at its left edge, over the older candles, leaving the newest ones in view.
+ * Labels of horizontal levels drawn inside the plot area, right-aligned into the room kept empty
+ * right of the last candle (`room()`): support/resistance prices, oscillator guides (RSI 30/70).
+ * The price axis keeps only the last price. Labels that would overlap are stacked apart. A narrow
+ * plot (a phone's) writes the short text (the price alone), so that room stays a small share.
  */
 import type {
   IPrimitivePaneRenderer,
@@ -18,6 +17,8 @@ import type {
 export interface PriceLabel {
   price: number;
   text: string;
+  /** What a narrow plot writes instead ("65,393.63" for "R 65,393.63 ×2"). */
+  short?: string;
   color: string;
 }
 
@@ -37,8 +38,12 @@ const HEIGHT = 16;
 const GAP = 2;
 const PAD = 5;
 const MARGIN = 4;
-/** Plots narrower than this put the labels at their left edge. */
+/** Plots narrower than this write the labels' short text. */
 export const NARROW_PLOT = 480;
+
+function textOf(label: PriceLabel, plotWidth: number): string {
+  return plotWidth < NARROW_PLOT ? (label.short ?? label.text) : label.text;
+}
 
 let measuring: CanvasRenderingContext2D | null = null;
 
@@ -80,8 +85,8 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
 
   /** The room the labels take from the right edge of a plot `plotWidth` wide, in pixels. */
   room(plotWidth: number): number {
-    const widest = Math.max(0, ...this.labels.map((label) => textWidth(label.text)));
-    return widest > 0 && plotWidth >= NARROW_PLOT ? widest + PAD * 2 + MARGIN : 0;
+    const widest = Math.max(0, ...this.labels.map((label) => textWidth(textOf(label, plotWidth))));
+    return widest > 0 ? widest + PAD * 2 + MARGIN : 0;
   }
 
   boxes(): readonly LabelBox[] {
@@ -110,9 +115,10 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
         const top = Math.max(y - HEIGHT / 2, floor + GAP);
         if (top + HEIGHT > mediaSize.height) break;
         floor = top + HEIGHT;
-        const width = ctx.measureText(label.text).width + PAD * 2;
-        const x = mediaSize.width < NARROW_PLOT ? MARGIN : mediaSize.width - width - MARGIN;
-        this.drawn.push({ text: label.text, x, y: top, width, height: HEIGHT });
+        const text = textOf(label, mediaSize.width);
+        const width = ctx.measureText(text).width + PAD * 2;
+        const x = mediaSize.width - width - MARGIN;
+        this.drawn.push({ text, x, y: top, width, height: HEIGHT });
         ctx.globalAlpha = 0.92;
         ctx.fillStyle = this.background;
         ctx.strokeStyle = label.color;
@@ -124,7 +130,7 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
         ctx.globalAlpha = 1;
         ctx.fillStyle = label.color;
         ctx.textBaseline = "middle";
-        ctx.fillText(label.text, x + PAD, top + HEIGHT / 2 + 0.5);
+        ctx.fillText(text, x + PAD, top + HEIGHT / 2 + 0.5);
       }
     });
   }
