@@ -68,7 +68,7 @@ export function OutlookCard({ outlook: o, onShowChart }: Props) {
             <dd>
               {tile.price ? (
                 <>
-                  <span className="num">{tile.price}</span> <span className="muted small">{tile.distance}</span>
+                  <span className="num">{tile.price}</span> <span className="muted distance">{tile.distance}</span>
                 </>
               ) : (
                 <span className="muted">—</span>
