@@ -64,8 +64,27 @@ def probe(page: Page, name: str, key: str = "workspace") -> Any:
     return page.evaluate("([k, name]) => window.__cryptodesk['chart:' + k][name]()", [key, name])
 
 
+def legend_cover(page: Page, key: str = "workspace") -> dict[str, float]:
+    """How far right and down the price pane's legend reaches, from the plot's top left."""
+    cover: dict[str, float] = page.evaluate(
+        """(k) => {
+            const canvas = document.querySelector(`[data-chart-key="${k}"]`);
+            const legend = canvas.parentElement.querySelector('[data-testid=chart-legend]');
+            const plot = canvas.getBoundingClientRect();
+            const rights = [...legend.children].map((e) => e.getBoundingClientRect().right);
+            return {
+                right: Math.max(...rights) - plot.left,
+                bottom: legend.getBoundingClientRect().bottom - plot.top,
+            };
+        }""",
+        key,
+    )
+    return cover
+
+
 def assert_labels_clear_of_the_candles(page: Page, key: str = "workspace") -> None:
-    """Level labels sit right of the newest candle, inside the plot, none over another."""
+    """Level labels sit right of the newest candle, inside the plot, none over another nor
+    under the legend."""
     page.wait_for_function(
         "(k) => window.__cryptodesk['chart:' + k]?.levelLabelBoxes().length > 0", arg=key
     )
@@ -75,6 +94,11 @@ def assert_labels_clear_of_the_candles(page: Page, key: str = "workspace") -> No
     assert all(b["x"] + b["width"] <= edges["plotWidth"] for b in boxes), (edges, boxes)
     for above, below in itertools.pairwise(boxes):
         assert above["y"] + above["height"] <= below["y"], (above, below)
+    cover = legend_cover(page, key)
+    assert not any(b["y"] < cover["bottom"] and b["x"] < cover["right"] for b in boxes), (
+        cover,
+        boxes,
+    )
 
 
 def box(locator: Locator) -> dict[str, float]:

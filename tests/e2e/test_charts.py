@@ -65,8 +65,10 @@ def test_chart_workspace_price_pane_axis_and_levels(page: Page, offline_server: 
     assert all(probe(page, "levelLinesVisible"))
     assert probe(page, "precision") == 2  # BTC at about 64,000: cents
     expect(workspace.get_by_test_id("pane-legend").first).to_contain_text("RSI14")
-    # BTC's levels crowd the price (three within 1.5 %): stacked, they still leave the candles be.
+    # BTC's levels crowd the price (three within 1.5 %): stacked, they still leave the candles be,
+    # and at this width the legend leaves the labels' column free: every level is labelled.
     assert_labels_clear_of_the_candles(page)
+    assert len(probe(page, "levelLabelBoxes")) == len(probe(page, "levels")) > 0
     shot(page, "12-chart-levels")
 
 

@@ -39,7 +39,7 @@ import {
   type Palette,
 } from "./drawing";
 import { Legends, legendModel } from "./Legends";
-import { NARROW_PLOT, PriceLabels } from "./labels";
+import { NARROW_PLOT, PriceLabels, type Covered } from "./labels";
 import { chartProbe } from "./probe";
 
 /** Pixels per candle at first (older candles are a scroll away); fewer candles than fit are
@@ -71,13 +71,18 @@ interface Props {
   onChart?: (chart: IChartApi | null) => void;
 }
 
+interface PaneLabels {
+  pane: number;
+  set: PriceLabels;
+}
+
 interface Drawn {
   chart: IChartApi;
   main: ISeriesApi<SeriesType>;
   levelLines: IPriceLine[];
   levelLabels: PriceLabels | null;
-  /** Every set of labels drawn in a plot: the levels' and each pane's guides. */
-  labels: PriceLabels[];
+  /** Every set of labels drawn in a plot, by pane: the levels' (0) and each pane's guides. */
+  labels: PaneLabels[];
 }
 
 export function PriceChart({ spec, theme, levels, log, live = false, hookKey, onChart }: Props) {
@@ -118,6 +123,11 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
       const panes = chart.panes();
       setPaneTops(panes.map((pane) => (pane.getHTMLElement()?.getBoundingClientRect().top ?? top) - top));
       const legends = outer.querySelectorAll<HTMLElement>(".pane-legend");
+      const { left } = outer.getBoundingClientRect();
+      for (const { pane, set } of current.labels) {
+        const paneTop = panes[pane]?.getHTMLElement()?.getBoundingClientRect().top;
+        set.avoid(paneTop === undefined ? null : legendBox(legends[pane], left, paneTop));
+      }
       panes.forEach((pane, i) => {
         const height = pane.getHeight();
         const legend = legends[i]?.offsetHeight ?? 0;
@@ -127,8 +137,10 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
         chart.priceScale("right", i).applyOptions({ scaleMargins: { top, bottom: PANE_BOTTOM } });
       });
     };
+    // The legends change size too: a narrow plot's legend is compact once `narrow` is known.
     const observer = new ResizeObserver(() => requestAnimationFrame(measure));
     observer.observe(outer);
+    outer.querySelectorAll(".pane-legend").forEach((legend) => observer.observe(legend));
     requestAnimationFrame(measure);
     const hide = exposeForTests(`chart:${hookKey}`, chartProbe(chart, current.main, spec, current.levelLabels));
     onChart?.(chart);
@@ -188,7 +200,7 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
     timeScale: { borderColor: palette.border, timeVisible: intraday, secondsVisible: false },
   });
   const drawnMain = spec.kind === "comparison" ? drawComparison(chart, spec, palette) : drawPrice(chart, spec, palette);
-  const labels = drawnMain.levelLabels ? [drawnMain.levelLabels] : [];
+  const labels: PaneLabels[] = drawnMain.levelLabels ? [{ pane: 0, set: drawnMain.levelLabels }] : [];
   spec.panes.forEach((pane, p) => {
     const index = p + 1;
     const reference = valueReference(pane.series);
@@ -216,7 +228,7 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
         palette.background,
       );
       first.attachPrimitive(guides);
-      labels.push(guides);
+      labels.push({ pane: index, set: guides });
     }
     chart.priceScale("right", index).applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
   });
@@ -228,12 +240,24 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
   return { chart, ...drawnMain, labels };
 }
 
+/** What a pane's legend covers of the pane, from the pane's top left corner (`left`, `top` in
+ * the page): its rows may end well before the legend's box does. */
+function legendBox(legend: HTMLElement | undefined, left: number, top: number): Covered | null {
+  if (!legend) return null;
+  const parts = [...legend.children].map((child) => child.getBoundingClientRect());
+  if (parts.length === 0) return null;
+  return {
+    right: Math.max(...parts.map((part) => part.right)) - left,
+    bottom: legend.getBoundingClientRect().bottom - top,
+  };
+}
+
 /**
  * Where a chart opens. A price chart: on its newest candles, the labels' room empty right of the
  * last one. A comparison: on its whole window, where its lines start at 0 %. Set once the plot has
  * its width: the library clamps a right offset to the width it has when the offset is set.
  */
-function openView(chart: IChartApi, spec: ChartSpec, labels: readonly PriceLabels[]): void {
+function openView(chart: IChartApi, spec: ChartSpec, labels: readonly PaneLabels[]): void {
   const timeScale = chart.timeScale();
   if (spec.kind === "comparison") {
     timeScale.applyOptions({ rightOffset: COMPARISON_RIGHT_BARS });
@@ -241,7 +265,7 @@ function openView(chart: IChartApi, spec: ChartSpec, labels: readonly PriceLabel
     return;
   }
   const width = timeScale.width();
-  const room = Math.max(0, ...labels.map((set) => set.room(width))) + CLEARANCE;
+  const room = Math.max(0, ...labels.map(({ set }) => set.room(width))) + CLEARANCE;
   const fill = (width - room) / Math.max(1, spec.candles.length);
   const spacing = Math.min(MAX_SPACING, Math.max(BAR_SPACING, fill));
   timeScale.applyOptions({ barSpacing: spacing, rightOffset: room / spacing });

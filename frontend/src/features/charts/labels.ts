@@ -3,6 +3,8 @@
  * right of the last candle (`room()`): support/resistance prices, oscillator guides (RSI 30/70).
  * The price axis keeps only the last price. Labels that would overlap are stacked apart. A narrow
  * plot (a phone's) writes the short text (the price alone), so that room stays a small share.
+ * A label that would fall under the pane's legend is left out (its line stays): a far level
+ * above the candles, where the legend's rows reach the labels' column.
  */
 import type {
   IPrimitivePaneRenderer,
@@ -20,6 +22,12 @@ export interface PriceLabel {
   /** What a narrow plot writes instead ("65,393.63" for "R 65,393.63 ×2"). */
   short?: string;
   color: string;
+}
+
+/** The part of the pane the legend covers, in pixels from the pane's top left corner. */
+export interface Covered {
+  right: number;
+  bottom: number;
 }
 
 /** A label's box as last drawn, in pixels of its pane (read by the browser tests). */
@@ -59,6 +67,7 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
   private requestUpdate: (() => void) | null = null;
   private shown = true;
   private drawn: LabelBox[] = [];
+  private covered: Covered | null = null;
   private readonly views: readonly IPrimitivePaneView[];
 
   constructor(
@@ -93,6 +102,14 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
     return this.shown ? this.drawn : [];
   }
 
+  /** Where the pane's legend is: labels stay out of it. */
+  avoid(covered: Covered | null): void {
+    const same = covered?.right === this.covered?.right && covered?.bottom === this.covered?.bottom;
+    if (same) return;
+    this.covered = covered;
+    this.requestUpdate?.();
+  }
+
   setVisible(shown: boolean): void {
     this.shown = shown;
     this.requestUpdate?.();
@@ -114,10 +131,12 @@ export class PriceLabels implements ISeriesPrimitive<Time> {
       for (const { label, y } of placed) {
         const top = Math.max(y - HEIGHT / 2, floor + GAP);
         if (top + HEIGHT > mediaSize.height) break;
-        floor = top + HEIGHT;
         const text = textOf(label, mediaSize.width);
         const width = ctx.measureText(text).width + PAD * 2;
         const x = mediaSize.width - width - MARGIN;
+        const covered = this.covered;
+        if (covered && top < covered.bottom && x < covered.right) continue;
+        floor = top + HEIGHT;
         this.drawn.push({ text, x, y: top, width, height: HEIGHT });
         ctx.globalAlpha = 0.92;
         ctx.fillStyle = this.background;

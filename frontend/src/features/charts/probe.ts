@@ -74,6 +74,7 @@ export function chartProbe(
         plotWidth: timeScale.width(),
       };
     },
+    levels: () => spec.levels.map((level) => level.price),
     /** The support/resistance labels as last drawn in the price pane. */
     levelLabelBoxes: () => levelLabels?.boxes() ?? [],
     precision: () => {
