@@ -29,6 +29,7 @@ def test_screenshots_of_the_main_views(
     if page.evaluate("document.documentElement.dataset.theme") != theme:
         page.get_by_test_id("theme").click()
     expect(page.get_by_test_id("examples")).to_be_visible()
+    expect(page.get_by_test_id("data-mode")).to_have_attribute("data-mode", "replay")
     screenshot(page, f"{name}-1-empty")
 
     ask(page, TECHNICAL)
