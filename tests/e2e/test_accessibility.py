@@ -35,6 +35,8 @@ def test_main_views_have_no_serious_accessibility_violations(
 
     ask(page, TECHNICAL)
     turn = wait_done(page)
+    turn.get_by_test_id("outlook-signals").locator("summary").click()
+    expect(turn.get_by_test_id("outlook-signal").first).to_be_visible()
     found["answer"] = axe_violations(page)
     expand_trace(turn).get_by_test_id("tool-card").first.locator("summary").click()
     found["trace"] = axe_violations(page)

@@ -49,6 +49,17 @@ def test_answer_bottom_line_and_outlook_in_view_without_scrolling_on_desktop(
     if size == "desktop":  # at 1440x900 the question fits above its answer's lead
         assert inside_viewport(page, turn.get_by_test_id("user-message"))
     assert scroll_boxes(answer) == []
+    # The signals behind the bias: how they lean at first, each with its tool once opened.
+    signals = outlook.get_by_test_id("outlook-signals")
+    summary = signals.locator("summary")
+    counted = re.match(r"(\d+) signals", summary.inner_text())
+    assert counted is not None, summary.inner_text()
+    expect(signals.get_by_test_id("outlook-signal").first).to_be_hidden()
+    summary.click()
+    rows = signals.get_by_test_id("outlook-signal")
+    expect(rows).to_have_count(int(counted.group(1)))
+    for row in rows.all():
+        expect(row.locator(".source")).to_have_text(re.compile(r"^[a-z_]+$"))
     page.context.close()
 
 
