@@ -110,7 +110,10 @@ def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(
 
     workspace.get_by_test_id("indicator-macd").click()
     expect(workspace.get_by_test_id("indicator-macd")).to_have_attribute("aria-pressed", "false")
-    page.wait_for_function("window.__cryptodesk['chart:workspace']?.paneHeights().length === 2")
+    # A function, not an expression: the page's CSP forbids evaluating a string.
+    page.wait_for_function(
+        "() => window.__cryptodesk['chart:workspace']?.paneHeights().length === 2"
+    )
     workspace.get_by_test_id("toggle-log").click()
     assert probe(page, "logScale") is True
     # No run was made for any of it: the conversation still has its one turn.
