@@ -17,7 +17,7 @@ import numpy as np
 
 from cryptodesk.errors import BadRangeError, DataUnavailableError
 from cryptodesk.market.catalog import COINS, coin_by_id
-from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv, last_day
+from cryptodesk.market.ohlcv import FloatArray, IntArray, Ohlcv, day_quote
 from cryptodesk.market.schemas import (
     Candles,
     PriceHistory,
@@ -134,20 +134,7 @@ class DemoProvider:
         coin = coin_by_id(coin_id)
         step = timeframe_seconds("5m")
         series = self.series(coin_id, "5m", _DAY_S // step)
-        window = last_day(series, step)
-        return PriceQuote(
-            coin_id=coin.id,
-            symbol=coin.symbol,
-            name=coin.name,
-            price_usd=window.price,
-            change_24h_pct=window.change_pct,
-            high_24h=window.high,
-            low_24h=window.low,
-            volume_24h=window.quote_volume,
-            source=DEMO_SOURCE,
-            as_of=utc_from_epoch(int(series.time[-1]) + step),
-            simulated=True,
-        )
+        return day_quote(coin, series, step, source=DEMO_SOURCE, simulated=True)
 
     async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
         if limit < 1:

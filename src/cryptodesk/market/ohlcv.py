@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from cryptodesk.market.catalog import CoinInfo
 from cryptodesk.market.schemas import (
     WEEK_OFFSET_S,
     Candle,
     Candles,
+    PriceQuote,
     Timeframe,
     timeframe_seconds,
     utc_from_epoch,
@@ -133,4 +135,25 @@ def last_day(series: Ohlcv, step_s: int) -> DayWindow:
         high=float(np.max(series.high[inside])),
         low=float(np.min(series.low[inside])),
         quote_volume=quote_volume,
+    )
+
+
+def day_quote(
+    coin: CoinInfo, series: Ohlcv, step_s: int, *, source: str, simulated: bool
+) -> PriceQuote:
+    """The price quote a candle source gives: the last close and the 24 h stats before it, as of
+    the close of the newest candle."""
+    window = last_day(series, step_s)
+    return PriceQuote(
+        coin_id=coin.id,
+        symbol=coin.symbol,
+        name=coin.name,
+        price_usd=window.price,
+        change_24h_pct=window.change_pct,
+        high_24h=window.high,
+        low_24h=window.low,
+        volume_24h=window.quote_volume,
+        source=source,
+        as_of=utc_from_epoch(int(series.time[-1]) + step_s),
+        simulated=simulated,
     )

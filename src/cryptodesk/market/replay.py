@@ -21,7 +21,7 @@ from cryptodesk.errors import (
     UnsupportedTimeframeError,
 )
 from cryptodesk.market.catalog import coin_by_id, coin_by_symbol
-from cryptodesk.market.ohlcv import Ohlcv, last_day, resample
+from cryptodesk.market.ohlcv import Ohlcv, day_quote, resample
 from cryptodesk.market.schemas import (
     TIMEFRAMES,
     Candles,
@@ -87,19 +87,8 @@ class ReplayProvider:
         finest = min(files, key=timeframe_seconds)
         plan = _Plan(files[finest], finest, finest)
         series = await self._load(plan.path)
-        window = last_day(series, timeframe_seconds(finest))
-        return PriceQuote(
-            coin_id=coin.id,
-            symbol=coin.symbol,
-            name=coin.name,
-            price_usd=window.price,
-            change_24h_pct=window.change_pct,
-            high_24h=window.high,
-            low_24h=window.low,
-            volume_24h=window.quote_volume,
-            source=plan.source,
-            as_of=utc_from_epoch(int(series.time[-1]) + timeframe_seconds(finest)),
-            simulated=False,
+        return day_quote(
+            coin, series, timeframe_seconds(finest), source=plan.source, simulated=False
         )
 
     async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:

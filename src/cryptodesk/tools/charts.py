@@ -105,10 +105,9 @@ async def build_chart(market: MarketDataService, memo: RunMemo, args: ChartArgs)
     )
 
 
-async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
-    built = await build_chart(context.market, context.memo, args)
-    spec = built.spec
-    chart_id = await context.charts.save_chart(
+async def save_spec(context: ToolContext, spec: ChartSpec) -> str:
+    """Stores a chart of this run and returns its id (price and comparison charts alike)."""
+    return await context.charts.save_chart(
         run_id=context.run_id,
         conversation_id=context.conversation_id,
         symbol=spec.symbol,
@@ -116,6 +115,12 @@ async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
         title=spec.title,
         spec=spec.model_dump(mode="json"),
     )
+
+
+async def create_chart(context: ToolContext, args: ChartArgs) -> ChartResult:
+    built = await build_chart(context.market, context.memo, args)
+    spec = built.spec
+    chart_id = await save_spec(context, spec)
     return ChartResult(
         simulated=built.candles.simulated,
         chart_id=chart_id,

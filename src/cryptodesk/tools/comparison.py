@@ -25,7 +25,7 @@ from cryptodesk.domain import format as fmt
 from cryptodesk.errors import BadRangeError, ToolError
 from cryptodesk.market.schemas import Candles, Timeframe, timeframe_seconds, utc_from_epoch
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult
-from cryptodesk.tools.charts import ChartResult
+from cryptodesk.tools.charts import ChartResult, save_spec
 from cryptodesk.tools.market import MAX_CANDLES, PERIOD_SECONDS, Period, freshness_of
 
 
@@ -176,14 +176,7 @@ async def create_comparison_chart(context: ToolContext, args: CompareArgs) -> Ch
         as_of=min(c.as_of for c in fetched),
         simulated=simulated,
     )
-    chart_id = await context.charts.save_chart(
-        run_id=context.run_id,
-        conversation_id=context.conversation_id,
-        symbol=spec.symbol,
-        interval=spec.interval,
-        title=spec.title,
-        spec=spec.model_dump(mode="json"),
-    )
+    chart_id = await save_spec(context, spec)
     stale = [freshness_of(c) for c in fetched]
     return ChartResult(
         kind="comparison",
