@@ -298,3 +298,25 @@ async def test_offline_reports_without_new_indicators_unless_asked(replay_desk: 
     (call,) = [c for c in sink.of_type(ToolCalled) if c.tool_name == "compute_indicators"]
     assert call.arguments["indicators"] == list(DEFAULT_INDICATORS)
     assert "| ADX14 |" not in report.content and "**Trend strength:**" not in report.content
+
+
+async def test_offline_outlook_names_the_latest_price_past_its_invalidation(
+    replay_desk: Desk,
+) -> None:
+    # In the replay files ETH's last 1h close (the price) stands above the resistance of the
+    # last closed 4h candle, which invalidates the bearish outlook: the answer must say so
+    # instead of reading as if the close were the price now.
+    _, report = await _run(replay_desk, "Should I buy ETH now?")
+    quote = await replay_desk.market.get_price("ethereum")
+    (outlook,) = report.outlook
+    assert outlook.bias == "bearish" and outlook.invalidation is not None
+    assert quote.price_usd > outlook.invalidation
+    assert (
+        f"ETH on 4h, last close {fmt.price(outlook.price)} (now {fmt.price(quote.price_usd)})"
+        in report.bottom_line
+    )
+    assert report.bottom_line.endswith(
+        f"The price now, {fmt.price(quote.price_usd)}, is already above "
+        f"{fmt.price(outlook.invalidation)}: a 4h close there would invalidate the bearish view."
+    )
+    assert "view is wrong on" not in report.bottom_line

@@ -93,7 +93,7 @@ def _doge_precision(result: Frame, _: list[Frame]) -> None:
         assert len(digits) >= 3, (name, row.group(1))
     assert not re.search(r"\| (0\.0|-0\.00|0\.00) \|", content)
     (o,) = result["outlook"]
-    assert f" at {fmt.price(o['price'])}: " in result["bottom_line"]
+    assert re.search(rf"{AT}{re.escape(fmt.price(o['price']))}{NOW}: ", result["bottom_line"])
     assert re.fullmatch(r"0\.0\d{4}", fmt.price(o["price"]))
 
 
@@ -110,6 +110,9 @@ def _both_sides(result: Frame, _: list[Frame]) -> None:
 
 
 PRICE = r"is \$[\d,]+\.\d{2}, [+-]\d+\.\d{2}% in 24h \(as of \d{4}-\d\d-\d\d \d\d:\d\d UTC\)"
+# The outlook's close, and the latest price when it has moved since that close.
+AT = r"(?: at |, last close )"
+NOW = r"(?: \(now [\d,.]+\))?"
 LEAN = r"(bullish|bearish|neutral) \(strength (0|1|0\.\d+)\)"
 VERDICT = r"^(Yes|No|Partly): "
 REPLAY_CASES = (
@@ -121,12 +124,15 @@ REPLAY_CASES = (
         (rf"^ETH {PRICE}\.", r"Only USD\(T\) prices are available from replayed data"),
     ),
     Case(
-        "Analyze ETH on the 4h chart", "answered", (rf"^ETH on 4h at 1,\d{{3}}\.\d\d: {LEAN}",), 1
+        "Analyze ETH on the 4h chart",
+        "answered",
+        (rf"^ETH on 4h{AT}1,\d{{3}}\.\d\d{NOW}: {LEAN}",),
+        1,
     ),
     Case(
         "Technical analysis of DOGE on the 4h chart",
         "answered",
-        (r"^DOGE on 4h at 0\.0\d{4}: ",),
+        (rf"^DOGE on 4h{AT}0\.0\d{{4}}{NOW}: ",),
         1,
         check=_doge_precision,
     ),
@@ -153,7 +159,7 @@ REPLAY_CASES = (
     Case(
         "Should I buy DOGE now?",
         "answered",
-        (rf"^The data leans {LEAN} for DOGE on 4h at 0\.0\d{{4}}: ", r"Nearest support"),
+        (rf"^The data leans {LEAN} for DOGE on 4h{AT}0\.0\d{{4}}{NOW}: ", r"Nearest support"),
         1,
         check=_scenarios_once,
     ),
@@ -230,7 +236,7 @@ REPLAY_CASES = (
     Case(
         "and ETH?",
         "answered",
-        (r"^ETH on 1d at ",),
+        (rf"^ETH on 1d{AT}",),
         1,
         before=("Analyze BTC on the 1d chart",),
         check=_timeframe("1d"),
@@ -256,7 +262,9 @@ DEMO_CASES = (
         (r"Only USD\(T\) prices are available from demo data, so there is no GBP price\.",),
     ),
     Case("How much is SHIB?", "answered", (r"^SHIB is \$0\.0000\d{4}, ",)),
-    Case("Analyze DOGE on the 4h chart", "answered", (rf"^DOGE on 4h at 0\.\d{{4}}: {LEAN}",), 1),
+    Case(
+        "Analyze DOGE on the 4h chart", "answered", (rf"^DOGE on 4h{AT}0\.\d{{4}}{NOW}: {LEAN}",), 1
+    ),
     Case("Is BTC overbought?", "answered", (VERDICT, r"RSI14", r"Stochastic %K")),
     Case("Is LINK oversold on the 1h chart?", "answered", (VERDICT + r".* oversold on 1h",)),
     Case(
@@ -298,7 +306,7 @@ DEMO_CASES = (
     Case(
         "and AVAX?",
         "answered",
-        (r"^AVAX on 1d at ",),
+        (rf"^AVAX on 1d{AT}",),
         1,
         before=("Analyze SOL on the daily chart",),
         check=_timeframe("1d"),

@@ -11,6 +11,7 @@ from cryptodesk.domain.outlook import AnswerKind, Outlook
 from cryptodesk.engines.offline.findings import Findings
 from cryptodesk.engines.offline.intent import Intent
 from cryptodesk.engines.offline.sections.common import levels_line
+from cryptodesk.market.schemas import PriceQuote
 from cryptodesk.tools.technical import IndicatorsResult
 
 MAX_PRICES = 3
@@ -76,15 +77,44 @@ def _reasons(o: Outlook, count: int = 2) -> str:
     return "; ".join(s.reading for s in leaning[:count])
 
 
-def _outlook(o: Outlook, decision: bool) -> str:
+def _outlook(o: Outlook, decision: bool, quote: PriceQuote | None) -> str:
+    # The outlook reads closed candles; the latest price may have moved past its levels since.
+    now = quote.price_usd if quote is not None and quote.as_of > o.as_of else None
     head = f"{o.symbol} on {o.timeframe} at {fmt.price(o.price)}"
+    if now is not None and fmt.price(now) != fmt.price(o.price):
+        head = (
+            f"{o.symbol} on {o.timeframe}, last close {fmt.price(o.price)} (now {fmt.price(now)})"
+        )
     lean = f"{o.bias} (strength {o.strength:g})"
     if decision:
         first = f"The data leans {lean} for {head}: {_reasons(o)}."
     else:
         first = f"{head}: {lean} outlook; {_reasons(o)}."
     wrong = f" The {o.bias} view is wrong on {o.invalidation_note}." if o.bias != "neutral" else ""
-    return f"{first} {levels_line(o)}.{wrong}{_entry(o)}"
+    crossed = _crossed(o, now)
+    return f"{first} {levels_line(o)}.{crossed or wrong}{_entry(o)}"
+
+
+def _crossed(o: Outlook, now: float | None) -> str:
+    """Said when the latest price already stands beyond the level that invalidates the bias, so
+    the answer does not read as current when the market has moved against it."""
+    if now is None:
+        return ""
+    if o.bias == "neutral" or o.invalidation is None:
+        if o.resistance is not None and now > o.resistance:
+            return (
+                f" The price now, {fmt.price(now)}, is above resistance {fmt.price(o.resistance)}."
+            )
+        if o.support is not None and now < o.support:
+            return f" The price now, {fmt.price(now)}, is below support {fmt.price(o.support)}."
+        return ""
+    side = "above" if o.bias == "bearish" else "below"
+    if (now > o.invalidation) if o.bias == "bearish" else (now < o.invalidation):
+        return (
+            f" The price now, {fmt.price(now)}, is already {side} {fmt.price(o.invalidation)}: "
+            f"a {o.timeframe} close there would invalidate the {o.bias} view."
+        )
+    return ""
 
 
 def _entry(o: Outlook) -> str:
@@ -222,7 +252,10 @@ def _answer(intent: Intent, findings: Findings) -> str:
                 f"{o.symbol} on {o.timeframe} at {fmt.price(o.price)}: {_lower(levels_line(o))}."
                 for o in outlooks.values()
             )
-        return " ".join(_outlook(o, intent.decision) for o in outlooks.values())
+        quotes = {p.quote.coin_id: p.quote for p in findings.prices}
+        return " ".join(
+            _outlook(o, intent.decision, quotes.get(o.coin_id or "")) for o in outlooks.values()
+        )
     if findings.exchange:
         return _exchange(findings)
     if (intent.exchange or intent.account) and findings.prices:
