@@ -13,6 +13,7 @@ from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.engines.offline.report import SIMULATED_LABEL
 from cryptodesk.market.schemas import Candles, PriceQuote, Timeframe
 from cryptodesk.market.service import MarketDataService
+from cryptodesk.tools.comparison import CompareResult
 from cryptodesk.tools.technical import PatternsResult
 from tests.engines.checks import breadth_numbers, check_event_sequence, unexplained_numbers
 from tests.engines.conftest import Desk
@@ -115,6 +116,17 @@ async def test_offline_comparison_compares_the_coins(replay_desk: Desk) -> None:
     assert compare[0].arguments["period"] == "30d"
     assert "## Comparison over 30d" in report.content
     assert "Correlation of returns" in report.content
+    # The bottom line weighs the pair with the tool's own figures.
+    (result,) = [r for r in replay_desk.results if isinstance(r, CompareResult)]
+    sol, avax = sorted(result.assets, key=lambda a: a.symbol != "SOL")
+    assert sol.return_pct > avax.return_pct
+    assert (
+        f"SOL beat AVAX with lower volatility ({fmt.number(sol.volatility_pct or 0)}% vs "
+        f"{fmt.number(avax.volatility_pct or 0)}% annualised)" in report.bottom_line
+    )
+    assert f"correlation of returns {fmt.number(result.correlation[0][1] or 0)}" in (
+        report.bottom_line
+    )
 
 
 async def test_offline_unknown_coin_is_answered_once_with_the_closest_matches(

@@ -12,6 +12,7 @@ from cryptodesk.engines.offline.findings import Findings
 from cryptodesk.engines.offline.intent import Intent
 from cryptodesk.engines.offline.sections.common import levels_line
 from cryptodesk.market.schemas import PriceQuote
+from cryptodesk.tools.comparison import CompareResult
 from cryptodesk.tools.technical import IndicatorsResult
 
 MAX_PRICES = 3
@@ -146,8 +147,28 @@ def _comparison(findings: Findings) -> str:
     listed = ", ".join(f"{a.symbol} {fmt.pct(a.return_pct)}" for a in ranked)
     return (
         f"Over {c.period} ({fmt.day(c.start)} to {fmt.day(c.end)}, {c.timeframe} candles) "
-        f"{c.best} did best and {c.worst} worst: {listed}.{lag}"
+        f"{c.best} did best and {c.worst} worst: {listed}.{_pair(c)}{lag}"
     )
+
+
+def _pair(c: CompareResult) -> str:
+    """For two coins, which beat the other, their risk and how closely they move together (only
+    figures of the tool result: a derived gap would have no source)."""
+    if len(c.assets) != 2:
+        return ""
+    first, second = sorted(c.assets, key=lambda a: -a.return_pct)
+    text = f" {first.symbol} beat {second.symbol}"
+    if first.volatility_pct is not None and second.volatility_pct is not None:
+        calmer = "lower" if first.volatility_pct < second.volatility_pct else "higher"
+        text += (
+            f" with {calmer} volatility ({fmt.number(first.volatility_pct)}% vs "
+            f"{fmt.number(second.volatility_pct)}% annualised)"
+        )
+    text += f"; drawdowns {fmt.pct(first.max_drawdown_pct)} and {fmt.pct(second.max_drawdown_pct)}"
+    corr = c.correlation[0][1] if c.correlation and len(c.correlation[0]) > 1 else None
+    if corr is not None:
+        text += f"; correlation of returns {fmt.number(corr)}"
+    return text + "."
 
 
 def _market(findings: Findings) -> str:
