@@ -70,6 +70,12 @@ class BacktestRepo:
         async with self._sessions() as s:
             return [_backtest(row) for row in (await s.execute(query)).scalars()]
 
+    async def named(self, name: str) -> Backtest | None:
+        async with self._sessions() as s:
+            query = select(BacktestRow).where(BacktestRow.name == name)
+            row = (await s.execute(query)).scalar_one_or_none()
+        return _backtest(row) if row is not None else None
+
     async def get(self, backtest_id: str) -> Backtest:
         async with self._sessions() as s:
             row = await s.get(BacktestRow, backtest_id)
