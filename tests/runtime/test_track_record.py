@@ -160,6 +160,8 @@ def asked(server: LiveServer) -> list[dict[str, Any]]:
         {"status": "done"},
         {"since": "2026-05-02T00:00:00Z", "until": "2026-05-01T00:00:00Z"},
         {"since": "not a date"},
+        {"until": "0.5"},
+        {"since": "2026-05-01"},
         {"limit": 0},
         {"limit": 201},
         {"offset": -1},

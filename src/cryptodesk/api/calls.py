@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
+from pydantic import BeforeValidator
 
 from cryptodesk.api.deps import DeskDep
 from cryptodesk.api.records import (
@@ -34,6 +36,20 @@ Engine = Annotated[
 ]
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339(value: object) -> object:
+    """Only what the document's `date-time` format allows (pydantic alone would also take a
+    number of seconds or a bare date)."""
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-05-01T00:00:00Z")
+    return value
+
+
+When = Annotated[datetime | None, BeforeValidator(_rfc3339)]
+
+
 def _utc(name: str, value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -56,10 +72,8 @@ def call_filter(
     ] = None,
     timeframe: Annotated[Timeframe | None, Query()] = None,
     engine: Engine = None,
-    since: Annotated[
-        datetime | None, Query(description="As-of from this time (UTC unless it says).")
-    ] = None,
-    until: Annotated[datetime | None, Query(description="As-of before this time.")] = None,
+    since: Annotated[When, Query(description="As-of from this time.")] = None,
+    until: Annotated[When, Query(description="As-of before this time.")] = None,
     backtest: Annotated[
         str | None,
         Query(
