@@ -235,6 +235,8 @@ def test_track_record_screenshots(
     page.get_by_test_id("record-scope").select_option(label="backtest “BTC spring”")
     expect(page.get_by_test_id("backtest-info")).to_be_visible()
     expect(page.get_by_test_id("small-sample")).to_have_count(0)
+    expect(page.get_by_test_id("call").first).to_contain_text("backtest")
+    expect(page.locator("ol.calls")).to_have_attribute("aria-busy", "false")
     screenshot(page, f"{name}-9-backtest")
     page.get_by_test_id("record-scope").select_option("")
     page.get_by_test_id("record-asset").fill("ETH")

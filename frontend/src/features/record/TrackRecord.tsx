@@ -46,7 +46,6 @@ export function TrackRecord({ onBack, onOpenRun }: Props) {
   const summary = useQuery({
     queryKey: ["record", "summary", { ...query, outcome: undefined, limit: undefined, offset: undefined }],
     queryFn: () => api.callSummary(query),
-    placeholderData: keepPreviousData,
   });
   const calls = useQuery({
     queryKey: ["record", "calls", query],
@@ -152,7 +151,8 @@ export function TrackRecord({ onBack, onOpenRun }: Props) {
             judged when the horizon has traded.
           </p>
         )}
-        <ol className="calls" aria-label="Calls">
+        {/* While another page or filter loads, the calls shown are the previous ones: dimmed. */}
+        <ol className={calls.isPlaceholderData ? "calls loading" : "calls"} aria-label="Calls" aria-busy={calls.isFetching}>
           {(calls.data?.items ?? []).map((call) => (
             <CallCard key={call.id} call={call} onOpenRun={onOpenRun} />
           ))}
