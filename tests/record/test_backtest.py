@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from cryptodesk.analysis import outlook as outlook_analysis
 from cryptodesk.cli import app
+from cryptodesk.config import get_settings
 from cryptodesk.market.clock import ReplayClock
 from cryptodesk.market.replay import ReplayProvider
 from cryptodesk.market.schemas import Candles, Timeframe
@@ -171,7 +172,10 @@ async def test_backtest_steps_fall_on_candle_closes_every_period() -> None:
 
 @pytest.fixture
 def runner() -> Iterator[CliRunner]:
+    """In-process CLI: the settings of each invocation's environment, not a cached earlier one."""
+    get_settings.cache_clear()
     yield CliRunner()
+    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -214,7 +218,7 @@ def test_backtest_without_replay_data_says_where_to_point_it(
     result = runner.invoke(
         app,
         ["backtest", "--symbols", "BTC", "--start", "2025-09-01", "--end", "2026-06-01"],
-        env={"CRYPTODESK_DATA_DIR": str(tmp_path), "CRYPTODESK_REPLAY_DIR": "", "COLUMNS": "200"},
+        env={"CRYPTODESK_DATA_DIR": str(tmp_path), "CRYPTODESK_REPLAY_DIR": None, "COLUMNS": "200"},
     )
     assert result.exit_code == 2
     assert "--data DIR or set CRYPTODESK_REPLAY_DIR" in result.output
@@ -290,6 +294,7 @@ def test_backtest_saved_is_stored_with_its_settled_calls(runner: CliRunner, tmp_
     first = runner.invoke(app, args, env=env)
     assert first.exit_code == 0, first.output
     assert "Saved as 'eth week'" in first.output
+    get_settings.cache_clear()
     again = runner.invoke(app, args, env=env)
     assert again.exit_code == 2
     assert "a backtest named 'eth week' is already saved" in again.output

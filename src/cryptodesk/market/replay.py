@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -62,22 +63,32 @@ class _Plan:
 @dataclass(eq=False)
 class _Served:
     """A series as served for one timeframe (native or resampled), its close times, and the
-    `Candle` value of each row once it was asked for."""
+    `Candle` value of each row once it was asked for: rows `made_from` to `made_to` (a backtest
+    asks for windows that move forward, so the made rows stay one contiguous range)."""
 
     series: Ohlcv
     closes: IntArray
     made: list[Candle | None] = field(default_factory=list)
+    made_from: int = 0
+    made_to: int = 0
 
     def __post_init__(self) -> None:
         self.made = [None] * len(self.series)
 
     def candles(self, start: int, stop: int) -> tuple[Candle, ...]:
-        missing = [i for i in range(start, stop) if self.made[i] is None]
-        if missing:
-            first, last = missing[0], missing[-1] + 1
-            for i, candle in enumerate(self.series.slice(first, last).to_candles(), first):
-                self.made[i] = candle
-        return tuple(c for c in self.made[start:stop] if c is not None)
+        if self.made_to <= self.made_from:  # nothing made yet
+            low, high = start, stop
+            self._make(start, stop)
+        else:  # grow the made range to cover the window: it stays contiguous
+            low, high = min(start, self.made_from), max(stop, self.made_to)
+            self._make(low, self.made_from)
+            self._make(self.made_to, high)
+        self.made_from, self.made_to = low, high
+        return cast("tuple[Candle, ...]", tuple(self.made[start:stop]))  # made, every one
+
+    def _make(self, first: int, last: int) -> None:
+        if first < last:
+            self.made[first:last] = self.series.slice(first, last).to_candles()
 
 
 class ReplayProvider:
