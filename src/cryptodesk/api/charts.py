@@ -21,10 +21,9 @@ from cryptodesk.tools.memo import RunMemo
 router = APIRouter(prefix="/api/v1/charts", tags=["charts"])
 
 _INDICATORS = TypeAdapter(list[IndicatorName])
-_NAME = f"(?:{'|'.join(INDICATORS)}) *"
-INDICATOR_LIST = f"^ *(?:{_NAME})?(?:, *(?:{_NAME})?)*$"
-"""Known names separated by commas (spaces and empty items allowed): declared in the document,
-so a value it allows is one the server takes."""
+_NAME = "|".join(sorted(INDICATORS, key=len, reverse=True))
+_INDICATOR_LIST = rf"^\s*({_NAME})?\s*(,\s*({_NAME})?\s*)*$"
+"""Comma-separated known names (blanks and empty items allowed), as the OpenAPI document says."""
 
 
 def indicator_list(
@@ -32,8 +31,7 @@ def indicator_list(
         str | None,
         Query(
             max_length=200,
-            # Declared, not enforced here: the check below names the unknown indicators.
-            json_schema_extra={"pattern": INDICATOR_LIST},
+            json_schema_extra={"pattern": _INDICATOR_LIST},  # the check below says it plainly
             description=(
                 "Comma-separated indicators, e.g. `rsi14,macd`; empty for none; absent for the "
                 f"run charts' default ({','.join(CHART_INDICATORS)}). "
@@ -44,7 +42,7 @@ def indicator_list(
 ) -> list[IndicatorName]:
     if indicators is None:
         return list(CHART_INDICATORS)
-    names = [name.strip(" ") for name in indicators.split(",") if name.strip(" ")]
+    names = [name.strip() for name in indicators.split(",") if name.strip()]
     try:
         return list(dict.fromkeys(_INDICATORS.validate_python(names)))
     except ValidationError as e:
