@@ -8,8 +8,9 @@ import contextlib
 import json
 import logging
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -179,6 +180,78 @@ def calls_evaluate(
     except StorageError as exc:
         err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+Asset = Annotated[str | None, typer.Option(help="A symbol (BTC) or coin id (bitcoin).")]
+TimeframeOpt = Annotated[str | None, typer.Option("--timeframe", help="e.g. 4h.")]
+EngineOpt = Annotated[str | None, typer.Option(help="offline or magentic.")]
+Since = Annotated[str | None, typer.Option(help="As-of from this date (UTC), e.g. 2026-05-01.")]
+Until = Annotated[str | None, typer.Option(help="As-of before this date (UTC).")]
+BacktestOpt = Annotated[
+    str | None,
+    typer.Option(help="A saved backtest's name or id: its calls instead of the answers'."),
+]
+
+
+def _calls_command(settings: Settings, command: Coroutine[Any, Any, None]) -> None:
+    from cryptodesk.terminal.record import BadInput
+
+    try:
+        asyncio.run(command)
+    except BadInput as exc:
+        err_console.print(f"[red]Cannot list the calls:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except StorageError as exc:
+        err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@calls_app.command("list")
+def calls_list(
+    asset: Asset = None,
+    timeframe: TimeframeOpt = None,
+    engine: EngineOpt = None,
+    outcome: Annotated[
+        str | None, typer.Option(help="hit, invalidated, expired_in_favour, miss, neutral_…")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="pending, settled or void.")] = None,
+    since: Since = None,
+    until: Until = None,
+    backtest: BacktestOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="Calls shown (newest first).")] = 20,
+    json_lines: Annotated[
+        bool,
+        typer.Option("--json", help="Export: every matching call as a JSON line, then a summary."),
+    ] = False,
+) -> None:
+    """The stored calls with their outcomes (or why they are pending)."""
+    from cryptodesk.terminal.calls import CallsArgs, list_command
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    args = CallsArgs(asset, timeframe, engine, outcome, status, since, until, backtest)
+    _calls_command(
+        settings, list_command(settings, args, console, limit=limit, json_lines=json_lines)
+    )
+
+
+@calls_app.command("summary")
+def calls_summary(
+    asset: Asset = None,
+    timeframe: TimeframeOpt = None,
+    engine: EngineOpt = None,
+    since: Since = None,
+    until: Until = None,
+    backtest: BacktestOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON.")] = False,
+) -> None:
+    """Hit rates, returns and calibration per engine and timeframe, next to the baselines."""
+    from cryptodesk.terminal.calls import CallsArgs, summary_command
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    args = CallsArgs(asset, timeframe, engine, None, None, since, until, backtest)
+    _calls_command(settings, summary_command(settings, args, console, json_out=json_out))
 
 
 @app.command()

@@ -151,8 +151,16 @@ def _avg(value: float | None) -> str:
     return fmt.pct(value) if value is not None else "—"
 
 
+def size(value: float | None) -> str:
+    """An excursion: a magnitude, so no sign."""
+    return f"{value:.2f}%" if value is not None else "—"
+
+
 def print_summary(
-    console: Console, stats: GroupStats, by_symbol: Counter[str] | None = None
+    console: Console,
+    stats: GroupStats,
+    by_symbol: Counter[str] | None = None,
+    label: str = "offline analyst",
 ) -> None:
     """The desk against its baselines on the same calls, outcomes, returns and calibration."""
     base = stats.baselines
@@ -160,7 +168,7 @@ def print_summary(
     for column in ("", "hit rate", "avg return per call", "calls"):
         table.add_column(column, justify="left" if not column else "right")
     table.add_row(
-        "offline analyst",
+        label,
         _rate(stats.hit_rate),
         _avg(stats.follow_return.value),
         str(stats.settled),
@@ -187,7 +195,7 @@ def print_summary(
         "Average horizon return when bullish "
         f"{_avg(bias.bullish.value)} (n={bias.bullish.n}), bearish {_avg(bias.bearish.value)} "
         f"(n={bias.bearish.n}), neutral {_avg(bias.neutral.value)} (n={bias.neutral.n}); "
-        f"MFE {_avg(stats.mfe.value)}, MAE {_avg(stats.mae.value)}."
+        f"MFE {size(stats.mfe.value)}, MAE {size(stats.mae.value)}."
     )
     calibration = ", ".join(
         f"{b.low:g}–{b.high:g}: {_rate(b.hit_rate)} (n={b.hit_rate.n})" for b in stats.calibration
