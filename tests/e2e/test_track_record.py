@@ -240,7 +240,11 @@ def test_track_record_screenshots(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
     screenshot(page, f"{name}-7-track-record")
-    page.get_by_test_id("call").first.scroll_into_view_if_needed()
+    # The calls from their heading down (the view scrolls inside itself, under the header).
+    page.get_by_role("heading", name=re.compile(r"^Calls \d+ in all")).evaluate(
+        "e => e.scrollIntoView()"
+    )
+    expect(page.get_by_test_id("call").first).to_be_in_viewport()
     screenshot(page, f"{name}-8-track-record-calls")
     page.get_by_test_id("record-scope").select_option(label="backtest “BTC spring”")
     _settled_on_backtest(page)
