@@ -106,6 +106,13 @@ async def test_call_is_stored_with_its_run_and_settled_once_after_restarts(
             pytest.approx(expected.return_pct),
         )
         assert len(outcome["path"]) == expected.candles + 6
+        exported = _export(server, settled["conversation_id"])
+        outlook_at = exported.index("- Outlook BTC 4h as of 2026-05-01 00:00 UTC")
+        track = exported.index("  - Track record: ", outlook_at)
+        assert exported[track:].startswith(
+            f"  - Track record: {expected.outcome.replace('_', ' ')}, "
+            f"{expected.return_pct:+.2f}% by 2026-05-03 00:00 UTC"
+        )
 
     with running(create_app(_settings(data, later + timedelta(days=3), every_s=0.2))) as server:
         time.sleep(1.0)  # several passes of the scheduled evaluation
@@ -236,6 +243,9 @@ def test_feedback_is_stored_with_the_run_and_counted(
         "outdated_data": 1,
     }
     assert feedback["by_engine"] == {"offline": {"up": 0, "down": 1}}
+    exported = _export(server, conversation_id)
+    assert "- Feedback: thumbs down (wrong number, outdated data)" in exported
+    assert "  - Track record: pending: waiting for the horizon to end" in exported
 
     assert httpx.put(url, json={"rating": "up"}).json()["rating"] == "up"  # changed mind
     assert httpx.get(f"{server.http}/api/v1/runs/{run_id}").json()["feedback"]["rating"] == "up"
@@ -248,6 +258,13 @@ def test_feedback_is_stored_with_the_run_and_counted(
     assert httpx.delete(url).status_code == 204
     detail = httpx.get(f"{server.http}/api/v1/conversations/{conversation_id}").json()
     assert detail["runs"][0]["feedback"] is None
+    assert "Feedback:" not in _export(server, conversation_id)
+
+
+def _export(server: LiveServer, conversation_id: str) -> str:
+    response = httpx.get(f"{server.http}/api/v1/conversations/{conversation_id}/export")
+    response.raise_for_status()
+    return response.text
 
 
 def test_saved_backtest_is_listed_with_its_calls_and_summary(

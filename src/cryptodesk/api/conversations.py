@@ -164,12 +164,15 @@ async def export_conversation(conversation_id: str, desk: DeskDep) -> MarkdownRe
     store = desk.store
     conversation = await store.conversations.get(conversation_id)
     runs = await store.runs.for_conversation(conversation_id)
+    run_ids = [run.id for run in runs]
     text = conversation_markdown(
         conversation,
         await store.conversations.messages(conversation_id),
         runs,
         await store.charts.for_conversation(conversation_id),
-        results=await store.runs.result_frames([run.id for run in runs]),
+        results=await store.runs.result_frames(run_ids),
+        calls=await store.calls.for_runs(run_ids),
+        feedback=await store.feedback.for_runs(run_ids),
     )
     filename = f"cryptodesk-{conversation_id[:8]}.md"
     return MarkdownResponse(

@@ -225,6 +225,17 @@ class CallRepo:
         async with self._sessions() as s:
             return [to_call(row) for row in (await s.execute(query)).scalars()]
 
+    async def for_runs(self, run_ids: Sequence[str]) -> dict[str, list[Call]]:
+        """The calls of each of these runs (a conversation's export)."""
+        if not run_ids:
+            return {}
+        query = select(CallRow).where(CallRow.run_id.in_(run_ids)).order_by(CallRow.symbol)
+        found: dict[str, list[Call]] = {}
+        async with self._sessions() as s:
+            for row in (await s.execute(query)).scalars():
+                found.setdefault(row.run_id or "", []).append(to_call(row))
+        return found
+
     async def page(self, where: CallFilter, limit: int, offset: int) -> tuple[list[Call], int]:
         """Newest as-of first."""
         query = _filtered(select(CallRow), where)
