@@ -135,6 +135,12 @@ def test_calls_list_exports_a_saved_backtest_as_it_printed_it(
     assert all(c["run_id"] is None and c["backtest_id"] for c in exported)
     assert summary["settled"] == 30
     get_settings.cache_clear()
+    by_id = runner.invoke(
+        app, ["calls", "summary", "--backtest", exported[0]["backtest_id"], "--json"], env=env
+    )
+    assert by_id.exit_code == 0, by_id.output
+    assert json.loads(by_id.stdout)["overall"]["settled"] == 30
+    get_settings.cache_clear()
     answers = runner.invoke(app, ["calls", "list"], env=env)
     assert answers.exit_code == 0 and "No calls match." in answers.output
 

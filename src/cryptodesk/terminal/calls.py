@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, replace
-from typing import get_args
+from typing import TypeVar, get_args
 
 from rich.console import Console
 from rich.table import Table
 
 from cryptodesk.config import Settings
 from cryptodesk.domain import format as fmt
-from cryptodesk.domain.calls import OUTCOMES, Call, CallStatus, Outcome
+from cryptodesk.domain.calls import OUTCOMES, Call, CallStatus
+from cryptodesk.errors import NotFoundError
 from cryptodesk.market.schemas import Timeframe
 from cryptodesk.record.backtest import call_line
 from cryptodesk.record.stats import summarize
@@ -25,8 +26,9 @@ from cryptodesk.store.calls import CallFilter
 from cryptodesk.store.store import Store
 from cryptodesk.terminal.record import BadInput, parse_when, print_summary, size
 
-_TIMEFRAMES: tuple[str, ...] = get_args(Timeframe)
-_STATUSES: tuple[str, ...] = get_args(CallStatus)
+_T = TypeVar("_T", bound=str)
+_TIMEFRAMES: tuple[Timeframe, ...] = get_args(Timeframe)
+_STATUSES: tuple[CallStatus, ...] = get_args(CallStatus)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +44,13 @@ class CallsArgs:
     """A saved backtest's name or id: its calls instead of the answers' calls."""
 
 
-def _one_of(option: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    if value is not None and value not in allowed:
-        raise BadInput(f"{option}: {value!r} is not one of {', '.join(allowed)}")
-    return value
+def _one_of(option: str, value: str | None, allowed: tuple[_T, ...]) -> _T | None:
+    if value is None:
+        return None
+    for choice in allowed:
+        if choice == value:
+            return choice
+    raise BadInput(f"{option}: {value!r} is not one of {', '.join(allowed)}")
 
 
 def _filter(args: CallsArgs) -> CallFilter:
@@ -53,14 +58,12 @@ def _filter(args: CallsArgs) -> CallFilter:
     until = parse_when("--until", args.until) if args.until else None
     if since is not None and until is not None and since >= until:
         raise BadInput("--until must be after --since")
-    outcome: Outcome | None = _one_of("--outcome", args.outcome, OUTCOMES)  # type: ignore[assignment]
-    status: CallStatus | None = _one_of("--status", args.status, _STATUSES)  # type: ignore[assignment]
     return CallFilter(
         asset=args.asset.strip() if args.asset else None,
         timeframe=_one_of("--timeframe", args.timeframe, _TIMEFRAMES),
         engine=args.engine,
-        outcome=outcome,
-        status=status,
+        outcome=_one_of("--outcome", args.outcome, OUTCOMES),
+        status=_one_of("--status", args.status, _STATUSES),
         since=since,
         until=until,
     )
@@ -71,12 +74,12 @@ async def _scoped(store: Store, args: CallsArgs) -> CallFilter:
     if args.backtest is None:
         return where
     saved = await store.backtests.named(args.backtest)
-    if saved is None:
-        known = {b.id: b for b in await store.backtests.list()}
-        saved = known.get(args.backtest)
-    if saved is None:
-        raise BadInput(f"--backtest: no saved backtest is named {args.backtest!r}")
-    return replace(where, backtest_id=saved.id)
+    if saved is not None:
+        return replace(where, backtest_id=saved.id)
+    try:
+        return replace(where, backtest_id=(await store.backtests.get(args.backtest)).id)
+    except NotFoundError:
+        raise BadInput(f"--backtest: no saved backtest is named {args.backtest!r}") from None
 
 
 def export_line(call: Call) -> dict[str, object]:
