@@ -18,7 +18,17 @@ from cryptodesk.access.guard import AccessGuard
 from cryptodesk.access.headers import SecurityHeaders
 from cryptodesk.access.login import login_router
 from cryptodesk.access.ratelimit import AttemptLimiter
-from cryptodesk.api import charts, conversations, fallback, health, runs, stream
+from cryptodesk.api import (
+    backtests,
+    calls,
+    charts,
+    conversations,
+    fallback,
+    feedback,
+    health,
+    runs,
+    stream,
+)
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.docs import install_docs
 from cryptodesk.api.errors import install_error_handlers
@@ -69,6 +79,7 @@ def create_app(
         )
         app.state.desk = desk
         desk.engines.warm()
+        desk.start_schedulers()
         if settle_heap:
             serving.settle_heap()
         log.info(
@@ -109,7 +120,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     install_docs(app)
     app.include_router(login_router(settings, limiter))
-    for module in (health, conversations, runs, charts, settings_api):
+    for module in (health, conversations, runs, feedback, charts, calls, backtests, settings_api):
         app.include_router(module.router)
     app.include_router(stream.router)
     app.mount(fallback.PREFIX, fallback.ApiFallback(app.router.routes))

@@ -1,5 +1,5 @@
-"""The `cryptodesk` command: serve, ask, doctor, vault, protocol-schema, openapi-schema,
-chart-schema, settings-doc."""
+"""The `cryptodesk` command: serve, ask, doctor, vault, calls, backtest, protocol-schema,
+openapi-schema, chart-schema, settings-doc."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import contextlib
 import json
 import logging
 import sys
-from typing import Annotated
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,6 +28,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(vault_app, name="vault")
+calls_app = typer.Typer(help="The track record's calls.", no_args_is_help=True)
+app.add_typer(calls_app, name="calls")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -160,6 +164,134 @@ def doctor() -> None:
     logging.basicConfig(level=logging.ERROR)
     ok = asyncio.run(run_doctor(_settings(), console))
     raise typer.Exit(0 if ok else 1)
+
+
+@calls_app.command("evaluate")
+def calls_evaluate(
+    json_out: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Settle every call whose horizon has traded, now (the server also does on a schedule)."""
+    from cryptodesk.terminal.record import evaluate_command
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        asyncio.run(evaluate_command(settings, console, json_out=json_out))
+    except StorageError as exc:
+        err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+Asset = Annotated[str | None, typer.Option(help="A symbol (BTC) or coin id (bitcoin).")]
+TimeframeOpt = Annotated[str | None, typer.Option("--timeframe", help="e.g. 4h.")]
+EngineOpt = Annotated[str | None, typer.Option(help="offline or magentic.")]
+Since = Annotated[str | None, typer.Option(help="As-of from this date (UTC), e.g. 2026-05-01.")]
+Until = Annotated[str | None, typer.Option(help="As-of before this date (UTC).")]
+BacktestOpt = Annotated[
+    str | None,
+    typer.Option(help="A saved backtest's name or id: its calls instead of the answers'."),
+]
+
+
+def _calls_command(settings: Settings, command: Coroutine[Any, Any, None]) -> None:
+    from cryptodesk.terminal.record import BadInput
+
+    try:
+        asyncio.run(command)
+    except BadInput as exc:
+        err_console.print(f"[red]Cannot list the calls:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except StorageError as exc:
+        err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@calls_app.command("list")
+def calls_list(
+    asset: Asset = None,
+    timeframe: TimeframeOpt = None,
+    engine: EngineOpt = None,
+    outcome: Annotated[
+        str | None, typer.Option(help="hit, invalidated, expired_in_favour, miss, neutral_…")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="pending, settled or void.")] = None,
+    since: Since = None,
+    until: Until = None,
+    backtest: BacktestOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="Calls shown (newest first).")] = 20,
+    json_lines: Annotated[
+        bool,
+        typer.Option("--json", help="Export: every matching call as a JSON line, then a summary."),
+    ] = False,
+) -> None:
+    """The stored calls with their outcomes (or why they are pending)."""
+    from cryptodesk.terminal.calls import CallsArgs, list_command
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    args = CallsArgs(asset, timeframe, engine, outcome, status, since, until, backtest)
+    _calls_command(
+        settings, list_command(settings, args, console, limit=limit, json_lines=json_lines)
+    )
+
+
+@calls_app.command("summary")
+def calls_summary(
+    asset: Asset = None,
+    timeframe: TimeframeOpt = None,
+    engine: EngineOpt = None,
+    since: Since = None,
+    until: Until = None,
+    backtest: BacktestOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON.")] = False,
+) -> None:
+    """Hit rates, returns and calibration per engine and timeframe, next to the baselines."""
+    from cryptodesk.terminal.calls import CallsArgs, summary_command
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    args = CallsArgs(asset, timeframe, engine, None, None, since, until, backtest)
+    _calls_command(settings, summary_command(settings, args, console, json_out=json_out))
+
+
+@app.command()
+def backtest(
+    symbols: Annotated[str, typer.Option(help="Coins, comma-separated, e.g. BTC or BTC,ETH.")],
+    start: Annotated[str, typer.Option(help="First call, e.g. 2025-09-01 (UTC).")],
+    end: Annotated[str, typer.Option(help="Last call, e.g. 2026-06-01 (UTC).")],
+    timeframe: Annotated[str, typer.Option(help="Candle timeframe of the calls.")] = "4h",
+    every: Annotated[
+        str | None, typer.Option(help="Time between calls, e.g. 1d (default: every candle).")
+    ] = None,
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="One JSON object per call, then the summary.")
+    ] = False,
+    save: Annotated[
+        str | None, typer.Option(help="Save as a named backtest (shown in the web app).")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Folder of replay CSVs (default: CRYPTODESK_REPLAY_DIR).")
+    ] = None,
+) -> None:
+    """Replay history and judge the offline analyst's calls, point in time (no look-ahead)."""
+    from cryptodesk.terminal.record import BacktestArgs, BadInput, backtest_command
+
+    settings = _settings()
+    logging.basicConfig(level=logging.WARNING)
+    args = BacktestArgs(symbols, timeframe, start, end, every, data, save)
+    if save is not None and not 1 <= len(save.strip()) <= 100:
+        err_console.print(
+            "[red]Cannot run the backtest:[/red] --save needs a name of 1-100 characters"
+        )
+        raise typer.Exit(2)
+    try:
+        asyncio.run(backtest_command(settings, args, console, json_lines=json_lines))
+    except BadInput as exc:
+        err_console.print(f"[red]Cannot run the backtest:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except StorageError as exc:
+        err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("protocol-schema")

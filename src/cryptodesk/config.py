@@ -5,6 +5,7 @@ The names are part of CryptoDesk's interface (see ARCHITECTURE.md); keep them st
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -168,6 +169,13 @@ class Settings(BaseSettings):
     replay_dir: Path | None = Field(
         None, description="Folder of OHLCV CSVs for replay (SYMBOL_QUOTE_TF.csv)."
     )
+    replay_now: datetime | None = Field(
+        None,
+        description=(
+            "Replay as of this ISO date-time (UTC unless it says otherwise): only candles "
+            "closed by then are served, a demo as of a past date; default: the files' end."
+        ),
+    )
     demo_seed: int = Field(7, description="Seed of the simulated demo market.")
     coingecko_api_key: SecretStr | None = Field(
         None, description="CoinGecko API key (demo or pro); sent as a header, never in URLs."
@@ -216,6 +224,12 @@ class Settings(BaseSettings):
         10.0, gt=0, le=HOUR_S, description="Timeout of one exchange request, in seconds."
     )
 
+    calls_evaluate_every_s: float = Field(
+        600.0,
+        gt=0,
+        le=DAY_S,
+        description="Seconds between two evaluations of the calls whose horizon has ended.",
+    )
     max_turns: int = Field(15, ge=1, le=100, description="Rounds per run.")
     run_timeout_s: float = Field(
         300.0, gt=0, le=DAY_S, description="A run fails after this many seconds."
@@ -287,6 +301,13 @@ class Settings(BaseSettings):
         if why is not None:
             raise ValueError(why)
         return value
+
+    @field_validator("replay_now")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from cryptodesk.filemodes import private_dir
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.realtime.hub import Hub
+from cryptodesk.record.evaluator import JOB_NAME, Evaluator
 from cryptodesk.runs.manager import EngineFactory, RunManager
 from cryptodesk.settings.service import SettingsService
 from cryptodesk.store.store import Store
@@ -46,6 +47,8 @@ class Desk:
     """Which login sessions are still valid (logout, log out everywhere)."""
     singletons: Singletons = field(init=False)
     """Cluster-wide jobs: each runs in exactly one process on this database."""
+    evaluator: Evaluator = field(init=False)
+    """Settles the calls whose horizon has traded (scheduled by `start_schedulers`)."""
     _retiring: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
@@ -53,6 +56,11 @@ class Desk:
         self.chart_images = ChartImages(self.store.charts)
         self.sessions = SessionBook(self.store.sessions)
         self.singletons = Singletons(self.store.leases)
+        self.evaluator = Evaluator(
+            self.store.calls,
+            lambda: self.market,
+            every_s=self.settings.calls_evaluate_every_s,
+        )
 
     @classmethod
     async def open(
@@ -112,6 +120,11 @@ class Desk:
             fixed_exchange=exchange is not None,
         )
         return desk
+
+    def start_schedulers(self) -> None:
+        """The server's cluster-wide jobs (one process of those on this database runs each):
+        the evaluation of calls. `close` stops them first."""
+        self.singletons.start(JOB_NAME, self.evaluator.run)
 
     async def reload_settings(self) -> None:
         """Applies what the settings store and the vault now say (after an API change)."""

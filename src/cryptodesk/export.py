@@ -1,17 +1,19 @@
-"""A conversation as one markdown document (questions, reports, charts, run outcomes, and the
-structured outlook and answer kind of each result)."""
+"""A conversation as one markdown document (questions, reports, charts, run outcomes, the
+structured outlook and answer kind of each result, how each outlook's call worked out so far, and
+the feedback given on each answer)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cryptodesk.domain import format as fmt
+from cryptodesk.domain.calls import Call
 from cryptodesk.domain.display import display_text
 from cryptodesk.domain.outlook import Outlook
 from cryptodesk.realtime.protocol import ResultFrame
 from cryptodesk.redaction import scrub
 from cryptodesk.runs.frames import chart_url
-from cryptodesk.store.records import Chart, Conversation, Message, Run
+from cryptodesk.store.records import Chart, Conversation, Feedback, Message, Run
 
 
 def _level(value: float | None) -> str:
@@ -31,13 +33,37 @@ def outlook_lines(outlook: Outlook) -> list[str]:
     return lines
 
 
-def _result_lines(frame: str | None) -> list[str]:
+def track_line(call: Call) -> str:
+    """How an outlook's call worked out, as far as the track record knows at export time."""
+    settled = call.settlement
+    if settled is None:
+        reason = f": {call.pending_reason}" if call.pending_reason else ""
+        return f"  - Track record: {call.status}{reason}"
+    mfe = f"MFE {settled.mfe_pct:.2f}%, " if settled.mfe_pct is not None else ""
+    return (
+        f"  - Track record: {settled.outcome.replace('_', ' ')}, {fmt.pct(settled.return_pct)} "
+        f"by {fmt.when(call.draft.horizon_ends_at)} ({mfe}MAE {settled.mae_pct:.2f}%)"
+    )
+
+
+def _feedback_line(feedback: Feedback | None) -> list[str]:
+    if feedback is None:
+        return []
+    reasons = f" ({', '.join(r.replace('_', ' ') for r in feedback.reasons)})"
+    return [f"- Feedback: thumbs {feedback.rating}{reasons if feedback.reasons else ''}"]
+
+
+def _result_lines(frame: str | None, calls: Sequence[Call]) -> list[str]:
     if frame is None:
         return []
     result = ResultFrame.model_validate_json(frame)
     lines = [f"_Answer kind: {result.answer_kind}._", ""] if result.answer_kind else []
+    by_asset = {(c.draft.symbol, c.draft.timeframe): c for c in calls}
     for outlook in result.outlook or ():
         lines += outlook_lines(outlook)
+        call = by_asset.get((outlook.symbol, outlook.timeframe))
+        if call is not None:
+            lines.append(track_line(call))
     return [*lines, ""] if result.outlook else lines
 
 
@@ -47,8 +73,10 @@ def conversation_markdown(
     runs: list[Run],
     charts: list[Chart],
     results: Mapping[str, str] | None = None,
+    calls: Mapping[str, Sequence[Call]] | None = None,
+    feedback: Mapping[str, Feedback] | None = None,
 ) -> str:
-    """`results`: the stored `result` frame (JSON) by run id."""
+    """`results`: the stored `result` frame (JSON) by run id; `calls` and `feedback` by run id."""
     runs_by_id = {r.id: r for r in runs}
     charts_by_run: dict[str, list[Chart]] = {}
     for chart in charts:
@@ -73,8 +101,10 @@ def conversation_markdown(
             lines += [f"## Answer ({when})", "", message.content.rstrip(), ""]
             if message.run_id and message.run_id not in answered:
                 answered.add(message.run_id)
-                lines += _result_lines((results or {}).get(message.run_id))
-                for chart in charts_by_run.get(message.run_id, []):
+                run_id = message.run_id
+                lines += _result_lines((results or {}).get(run_id), (calls or {}).get(run_id, ()))
+                lines += _feedback_line((feedback or {}).get(run_id))
+                for chart in charts_by_run.get(run_id, []):
                     lines.append(f"- Chart: {chart.title} ({chart_url(chart.id)})")
                 lines.append("")
     # Printed in a terminal or opened elsewhere: no escape sequences, no reversed names.

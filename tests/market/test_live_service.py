@@ -14,6 +14,7 @@ from cryptodesk.errors import (
     BadCredentialsError,
     CoinNotFoundError,
     DataUnavailableError,
+    RateLimitedError,
     UpstreamUnavailableError,
     UpstreamUnreachableError,
 )
@@ -430,3 +431,13 @@ async def test_service_key_stays_out_of_errors_and_logs(
     text = f"{caught.value!r} {service.status()} {caplog.text} {settings!r}"
     assert key not in text
     await service.aclose()
+
+
+async def test_live_candles_from_ohlc_fail_with_the_typed_error_of_the_request(
+    live: MarketDataService, coingecko: FakeCoinGecko
+) -> None:
+    """/ohlc and /market_chart are asked at once; a failure is the request's own typed error,
+    not the task group's wrapper (which the cache, the auto fallback and the tools missed)."""
+    coingecko.script("/coins/bitcoin/ohlc", *[Reply.recorded_error("429_rate_limited")] * 3)
+    with pytest.raises(RateLimitedError):
+        await live.get_ohlc("BTC", "4h", 10)

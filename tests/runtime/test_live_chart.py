@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,24 @@ def test_live_chart_is_in_the_openapi_schema(offline_server: LiveServer) -> None
     }
     assert {"200", "404", "422"} <= set(operation["responses"])
     assert "LiveChartOut" in schema["components"]["schemas"]
+
+
+def test_live_chart_takes_exactly_the_indicator_lists_its_document_allows(
+    offline_server: LiveServer,
+) -> None:
+    """The `indicators` pattern in the OpenAPI document and the server agree: what it allows is
+    answered, what it refuses gets a 422 naming the item."""
+    document = httpx.get(f"{offline_server.http}/openapi.json").json()
+    (param,) = [
+        p for p in document["paths"][LIVE]["get"]["parameters"] if p["name"] == "indicators"
+    ]
+    pattern = re.compile(param["schema"]["pattern"])
+    for allowed in ("rsi14, ,macd ", "", " , ", "sma200,sma20", "\trsi14"):
+        assert pattern.match(allowed)
+        response = live(offline_server, symbol="BTC", indicators=allowed)
+        assert response.status_code == 200, (allowed, response.text)
+    for refused in ("000", "rsi14 macd", "rsi14,bogus"):
+        assert not pattern.match(refused)
+        response = live(offline_server, symbol="BTC", indicators=refused)
+        assert response.status_code == 422, refused
+        assert "unknown indicator" in response.text

@@ -44,7 +44,13 @@ CONFIG = schemathesis.Config.from_dict(
                 "include-method": "PUT",
                 "include-path": "/api/v1/settings",
                 "checks": {"positive_data_acceptance": {"enabled": False}},
-            }
+            },
+            {
+                # The same across query parameters: `since` must be before `until`.
+                "include-method": "GET",
+                "include-path-regex": "^/api/v1/calls(/summary)?$",
+                "checks": {"positive_data_acceptance": {"enabled": False}},
+            },
         ],
     }
 )

@@ -9,6 +9,7 @@ import { ChartWorkspace } from "../features/charts/ChartWorkspace";
 import { useWorkspace } from "../features/charts/useWorkspace";
 import { ConnectionBanner } from "../features/connection/ConnectionBanner";
 import { HistoryList } from "../features/history/HistoryList";
+import { TrackRecord } from "../features/record/TrackRecord";
 import { SettingsDialog } from "../features/settings/SettingsDialog";
 import { useTheme } from "../features/settings/theme";
 import { READINESS_KEY, useReadiness } from "../features/status/useReadiness";
@@ -33,6 +34,7 @@ export function App() {
   const [panel, setPanel] = useState<Panel>(null);
   const [panelRun, setPanelRun] = useState<string | null>(null);
   const [showSettings, setShowSettings] = useState(false);
+  const [showRecord, setShowRecord] = useState(false);
   const readiness = useReadiness();
   const queryClient = useQueryClient();
 
@@ -63,6 +65,7 @@ export function App() {
       clearWorkspace();
       setPanel(null);
       setPanelRun(null);
+      setShowRecord(false);
     },
     [openConversation, clearWorkspace],
   );
@@ -87,7 +90,9 @@ export function App() {
         connection={connection.state}
         theme={theme}
         historyOpen={panel === "history"}
+        recordOpen={showRecord}
         onHistory={() => setPanel((p) => (p === "history" ? null : "history"))}
+        onRecord={() => setShowRecord((shown) => !shown)}
         onNew={() => open(null)}
         onTimeline={() => {
           setPanelRun(null);
@@ -102,7 +107,12 @@ export function App() {
           {desk.loadError}
         </div>
       )}
-      <main className="desk">
+      {showRecord && (
+        <main className="record-page">
+          <TrackRecord onBack={() => setShowRecord(false)} onOpenRun={(conversationId) => open(conversationId)} />
+        </main>
+      )}
+      <main className="desk" hidden={showRecord}>
         <Conversation
           conversationId={state.conversationId}
           runs={runs}

@@ -9,6 +9,7 @@ import { Composer } from "../features/chat/Composer";
 import { Examples } from "../features/chat/Examples";
 import { PendingQuestion, Question } from "../features/chat/Question";
 import { useFollow } from "../features/chat/useFollow";
+import { Feedback } from "../features/feedback/Feedback";
 import { Answer } from "../features/report/Answer";
 import { RunTrace } from "../features/timeline/RunTrace";
 import { isTimeframe } from "../features/charts/tabs";
@@ -121,6 +122,7 @@ const Turn = memo(function Turn({ run, wide, theme, shownChart, onOpenChart, onS
       <Answer
         run={run}
         onShowChart={wide ? onShowChart : undefined}
+        feedback={run.final && run.result ? <Feedback runId={run.runId} /> : undefined}
         charts={
           <ChartCards charts={run.charts} inline={!wide} activeKey={shownChart} onOpen={onOpenChart} theme={theme} />
         }

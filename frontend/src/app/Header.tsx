@@ -1,7 +1,7 @@
 /** One row at every width: history, brand, the engine and data-mode badges, a new conversation,
  * the connection, the side panel, settings and theme. Room is left for more views (track record,
  * watchlist, notifications) between the badges and the actions. */
-import { ChartCandlestick, Menu, Moon, PanelRight, Plus, Settings, Sun } from "lucide-react";
+import { ChartCandlestick, Menu, Moon, PanelRight, Plus, Settings, Sun, Target } from "lucide-react";
 import { EngineBadge } from "../components/EngineBadge";
 import { IconButton } from "../components/IconButton";
 import type { Readiness } from "../lib/api";
@@ -15,7 +15,9 @@ interface Props {
   connection: ConnectionState;
   theme: string;
   historyOpen: boolean;
+  recordOpen: boolean;
   onHistory: () => void;
+  onRecord: () => void;
   onNew: () => void;
   onTimeline: () => void;
   onSettings: () => void;
@@ -45,6 +47,18 @@ export function Header(props: Props) {
       <button type="button" className="btn new" onClick={props.onNew} data-testid="new-conversation" aria-label="New conversation" title="New conversation">
         <Plus size={16} aria-hidden="true" />
         <span className="btn-text">New conversation</span>
+      </button>
+      <button
+        type="button"
+        className="btn ghost record-toggle"
+        onClick={props.onRecord}
+        aria-pressed={props.recordOpen}
+        data-testid="open-record"
+        aria-label="Track record"
+        title="Track record: how the desk's calls worked out"
+      >
+        <Target size={16} aria-hidden="true" />
+        <span className="btn-text">Track record</span>
       </button>
       <ConnectionStatus state={props.connection} />
       <IconButton icon={PanelRight} label="Agent timeline" iconOnly className="ghost wide-only" onClick={props.onTimeline} testId="toggle-timeline" />

@@ -13,6 +13,36 @@ export type ChartOut = Omit<Schemas["ChartOut"], "spec"> & { spec: ChartSpec };
 export type LiveChartOut = Omit<Schemas["LiveChartOut"], "spec"> & { spec: ChartSpec };
 export type Indicator = Schemas["LiveChartOut"]["indicators"][number];
 export type Timeframe = Schemas["LiveChartOut"]["timeframe"];
+export type CallOut = Schemas["CallOut"];
+export type CallPage = Schemas["CallPage"];
+export type CallSummary = Schemas["CallSummary"];
+export type GroupStats = Schemas["GroupStats"];
+export type Outcome = Schemas["SettlementOut"]["outcome"];
+export type BacktestOut = Schemas["BacktestOut"];
+export type BacktestDetail = Schemas["BacktestDetail"];
+export type FeedbackIn = Schemas["FeedbackIn"];
+export type FeedbackOut = Schemas["FeedbackOut"];
+export type FeedbackReason = NonNullable<FeedbackIn["reasons"]>[number];
+
+/** The filters of the track record (`GET /api/v1/calls`, `/calls/summary`). */
+export interface CallQuery {
+  asset?: string;
+  timeframe?: Timeframe;
+  engine?: string;
+  outcome?: Outcome;
+  backtest?: string;
+  limit?: number;
+  offset?: number;
+}
+
+function queryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
 
 export interface LiveChartQuery {
   symbol: string;
@@ -80,4 +110,17 @@ export const api = {
     return request<LiveChartOut>(`/api/v1/charts/live?${query.toString()}`);
   },
   ready: () => request<Readiness>("/api/v1/health/ready"),
+  run: (runId: string) => request<RunOut>(`/api/v1/runs/${encodeURIComponent(runId)}`),
+  calls: (query: CallQuery) => request<CallPage>(`/api/v1/calls${queryString(query)}`),
+  callSummary: ({ outcome: _outcome, limit: _limit, offset: _offset, ...query }: CallQuery) =>
+    request<CallSummary>(`/api/v1/calls/summary${queryString(query)}`),
+  backtests: () => request<BacktestOut[]>("/api/v1/backtests"),
+  backtest: (id: string) => request<BacktestDetail>(`/api/v1/backtests/${encodeURIComponent(id)}`),
+  putFeedback: (runId: string, body: FeedbackIn) =>
+    request<FeedbackOut>(`/api/v1/runs/${encodeURIComponent(runId)}/feedback`, {
+      method: "PUT",
+      body: JSON.stringify(body),
+    }),
+  deleteFeedback: (runId: string) =>
+    request<void>(`/api/v1/runs/${encodeURIComponent(runId)}/feedback`, { method: "DELETE" }),
 };

@@ -70,11 +70,18 @@ def find_levels(
     tol = _tolerance(high, low, close) if tolerance is None else tolerance
     order = np.argsort(prices, kind="stable")
     clusters: list[list[int]] = []
+    # The open cluster's running sum: its mean without a numpy call per point (a backtest finds
+    # levels at every step). Summed in order from zero, as numpy sums fewer than eight values.
+    total = 0.0
+    values = prices.tolist()
     for position in order.tolist():
-        if clusters and abs(prices[position] - np.mean(prices[clusters[-1]])) <= tol:
+        value = values[position]
+        if clusters and abs(value - total / len(clusters[-1])) <= tol:
             clusters[-1].append(position)
+            total += value
         else:
             clusters.append([position])
+            total = value
     last = float(close[-1])
     levels: list[Level] = []
     for members in clusters:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from cryptodesk.api.deps import DeskDep
+from cryptodesk.api.records import feedback_out
 from cryptodesk.api.responses import STORAGE, errors
 from cryptodesk.api.schemas import (
     ChartRef,
@@ -23,7 +24,7 @@ from cryptodesk.api.schemas import (
 from cryptodesk.errors import ConflictError
 from cryptodesk.export import conversation_markdown
 from cryptodesk.runs.frames import chart_url
-from cryptodesk.store.records import Run
+from cryptodesk.store.records import Feedback, Run
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -37,7 +38,7 @@ MAX_OFFSET = 2**31 - 1
 """Offsets past any real history; larger ones overflow the databases' 64-bit integers."""
 
 
-def run_out(run: Run) -> RunOut:
+def run_out(run: Run, feedback: Feedback | None = None) -> RunOut:
     usage = UsageOut.model_validate(json.loads(run.usage_json)) if run.usage_json else None
     return RunOut(
         id=run.id,
@@ -51,6 +52,7 @@ def run_out(run: Run) -> RunOut:
         usage=usage,
         created_at=run.created_at,
         finished_at=run.finished_at,
+        feedback=feedback_out(feedback) if feedback is not None else None,
     )
 
 
@@ -87,6 +89,7 @@ async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationD
     messages = await store.conversations.messages(conversation_id)
     runs = await store.runs.for_conversation(conversation_id)
     charts = await store.charts.for_conversation(conversation_id)
+    feedback = await store.feedback.for_runs([r.id for r in runs])
     active = desk.runs.active_for_conversation(conversation_id)
     return ConversationDetail(
         id=conversation.id,
@@ -99,7 +102,7 @@ async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationD
             )
             for m in messages
         ],
-        runs=[run_out(r) for r in runs],
+        runs=[run_out(r, feedback.get(r.id)) for r in runs],
         charts=[
             ChartRef(
                 id=c.id,
@@ -161,12 +164,15 @@ async def export_conversation(conversation_id: str, desk: DeskDep) -> MarkdownRe
     store = desk.store
     conversation = await store.conversations.get(conversation_id)
     runs = await store.runs.for_conversation(conversation_id)
+    run_ids = [run.id for run in runs]
     text = conversation_markdown(
         conversation,
         await store.conversations.messages(conversation_id),
         runs,
         await store.charts.for_conversation(conversation_id),
-        results=await store.runs.result_frames([run.id for run in runs]),
+        results=await store.runs.result_frames(run_ids),
+        calls=await store.calls.for_runs(run_ids),
+        feedback=await store.feedback.for_runs(run_ids),
     )
     filename = f"cryptodesk-{conversation_id[:8]}.md"
     return MarkdownResponse(

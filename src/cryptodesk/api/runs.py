@@ -22,7 +22,8 @@ MAX_EVENTS_PER_PAGE = 5000
 async def get_run(run_id: str, desk: DeskDep) -> RunOut:
     run = await desk.store.runs.get(run_id)
     status, last_seq = await desk.runs.state(run_id)  # the live state of a run in progress
-    return run_out(run).model_copy(update={"status": status, "last_seq": last_seq})
+    feedback = (await desk.store.feedback.for_runs([run_id])).get(run_id)
+    return run_out(run, feedback).model_copy(update={"status": status, "last_seq": last_seq})
 
 
 @router.get("/{run_id}/events", response_model=RunEvents, responses=errors(404, 422, *STORAGE))

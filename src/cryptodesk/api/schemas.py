@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cryptodesk.analysis.indicators import IndicatorName
+from cryptodesk.api.records import FeedbackOut
 from cryptodesk.charts.spec import ChartSpec
 from cryptodesk.domain.display import has_hidden_characters
 from cryptodesk.market.schemas import Timeframe
@@ -87,6 +88,7 @@ class RunOut(BaseModel):
     usage: UsageOut | None
     created_at: datetime
     finished_at: datetime | None
+    feedback: FeedbackOut | None = Field(None, description="Thumbs up or down on its answer.")
 
 
 class ChartRef(BaseModel):

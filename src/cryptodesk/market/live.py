@@ -15,7 +15,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from cryptodesk.errors import BadRangeError, CoinNotFoundError, DataUnavailableError
+from cryptodesk.errors import (
+    BadRangeError,
+    CoinNotFoundError,
+    CryptoDeskError,
+    DataUnavailableError,
+)
 from cryptodesk.market.cache import TtlCache
 from cryptodesk.market.catalog import COINS, CoinInfo, resolve_coin
 from cryptodesk.market.coingecko import PLANS, CoinGeckoClient
@@ -107,9 +112,16 @@ class LiveProvider:
             chart = await self.client.market_chart(coin_id, plan.chart_days)
             ohlc = None
         else:
-            async with asyncio.TaskGroup() as group:
-                chart_task = group.create_task(self.client.market_chart(coin_id, plan.chart_days))
-                ohlc_task = group.create_task(self.client.ohlc(coin_id, plan.ohlc_days))
+            try:
+                async with asyncio.TaskGroup() as group:
+                    chart_task = group.create_task(
+                        self.client.market_chart(coin_id, plan.chart_days)
+                    )
+                    ohlc_task = group.create_task(self.client.ohlc(coin_id, plan.ohlc_days))
+            except* CryptoDeskError as failed:
+                # The group wraps the failure; callers (the cache's stale-on-error, the auto
+                # fallback, the tools) expect the typed error a single request raises.
+                raise failed.exceptions[0]  # noqa: B904 - the group is the context
             chart, ohlc = chart_task.result(), ohlc_task.result()
         candles = build_candles(plan, chart, ohlc, int(self._now().timestamp()))
         if not candles:

@@ -1,7 +1,11 @@
 """Replay of local OHLCV CSV files (`SYM_QUOTE_TF.csv`: timestamp ms, datetime, o, h, l, c, v).
 
-The "now" of a replay is the last candle of a file. Timeframes without a file are resampled from
-a finer file that divides them evenly (1h -> 4h, 5m -> 15m, ...).
+The "now" of a replay is the last candle of a file, or the time of its clock (`clock.py`): then
+only candles closed by that time exist, for every value served. Timeframes without a file are
+resampled from a finer file that divides them evenly (1h -> 4h, 5m -> 15m, ...).
+
+A backtest asks for the window ending one candle later at every step; each candle becomes a
+`Candle` value once (`_Served`) and later windows reuse it.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -21,9 +26,11 @@ from cryptodesk.errors import (
     UnsupportedTimeframeError,
 )
 from cryptodesk.market.catalog import coin_by_id, coin_by_symbol
-from cryptodesk.market.ohlcv import Ohlcv, day_quote, resample
+from cryptodesk.market.clock import ReplayClock
+from cryptodesk.market.ohlcv import IntArray, Ohlcv, day_quote, resample
 from cryptodesk.market.schemas import (
     TIMEFRAMES,
+    Candle,
     Candles,
     PriceHistory,
     PricePoint,
@@ -53,14 +60,48 @@ class _Plan:
         return label if self.native == self.target else f"{label} resampled to {self.target}"
 
 
-class ReplayProvider:
-    """Serves prices and candles from a folder of CSV files, real data replayed as of its end."""
+@dataclass(eq=False)
+class _Served:
+    """A series as served for one timeframe (native or resampled), its close times, and the
+    `Candle` value of each row once it was asked for: rows `made_from` to `made_to` (a backtest
+    asks for windows that move forward, so the made rows stay one contiguous range)."""
 
-    def __init__(self, folder: Path) -> None:
+    series: Ohlcv
+    closes: IntArray
+    made: list[Candle | None] = field(default_factory=list)
+    made_from: int = 0
+    made_to: int = 0
+
+    def __post_init__(self) -> None:
+        self.made = [None] * len(self.series)
+
+    def candles(self, start: int, stop: int) -> tuple[Candle, ...]:
+        if self.made_to <= self.made_from:  # nothing made yet
+            low, high = start, stop
+            self._make(start, stop)
+        else:  # grow the made range to cover the window: it stays contiguous
+            low, high = min(start, self.made_from), max(stop, self.made_to)
+            self._make(low, self.made_from)
+            self._make(self.made_to, high)
+        self.made_from, self.made_to = low, high
+        return cast("tuple[Candle, ...]", tuple(self.made[start:stop]))  # made, every one
+
+    def _make(self, first: int, last: int) -> None:
+        if first < last:
+            self.made[first:last] = self.series.slice(first, last).to_candles()
+
+
+class ReplayProvider:
+    """Serves prices and candles from a folder of CSV files, real data replayed as of its end
+    or as of its clock's now."""
+
+    def __init__(self, folder: Path, clock: ReplayClock | None = None) -> None:
         self._folder = folder
+        self.clock = clock or ReplayClock()
         self._files: dict[str, dict[Timeframe, Path]] | None = None
         self._series: dict[Path, Ohlcv] = {}
-        self._candles: dict[tuple[str, Timeframe, int], Candles] = {}
+        self._served: dict[tuple[Path, Timeframe], _Served] = {}
+        self._candles: dict[tuple[str, Timeframe, int, int], Candles] = {}
 
     @property
     def name(self) -> str:
@@ -79,6 +120,7 @@ class ReplayProvider:
 
     async def aclose(self) -> None:
         self._series.clear()
+        self._served.clear()
         self._candles.clear()
 
     async def get_price(self, coin_id: str) -> PriceQuote:
@@ -86,7 +128,8 @@ class ReplayProvider:
         files = self._coin_files(coin_id)
         finest = min(files, key=timeframe_seconds)
         plan = _Plan(files[finest], finest, finest)
-        series = await self._load(plan.path)
+        served = await self._serve(plan)
+        series = served.series.slice(0, self._visible(plan, served))
         return day_quote(
             coin, series, timeframe_seconds(finest), source=plan.source, simulated=False
         )
@@ -94,25 +137,22 @@ class ReplayProvider:
     async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
         if limit < 1:
             raise BadRangeError(f"limit must be at least 1, got {limit}")
-        key = (coin_id, parse_timeframe(timeframe), limit)
+        coin = coin_by_id(coin_id)
+        plan = self._plan(coin_id, parse_timeframe(timeframe))
+        served = await self._serve(plan)
+        stop = self._visible(plan, served)
+        start = max(stop - limit, 0)
+        key = (coin.id, timeframe, start, stop)
         cached = self._candles.get(key)
         if cached is not None:
             return cached
-        coin = coin_by_id(coin_id)
-        plan = self._plan(coin_id, timeframe)
-        series = await self._load(plan.path)
-        if plan.native != plan.target:
-            series = resample(series, plan.native, plan.target)
-        if len(series) == 0:
-            raise DataUnavailableError(f"{plan.source} has no complete {timeframe} candle")
-        series = series.tail(limit)
         candles = Candles(
             coin_id=coin.id,
             symbol=coin.symbol,
             timeframe=timeframe,
-            candles=series.to_candles(),
+            candles=served.candles(start, stop),
             source=plan.source,
-            as_of=utc_from_epoch(int(series.time[-1]) + timeframe_seconds(timeframe)),
+            as_of=utc_from_epoch(int(served.closes[stop - 1])),
             simulated=False,
         )
         if len(self._candles) >= _CACHED_CANDLES:
@@ -127,20 +167,23 @@ class ReplayProvider:
         files = self._coin_files(coin_id)
         first: datetime | None = None
         last: datetime | None = None
+        now = self.clock.epoch_s
+        until = end.timestamp() if now is None else min(end.timestamp(), now)
         for timeframe in sorted(files, key=timeframe_seconds):
             path = files[timeframe]
             series = await self._load(path)
             closes = series.time + timeframe_seconds(timeframe)
-            inside = (closes > start.timestamp()) & (closes <= end.timestamp())
+            inside = (closes > start.timestamp()) & (closes <= until)
             if inside.any():
                 break
             opens, ends = utc_from_epoch(int(series.time[0])), utc_from_epoch(int(closes[-1]))
             first = opens if first is None else min(first, opens)
             last = ends if last is None else max(last, ends)
         else:
+            clocked = f" (the replay clock stands {self.clock.describe()})" if now else ""
             raise DataUnavailableError(
                 f"the replay files for {coin.symbol} cover {first:%Y-%m-%d} to {last:%Y-%m-%d} "
-                f"only; {start:%Y-%m-%d} to {end:%Y-%m-%d} is outside them"
+                f"only; {start:%Y-%m-%d} to {end:%Y-%m-%d} is outside them{clocked}"
             )
         points = tuple(
             PricePoint(time=utc_from_epoch(int(t)), price=float(c))
@@ -175,6 +218,32 @@ class ReplayProvider:
         # The coarsest usable file usually reaches furthest back.
         native = max(finer, key=timeframe_seconds)
         return _Plan(files[native], native, timeframe)
+
+    def _visible(self, plan: _Plan, served: _Served) -> int:
+        """How many candles of `served` have closed by the clock's now (all without a clock);
+        `DataUnavailableError` when none has."""
+        now = self.clock.epoch_s
+        count = len(served.closes) if now is None else int(served.closes.searchsorted(now, "right"))
+        if count > 0:
+            return count
+        if len(served.closes) == 0:
+            raise DataUnavailableError(f"{plan.source} has no complete {plan.target} candle")
+        first = utc_from_epoch(int(served.closes[0]))
+        raise DataUnavailableError(
+            f"the replay clock stands {self.clock.describe()}, before the first {plan.target} "
+            f"candle of {plan.path.name} closes ({first:%Y-%m-%d %H:%M} UTC)"
+        )
+
+    async def _serve(self, plan: _Plan) -> _Served:
+        key = (plan.path, plan.target)
+        served = self._served.get(key)
+        if served is None:
+            series = await self._load(plan.path)
+            if plan.native != plan.target:
+                series = resample(series, plan.native, plan.target)
+            served = _Served(series, series.time + timeframe_seconds(plan.target))
+            self._served[key] = served
+        return served
 
     def _coin_files(self, coin_id: str) -> dict[Timeframe, Path]:
         files = self._index().get(coin_id)

@@ -34,6 +34,7 @@ from cryptodesk.errors import (
 from cryptodesk.market.cache import Cached, CacheTtls, TtlCache
 from cryptodesk.market.catalog import CoinInfo, resolve_coin
 from cryptodesk.market.circuit import FIRST_PROBE_S
+from cryptodesk.market.clock import ReplayClock
 from cryptodesk.market.coingecko import PLANS, CoinGeckoClient, Plan
 from cryptodesk.market.demo import DemoProvider
 from cryptodesk.market.live import LiveProvider
@@ -350,8 +351,12 @@ def build_market_service(
                 "CRYPTODESK_MARKET_DATA=replay needs CRYPTODESK_REPLAY_DIR: a folder of "
                 "SYMBOL_QUOTE_TF.csv files (timestamp,datetime,open,high,low,close,volume)"
             )
+        replay_clock = ReplayClock(settings.replay_now)
         detail = f"replaying CSV files in {settings.replay_dir}"
-        return MarketDataService(ReplayProvider(settings.replay_dir), mode, detail)
+        if replay_clock.now is not None:
+            detail += f" {replay_clock.describe()} (CRYPTODESK_REPLAY_NOW)"
+        provider = ReplayProvider(settings.replay_dir, replay_clock)
+        return MarketDataService(provider, mode, detail)
     if mode == "demo":
         return MarketDataService(
             DemoProvider(settings.demo_seed), mode, "built-in demo market: simulated prices"

@@ -33,9 +33,11 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from cryptodesk.domain.events import DomainEvent, RunError
+from cryptodesk.domain.calls import CallDraft, draft_call
+from cryptodesk.domain.events import DomainEvent, Report, RunError
 from cryptodesk.errors import StorageError
 from cryptodesk.realtime.hub import Hub, LiveBatch
 from cryptodesk.realtime.protocol import (
@@ -47,6 +49,7 @@ from cryptodesk.realtime.protocol import (
     dump_frame,
 )
 from cryptodesk.runs.frames import to_frame
+from cryptodesk.store.ids import new_id
 from cryptodesk.store.records import StoredEvent
 from cryptodesk.store.runs import PendingEvent, RunEnding, RunRepo
 
@@ -117,20 +120,38 @@ class RunLog:
         await self._append(self._status_frame(self._last_seq + 1, status, message))
 
     async def record(self, event: DomainEvent) -> None:
-        await self._append(to_frame(event, self.run_id, self.conversation_id, self._last_seq + 1))
+        frame = to_frame(event, self.run_id, self.conversation_id, self._last_seq + 1)
+        await self._append(frame, self._calls(event) if isinstance(event, Report) else ())
+
+    def _calls(self, report: Report) -> tuple[CallDraft, ...]:
+        """The report's outlooks as calls of the track record, stored with its frame."""
+        now = datetime.now(UTC)
+        labels = ("llm_fallback",) if "llm_fallback" in report.data_labels else ()
+        return tuple(
+            draft_call(
+                outlook,
+                call_id=new_id(),
+                engine=report.engine,
+                created_at=now,
+                run_id=self.run_id,
+                conversation_id=self.conversation_id,
+                extra_labels=labels,
+            )
+            for outlook in report.outlook
+        )
 
     async def mark_running(self) -> None:
         self._check_open()
         await self._repo.set_status(self.run_id, "running")
         self.status = "running"
 
-    async def _append(self, frame: RunFrame) -> None:
-        """Queues the frame; waits only when the queue is full. `StorageError` once storing
-        failed (the run must stop: its frames have nowhere to go)."""
+    async def _append(self, frame: RunFrame, calls: tuple[CallDraft, ...] = ()) -> None:
+        """Queues the frame (and the calls it carries); waits only when the queue is full.
+        `StorageError` once storing failed (the run must stop: its frames have nowhere to go)."""
         self._check_open()
         assert frame.seq == self._last_seq + 1  # noqa: S101 - the log is the only seq source
         self._last_seq = frame.seq
-        self._pending.append(PendingEvent(frame.seq, frame.type, dump_frame(frame)))
+        self._pending.append(PendingEvent(frame.seq, frame.type, dump_frame(frame), calls))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_loop(), name=f"eventlog-{self.run_id}")
         if len(self._pending) >= MAX_PENDING:

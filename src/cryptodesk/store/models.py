@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -132,3 +142,96 @@ class LeaseRow(Base):
     holder: Mapped[str] = mapped_column(String(64))
     epoch: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BacktestRow(Base):
+    """A saved backtest of the offline analyst (`record.backtest`); its calls refer to it."""
+
+    __tablename__ = "backtests"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    symbols: Mapped[str] = mapped_column(String(400))
+    """Comma-separated, as given."""
+    timeframe: Mapped[str] = mapped_column(String(8))
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    every_s: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    call_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CallRow(Base):
+    """A call (an outlook the desk gave) and, once its horizon traded, its settlement.
+
+    The terms are written once with the run's result (or the backtest) and never updated; the
+    settlement columns are written once, by a conditional update (`settled_at IS NULL`). The run
+    and conversation are plain references, no foreign keys: deleting a conversation does not
+    delete its calls from the record.
+    """
+
+    __tablename__ = "calls"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    backtest_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("backtests.id", ondelete="CASCADE"), nullable=True
+    )
+    symbol: Mapped[str] = mapped_column(String(32))
+    coin_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    timeframe: Mapped[str] = mapped_column(String(8))
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    price: Mapped[float] = mapped_column(Float)
+    bias: Mapped[str] = mapped_column(String(16))
+    strength: Mapped[float] = mapped_column(Float)
+    support: Mapped[float | None] = mapped_column(Float, nullable=True)
+    resistance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    invalidation: Mapped[float | None] = mapped_column(Float, nullable=True)
+    bull_target: Mapped[float | None] = mapped_column(Float, nullable=True)
+    bear_target: Mapped[float | None] = mapped_column(Float, nullable=True)
+    horizon_bars: Mapped[int] = mapped_column(Integer)
+    horizon_ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    engine: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    data_labels: Mapped[str] = mapped_column(Text)
+    """JSON list of strings."""
+    outlook: Mapped[str] = mapped_column(Text)
+    """The whole outlook (JSON), as the answer showed it."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    pending_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    return_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    agreed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    mfe_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mae_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_touch: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    exit_price: Mapped[float | None] = mapped_column(Float, nullable=True)
+    settled_candles: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    settled_missing: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    settled_source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    band_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """JSON [[open time s, o, h, l, c], ...]: the candles the chart of the call shows."""
+    __table_args__ = (
+        Index("ix_calls_backtest_as_of", "backtest_id", "as_of"),
+        Index("ix_calls_status_ends", "status", "horizon_ends_at"),
+    )
+
+
+class FeedbackRow(Base):
+    """A person's thumbs up or down on a run's answer, with optional reasons (one per run)."""
+
+    __tablename__ = "feedback"
+    run_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    rating: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[str] = mapped_column(Text)
+    """JSON list of reason codes."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

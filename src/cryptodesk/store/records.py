@@ -70,3 +70,28 @@ class Chart:
     title: str
     spec: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Backtest:
+    id: str
+    name: str
+    symbols: tuple[str, ...]
+    timeframe: str
+    start: datetime
+    end: datetime
+    every_s: int
+    source: str
+    call_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    run_id: str
+    rating: str
+    reasons: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    engine: str | None = None
+    """The engine of the run (filled where the query joins the run)."""

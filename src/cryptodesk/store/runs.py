@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cryptodesk.domain.calls import CallDraft
 from cryptodesk.errors import NotFoundError
 from cryptodesk.redaction import scrub
+from cryptodesk.store.calls import insert_calls
 from cryptodesk.store.conversations import UNFINISHED, title_from
 from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.ids import new_id
@@ -24,6 +26,8 @@ class PendingEvent:
     seq: int
     type: str
     text: str
+    calls: tuple[CallDraft, ...] = field(default=(), compare=False)
+    """The calls of a `result` frame: stored in the same transaction as the frame."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +271,8 @@ class RunRepo:
 async def _insert(
     s: AsyncSession, run_id: str, events: Sequence[PendingEvent], now: datetime
 ) -> None:
+    """Frames and the calls they carry: no result frame without its calls, no call without
+    its frame."""
     await s.execute(
         insert(RunEventRow),
         [
@@ -274,6 +280,7 @@ async def _insert(
             for e in events
         ],
     )
+    await insert_calls(s, [call for e in events for call in e.calls])
 
 
 async def _last_seq(s: AsyncSession, run_id: str) -> int:

@@ -6,10 +6,13 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cryptodesk.store.backtests import BacktestRepo
+from cryptodesk.store.calls import CallRepo
 from cryptodesk.store.charts import ChartRepo
 from cryptodesk.store.conversations import ConversationRepo
 from cryptodesk.store.db import check, create_engine, migrate
 from cryptodesk.store.failures import SessionFactory
+from cryptodesk.store.feedback import FeedbackRepo
 from cryptodesk.store.leases import LeaseRepo
 from cryptodesk.store.runs import RunRepo
 from cryptodesk.store.sessions import SessionRepo
@@ -30,6 +33,9 @@ class Store:
         self.settings = SettingsRepo(self.db)
         self.sessions = SessionRepo(self.db)
         self.leases = LeaseRepo(self.db)
+        self.calls = CallRepo(self.db)
+        self.backtests = BacktestRepo(self.db)
+        self.feedback = FeedbackRepo(self.db)
         self._verified_at: float | None = None
 
     @classmethod

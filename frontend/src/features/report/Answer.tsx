@@ -19,10 +19,12 @@ interface Props {
   run: RunView;
   /** The run's charts, drawn by the charts feature. */
   charts?: ReactNode;
+  /** Thumbs up or down on the answer, from the feedback feature. */
+  feedback?: ReactNode;
   onShowChart?: (symbol: string, timeframe: string) => void;
 }
 
-export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, charts, onShowChart }, ref) {
+export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, charts, feedback, onShowChart }, ref) {
   const result = run.result;
   if (!result) {
     if (!run.final) return null;
@@ -74,6 +76,8 @@ export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, char
           Tokens: {formatNumber(result.usage.prompt_tokens, 0)} in · {formatNumber(result.usage.completion_tokens, 0)} out
         </span>
         <span>Cost: {result.usage.cost_usd == null ? "n/a" : `$${result.usage.cost_usd.toFixed(4)}`}</span>
+        {feedback && <span className="grow" />}
+        {feedback}
       </footer>
     </article>
   );
