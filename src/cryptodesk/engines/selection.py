@@ -19,6 +19,7 @@ from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.context import ChartStore
 
 if TYPE_CHECKING:
+    from cryptodesk.engines.magentic.budget import SpendBook
     from cryptodesk.engines.magentic.engine import MagenticEngine
 
 LlmStatus = Literal["connected", "unreachable", "not_configured", "offline"]
@@ -31,8 +32,11 @@ class EngineSelector:
         market: MarketDataService,
         charts: ChartStore,
         exchange: ExchangeService | None = None,
+        spend: SpendBook | None = None,
     ) -> None:
+        """`spend`: the spending ledger the daily cap sums (the store's)."""
         self._settings = settings
+        self._spend = spend
         self._market = market
         self._charts = charts
         self._exchange = exchange
@@ -65,6 +69,7 @@ class EngineSelector:
         return self._team(target)
 
     def _team(self, target: LlmTarget) -> MagenticEngine:
+        from cryptodesk.engines.magentic.budget import DailyCap
         from cryptodesk.engines.magentic.engine import MagenticEngine
         from cryptodesk.engines.magentic.usage import PriceTable
 
@@ -82,6 +87,11 @@ class EngineSelector:
                 budget_tokens=settings.run_budget_tokens,
                 budget_usd=settings.run_budget_usd,
                 exchange=self._exchange,
+                daily=DailyCap(
+                    self._spend, settings.daily_budget_usd, settings.daily_budget_tokens
+                ),
+                stall_timeout_s=settings.llm_stall_timeout_s,
+                parallel=settings.llm_parallel,
             )
             self._teams[target.label] = team
         return team

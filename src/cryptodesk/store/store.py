@@ -14,6 +14,7 @@ from cryptodesk.store.leases import LeaseRepo
 from cryptodesk.store.runs import RunRepo
 from cryptodesk.store.sessions import SessionRepo
 from cryptodesk.store.settings import SettingsRepo
+from cryptodesk.store.spend import SpendRepo
 
 INTEGRITY_CHECK_EVERY_S = 60.0
 """SQLite's quick_check reads the whole file (~0.15 s per 100 MB): a healthy result is reused
@@ -30,6 +31,7 @@ class Store:
         self.settings = SettingsRepo(self.db)
         self.sessions = SessionRepo(self.db)
         self.leases = LeaseRepo(self.db)
+        self.spend = SpendRepo(self.db)
         self._verified_at: float | None = None
 
     @classmethod

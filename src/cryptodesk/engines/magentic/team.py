@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from agent_framework import Agent
@@ -17,7 +19,7 @@ from cryptodesk.engines.magentic import (
     technical_analyst,
 )
 from cryptodesk.engines.magentic.agentspec import AgentSpec
-from cryptodesk.engines.magentic.manager import DeskManager
+from cryptodesk.engines.magentic.manager import DeskManager, PreparedLedger
 from cryptodesk.engines.magentic.middleware import LlmCallMiddleware, TurnMiddleware
 from cryptodesk.engines.magentic.providers import LlmProviders
 from cryptodesk.engines.magentic.run import TeamRun
@@ -97,8 +99,26 @@ class Roster:
         )
 
 
-async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
-    """Runs the Magentic team on `task` for `run` (the current run); returns the report."""
+@dataclass(frozen=True, slots=True)
+class TeamAnswer:
+    report: str
+    prompt: str | None
+    """What the ReportWriter was asked (None: the report is the framework's own answer)."""
+
+
+async def run_team(
+    roster: Roster,
+    run: TeamRun,
+    task: str,
+    *,
+    prepared: PreparedLedger | None = None,
+    opening: Callable[[], str | None] = lambda: None,
+) -> TeamAnswer:
+    """Runs the Magentic team on `task` for `run` (the current run); returns the report.
+
+    `prepared`: the task ledger of a first round that already ran (no planning calls).
+    `opening()`: the bottom line the report opens with, computed when it is written.
+    """
     manager_agent, writer, workers = roster.team()
     manager = DeskManager(
         manager_agent,
@@ -109,6 +129,8 @@ async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
         max_rounds=run.max_rounds,
         max_stalls=MAX_STALLS,
         max_resets=MAX_RESETS,
+        prepared=prepared,
+        opening=opening,
     )
     # Worker outputs stay hidden (no `intermediate_output_from`): their text, tool calls and steps
     # are reported by the agents' middleware and tools as they happen, so a workflow event per
@@ -130,4 +152,4 @@ async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
     if final is None or final.startswith(TERMINATED):
         # The framework's own limit ended the run with its fixed sentence (pitfall 6).
         final = await manager.write_report(task, manager.stop_reason or "round_limit")
-    return final
+    return TeamAnswer(final, manager.report_prompt)
