@@ -17,9 +17,9 @@ from cryptodesk.domain.format import clip
 from cryptodesk.realtime.protocol import (
     PREVIEW_CHARS,
     AgentStepFrame,
-    EstimateModel,
     ChartGeneratedFrame,
     ErrorFrame,
+    EstimateModel,
     ProgressFrame,
     ResultFrame,
     RunFrame,

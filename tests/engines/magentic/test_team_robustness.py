@@ -123,7 +123,9 @@ async def test_team_unknown_speaker_ends_with_a_written_report(
     assert "## BTC\n" in report_of(sink).content
 
 
-async def test_team_round_limit_yields_a_written_summary(sequential: Settings, llm: FakeLLM) -> None:
+async def test_team_round_limit_yields_a_written_summary(
+    sequential: Settings, llm: FakeLLM
+) -> None:
     def never_done(fake: FakeLLM, body: Body, kind: str) -> Reply:
         if kind == "ledger":
             return Reply(ledger(False, "TechnicalAnalyst", "Compute RSI for bitcoin on 4h."))

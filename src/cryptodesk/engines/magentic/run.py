@@ -22,7 +22,6 @@ from cryptodesk.engines.magentic.usage import UsageMeter
 from cryptodesk.engines.magentic.watchdog import Activity
 from cryptodesk.tools.invoker import ToolInvoker
 
-
 GATHERED = "The data is already gathered"
 """Words of a data specialist's instruction in the first round (`firstround`)."""
 
