@@ -1,9 +1,9 @@
 """The numbers a report may show: those of the run's full typed tool results.
 
-Every number of a result counts (fields, nested models, series, and the figures inside its
-texts, such as a reading "RSI14 71.35: overbought"), as do the numbers of each call's
-arguments (an entry zone, a limit) and the figures of the question itself (a price the user
-named). A report may also show a difference or a percentage of two values; those are derived
+Every number of a result counts (fields, nested models, series, the length of each list, and the
+figures inside its texts, such as a reading "RSI14 71.35: overbought"), as do the numbers of each
+call's arguments (an entry zone, a limit) and the figures of the question itself (a price the
+user named). A report may also show a difference or a percentage of two values; those are derived
 from the scalar values only: values outside series, plus the first and last item of each series
 (a change over the window), so thousands of candles do not make every percentage derivable.
 """
@@ -97,6 +97,7 @@ class Sources:
             for item in value.values():
                 self._walk(item, series=series)
         elif isinstance(value, list | tuple):
+            self._add((float(len(value)),), series=series)  # "2 balances", "300 candles"
             long = len(value) > SERIES
             if long and all(type(item) in _PLAIN for item in value):
                 # A plain series (an indicator line, its times): the ends pair, the rest not.
