@@ -131,6 +131,8 @@ def kind_of(body: Body) -> str:
     """Which Magentic call (or worker turn) a request is, from its last message."""
     messages = body.get("messages") or []
     last = text_of(messages[-1]) if messages else ""
+    if "capability check" in last:
+        return "probe"
     if "pre-survey" in last:
         return "facts"
     if "bullet-point plan" in last:
@@ -155,8 +157,13 @@ Responder = Callable[["FakeLLM", Body, str], Reply]
 
 def default_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
     """The happy path: the market analyst's price (a tool call in the manager's rounds, the
-    gathered data in a first round), the other specialists briefly, then the report."""
+    gathered data in a first round), the other specialists briefly, then the report. The
+    capability check gets a model that can do both."""
     convo = "\n".join(text_of(m) for m in body.get("messages") or [])
+    if kind == "probe":
+        if body.get("tools"):
+            return Reply(tool_calls=[("ping", {"value": 1})])
+        return Reply('{"ok": true}')
     if kind == "facts":
         return Reply("1. GIVEN OR VERIFIED FACTS\n- asset: BTC")
     if kind == "plan":
@@ -211,16 +218,21 @@ class FakeLLM:
         return [r for r in self.requests if r.kind == kind]
 
     @property
+    def run_requests(self) -> list[Recorded]:
+        """The requests of runs (not the model lists, not the capability checks)."""
+        return [r for r in self.requests if r.kind not in ("models", "probe")]
+
+    @property
     def prompt_tokens(self) -> int:
-        return sum(r.prompt_tokens for r in self.requests)
+        return sum(r.prompt_tokens for r in self.run_requests)
 
     @property
     def completion_tokens(self) -> int:
-        return sum(r.completion_tokens for r in self.requests)
+        return sum(r.completion_tokens for r in self.run_requests)
 
     @property
     def message_tokens(self) -> int:
-        return sum(r.message_tokens for r in self.requests)
+        return sum(r.message_tokens for r in self.run_requests)
 
     def _enter(self) -> None:
         with self._lock:

@@ -157,3 +157,30 @@ async def test_team_remembers_the_previous_question(team_server: LiveServer, llm
 
 def test_fake_llm_server_fixture_is_loopback(llm_server: FakeLLMServer) -> None:
     assert llm_server.url.startswith("http://127.0.0.1:")
+
+
+async def test_team_model_without_tool_calling_is_known_before_the_run(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    """The start-up check found the model cannot call tools: the header's readiness says so,
+    and a question goes to the offline analyst at once, not after failing mid-run."""
+
+    def no_tools(fake: FakeLLM, body: dict[str, Any], kind: str) -> Reply:
+        if body.get("tools"):
+            return Reply("this model does not support tools", status=400)
+        return default_responder(fake, body, kind)
+
+    llm.responder = no_tools
+    with running(create_app(settings)) as server:
+        ready = httpx.get(f"{server.http}/api/v1/health/ready").json()
+        assert ready["llm_problem"].startswith("The model 'fake-model' cannot call tools")
+        async with connect(server.ws) as ws:
+            await recv(ws)
+            await ws.send(chat("Analyze BTC on the 4h chart"))
+            frames = await run_to_end(ws)
+    check_run(frames, expect="completed")
+    errors = [f for f in frames if f["type"] == "error"]
+    assert [(e["code"], e["recoverable"]) for e in errors] == [("llm_no_tools", True)]
+    assert "offline analyst answers" in errors[0]["message"]
+    assert frames[-2]["engine"] == "offline (LLM fallback)"
+    assert llm.run_requests == [], "no LLM call for a model known to lack tool calling"

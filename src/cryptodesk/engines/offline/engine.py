@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from cryptodesk.analysis.breadth import breadth
 from cryptodesk.domain.events import AgentStep, EventSink, Progress, Report
 from cryptodesk.domain.grounding import Grounding
-from cryptodesk.engines.grounding import Sources, check_report
 from cryptodesk.engines.base import RunRequest
+from cryptodesk.engines.grounding import Sources, check_report
 from cryptodesk.engines.offline.findings import Failure, Findings
 from cryptodesk.engines.offline.intent import Intent, parse_intent
 from cryptodesk.engines.offline.plan import AgentTask, PlannedCall, plan
