@@ -14,7 +14,17 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import commands, fanout, llm_team, market, memory, offline_analyst, outage, webapp
+from bench import (
+    commands,
+    fanout,
+    llm_paths,
+    llm_team,
+    market,
+    memory,
+    offline_analyst,
+    outage,
+    webapp,
+)
 from bench.report import Section, make_console, print_section, print_summary
 
 BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
@@ -24,8 +34,9 @@ BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
     ("4. market", market.measure),
     ("5. web app", webapp.measure),
     ("6. LLM team", lambda: asyncio.run(llm_team.measure())),
-    ("7. network down", outage.measure),
-    ("8. ask offline", commands.measure),
+    ("7. LLM team before/after", lambda: asyncio.run(llm_paths.measure())),
+    ("8. network down", outage.measure),
+    ("9. ask offline", commands.measure),
 )
 
 

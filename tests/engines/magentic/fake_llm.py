@@ -208,6 +208,8 @@ class FakeLLM:
         self.request_closed = threading.Event()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.stalled_at: float | None = None
+        """When a reply that stalls sent its last chunk (epoch seconds)."""
         """The most chat requests the server was answering at the same time."""
         self._lock = threading.Lock()
 
@@ -387,6 +389,7 @@ class FakeLLM:
             """Before a chunk: its delay, or the stall; False once the client hung up."""
             nonlocal sent
             if reply.stall_after is not None and sent >= reply.stall_after:
+                self.stalled_at = time.time()
                 await self._wait(request, recorded, 3600)
                 return False
             if reply.chunk_delay_s and await self._wait(request, recorded, reply.chunk_delay_s):
@@ -475,7 +478,23 @@ class FakeLLM:
         """Forgets the recorded requests (a benchmark runs the server in its own process)."""
         with self._lock:
             self.requests.clear()
+            self.max_in_flight = self.in_flight
+            self.stalled_at = None
         return JSONResponse({"ok": True})
+
+    async def stats(self, request: Request) -> Response:
+        """What a benchmark in another process reads: the most requests in flight at once, the
+        tokens billed and sent, and when a stalling reply sent its last chunk (epoch s)."""
+        return JSONResponse(
+            {
+                "max_in_flight": self.max_in_flight,
+                "requests": len(self.run_requests),
+                "prompt_tokens": self.prompt_tokens,
+                "message_tokens": self.message_tokens,
+                "completion_tokens": self.completion_tokens,
+                "stalled_at": self.stalled_at,
+            }
+        )
 
     def app(self) -> Starlette:
         return Starlette(
@@ -487,6 +506,7 @@ class FakeLLM:
                 Route("/openai/models", self.models_list, methods=["GET"]),
                 Route("/api/tags", self.ollama_tags, methods=["GET"]),
                 Route("/_reset", self.reset, methods=["POST"]),
+                Route("/_stats", self.stats, methods=["GET"]),
             ]
         )
 
@@ -604,12 +624,24 @@ def team_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
     return default_responder(llm, body, kind)
 
 
+def stalling_team_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
+    """The team scenario whose TechnicalAnalyst stops sending after a few tokens."""
+    reply = team_responder(llm, body, kind)
+    if kind == "worker" and agent_of(body) == "TechnicalAnalyst":
+        reply.stall_after = 4
+    return reply
+
+
+SCENARIOS: dict[str, Responder] = {"team": team_responder, "stall": stalling_team_responder}
+
+
 def main() -> None:
-    """`python -m tests.engines.magentic.fake_llm PORT DELAY_S`: the team scenario, standalone."""
+    """`python -m tests.engines.magentic.fake_llm PORT DELAY_S [team|stall]`: standalone."""
     import sys
 
     port, delay = int(sys.argv[1]), float(sys.argv[2])
-    llm = FakeLLM(team_responder)
+    scenario = sys.argv[3] if len(sys.argv) > 3 else "team"
+    llm = FakeLLM(SCENARIOS[scenario])
     llm.delay_s = delay
     uvicorn.run(llm.app(), host="127.0.0.1", port=port, log_level="warning")
 

@@ -22,7 +22,6 @@ from cryptodesk.engines.grounding.figures import figures
 SERIES = 12
 """A list longer than this is a series: its items are not paired with other values."""
 MAX_SCALARS = 600
-_PLAIN = frozenset({float, int, type(None), datetime})
 """Scalars beyond this many are matched exactly only (pairs grow with the square)."""
 
 
@@ -31,12 +30,13 @@ class Sources:
 
     def __init__(self) -> None:
         self._exact: list[float] = []
+        self._series: list[NDArray[np.float64]] = []
         self._scalars: list[float] = []
         self._sorted: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
         self._pairs: _Pairs | None = None
 
     def __len__(self) -> int:
-        return len(self._exact)
+        return len(self._exact) + sum(len(series) for series in self._series)
 
     def add_result(self, result: BaseModel) -> None:
         self._walk(result.model_dump(), series=False)
@@ -99,12 +99,13 @@ class Sources:
         elif isinstance(value, list | tuple):
             self._add((float(len(value)),), series=series)  # "2 balances", "300 candles"
             long = len(value) > SERIES
-            if long and all(type(item) in _PLAIN for item in value):
-                # A plain series (an indicator line, its times): the ends pair, the rest not.
-                numbers = [float(item) for item in value if type(item) in (float, int)]
-                if numbers:
-                    self._add((numbers[0], numbers[-1]), series=series)
-                    self._add(numbers[1:-1], series=True)
+            numbers = _numeric(value) if long else None
+            if numbers is not None:
+                # A plain series (an indicator line): its ends pair, the rest do not.
+                if len(numbers):
+                    self._add((float(numbers[0]), float(numbers[-1])), series=series)
+                    self._series.append(numbers[1:-1])
+                    self._sorted = None
                 return
             for index, item in enumerate(value):
                 ends = index in (0, len(value) - 1)
@@ -123,9 +124,20 @@ class Sources:
     def _tables(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The values sorted, and their magnitudes sorted."""
         if self._sorted is None:
-            values = np.asarray(self._exact, dtype=np.float64)
+            values = np.concatenate([np.asarray(self._exact, dtype=np.float64), *self._series])
             self._sorted = (np.unique(values), np.unique(np.abs(values)))
         return self._sorted
+
+
+def _numeric(values: list[object] | tuple[object, ...]) -> NDArray[np.float64] | None:
+    """The finite numbers of a list of numbers (None: a gap), or None for any other list."""
+    if isinstance(values[0], bool | str):
+        return None
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array[np.isfinite(array)] if array.ndim == 1 else None
 
 
 class _Pairs:

@@ -243,8 +243,20 @@ class MagenticEngine:
             line = answer.opening_line(intent, team.findings.evidence, unresolved, live=live)
             return line.text if line is not None else None
 
-        prepared = await run_first_round(self.roster, team, first) if first else None
-        result = await run_team(self.roster, team, task, prepared=prepared, opening=opening)
+        prepared = None
+        if first is not None:
+            # The workflow is built and started while the first round's calls are in flight
+            # (its plan waits for the round), not after it.
+            prepared = asyncio.ensure_future(run_first_round(self.roster, team, first))
+            busy = asyncio.ensure_future(team.activity.busy.wait())
+            await asyncio.wait({prepared, busy}, return_when=asyncio.FIRST_COMPLETED)
+            busy.cancel()
+        try:
+            result = await run_team(self.roster, team, task, prepared=prepared, opening=opening)
+        finally:
+            if prepared is not None and not prepared.done():
+                prepared.cancel()
+                await asyncio.gather(prepared, return_exceptions=True)
         line = answer.opening_line(intent, team.findings.evidence, unresolved, live=live)
         _, writer, _ = self.roster.team()
         text = line.text if line is not None else None

@@ -71,6 +71,7 @@ class Estimator:
         self._prices = prices
         self._registry = registry
         self._specs = specs
+        self._agents: dict[str, int] = {}
 
     def lookup(self, question: str) -> CostEstimate:
         prompt = len(FAST_INSTRUCTIONS) + len(question) + PREVIEW_CHARS + 200
@@ -135,6 +136,13 @@ class Estimator:
         return _Call(self._target.worker_model, chars, COMPLETIONS["report"])
 
     def _agent_chars(self, agent: str) -> int:
+        """Instructions and tool definitions of `agent` (measured once: they do not change)."""
+        known = self._agents.get(agent)
+        if known is None:
+            known = self._agents[agent] = self._measure(agent)
+        return known
+
+    def _measure(self, agent: str) -> int:
         spec = self._specs.get(agent)
         if spec is None:
             return 0

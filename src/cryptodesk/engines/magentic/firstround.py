@@ -122,6 +122,9 @@ async def _work(roster: Roster, run: TeamRun, index: int, task: AgentTask) -> st
         else:
             calls = "; ".join(_call_text(call) for call in task.calls)
             instruction = f"{task.instruction} Call {calls}."
+            # The other lanes' tool calls start first: preparing this agent's request then
+            # happens while they are in flight.
+            await asyncio.sleep(0)
         agent = roster.agent(_SPECS[task.agent], roster.providers.target.worker_model)
         stream = agent.run(instruction, stream=True, session=agent.create_session())
         async for _update in stream:

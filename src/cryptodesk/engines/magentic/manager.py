@@ -12,7 +12,7 @@ round found. Its calls stream, so the stall watchdog sees a slow model's tokens 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,11 +57,13 @@ class DeskManager(StandardMagenticManager):
         max_rounds: int,
         max_stalls: int,
         max_resets: int,
-        prepared: PreparedLedger | None = None,
+        prepared: Awaitable[PreparedLedger] | None = None,
         opening: Callable[[], str | None] = lambda: None,
     ) -> None:
-        """`opening()`: the bottom line the report opens with, computed from the tool results
-        when the report is written (None when none can be)."""
+        """`prepared`: the first round's task ledger, awaited when the workflow asks for its
+        plan (the workflow starts while the first round still runs); `opening()`: the bottom
+        line the report opens with, computed when the report is written (None when none can
+        be)."""
         # One round and one reset more than ours: the framework's own limits end a run with a
         # fixed sentence, ours end it with the ReportWriter's summary (see create_progress_ledger).
         super().__init__(
@@ -87,7 +89,7 @@ class DeskManager(StandardMagenticManager):
 
     async def plan(self, magentic_context: MagenticContext) -> Message:
         if self._prepared is not None:
-            return self._prepared_plan(magentic_context, self._prepared)
+            return self._prepared_plan(magentic_context, await self._prepared)
         await self._reporter.start("Orchestrator", "Planning the analysis.")
         message = await super().plan(magentic_context)
         await self._reporter.finish(self._plan_text(message))

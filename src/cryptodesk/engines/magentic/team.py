@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,7 @@ class Roster:
         self.providers = providers
         self.registry = registry
         self._agents: dict[tuple[AgentSpec, str, bool, bool, bool], Agent[Any]] = {}
+        self._team: tuple[Agent[Any], Agent[Any], list[Agent[Any]]] | None = None
 
     def __len__(self) -> int:
         """How many agents are built."""
@@ -71,6 +72,11 @@ class Roster:
 
     def team(self) -> tuple[Agent[Any], Agent[Any], list[Agent[Any]]]:
         """The Orchestrator's agent, the ReportWriter and the workers of the full team."""
+        if self._team is None:
+            self._team = self._build_team()
+        return self._team
+
+    def _build_team(self) -> tuple[Agent[Any], Agent[Any], list[Agent[Any]]]:
         target = self.providers.target
         manager = self.agent(
             orchestrator.SPEC,
@@ -111,12 +117,13 @@ async def run_team(
     run: TeamRun,
     task: str,
     *,
-    prepared: PreparedLedger | None = None,
+    prepared: Awaitable[PreparedLedger] | None = None,
     opening: Callable[[], str | None] = lambda: None,
 ) -> TeamAnswer:
     """Runs the Magentic team on `task` for `run` (the current run); returns the report.
 
-    `prepared`: the task ledger of a first round that already ran (no planning calls).
+    `prepared`: the task ledger of a first round (no planning calls), awaited when the
+    workflow wants its plan: the workflow is built and started while the round runs.
     `opening()`: the bottom line the report opens with, computed when it is written.
     """
     manager_agent, writer, workers = roster.team()

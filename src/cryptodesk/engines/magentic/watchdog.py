@@ -41,6 +41,8 @@ class Activity:
         """Time during which at least one LLM call or tool was in flight."""
         self._in_flight = 0
         self._busy_from = 0.0
+        self.busy = asyncio.Event()
+        """Set once the first LLM call or tool is in flight."""
 
     def touch(self) -> None:
         self.last = time.monotonic()
@@ -48,6 +50,7 @@ class Activity:
     def enter(self, *, tool: bool = False) -> None:
         if self._in_flight == 0:
             self._busy_from = time.perf_counter()
+            self.busy.set()
         self._in_flight += 1
         self.tools += tool
         self.touch()
