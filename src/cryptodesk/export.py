@@ -1,5 +1,6 @@
 """A conversation as one markdown document (questions, reports, charts, run outcomes, and the
-structured outlook and answer kind of each result)."""
+structured outlook and answer kind of each result). A figure of a report that no tool result
+holds keeps its mark (⚠ after it) and a footnote under the answer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 
 from cryptodesk.domain import format as fmt
 from cryptodesk.domain.display import display_text
+from cryptodesk.domain.grounding import footnote, marked
 from cryptodesk.domain.outlook import Outlook
 from cryptodesk.realtime.protocol import ResultFrame
 from cryptodesk.redaction import scrub
@@ -31,11 +33,17 @@ def outlook_lines(outlook: Outlook) -> list[str]:
     return lines
 
 
-def _result_lines(frame: str | None) -> list[str]:
-    if frame is None:
+def _result(frame: str | None) -> ResultFrame | None:
+    return ResultFrame.model_validate_json(frame) if frame is not None else None
+
+
+def _result_lines(result: ResultFrame | None) -> list[str]:
+    if result is None:
         return []
-    result = ResultFrame.model_validate_json(frame)
-    lines = [f"_Answer kind: {result.answer_kind}._", ""] if result.answer_kind else []
+    note = footnote(result.grounding)
+    lines = [note, ""] if note else []
+    if result.answer_kind:
+        lines += [f"_Answer kind: {result.answer_kind}._", ""]
     for outlook in result.outlook or ():
         lines += outlook_lines(outlook)
     return [*lines, ""] if result.outlook else lines
@@ -70,10 +78,12 @@ def conversation_markdown(
                 reason = f": {run.error_message}" if run.error_message else ""
                 lines += [f"> Run `{run.id}` ended **{run.status}**{reason}", ""]
         else:
-            lines += [f"## Answer ({when})", "", message.content.rstrip(), ""]
+            result = _result((results or {}).get(message.run_id or ""))
+            content = marked(message.content, result.grounding if result else None)
+            lines += [f"## Answer ({when})", "", content.rstrip(), ""]
             if message.run_id and message.run_id not in answered:
                 answered.add(message.run_id)
-                lines += _result_lines((results or {}).get(message.run_id))
+                lines += _result_lines(result)
                 for chart in charts_by_run.get(message.run_id, []):
                     lines.append(f"- Chart: {chart.title} ({chart_url(chart.id)})")
                 lines.append("")

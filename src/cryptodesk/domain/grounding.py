@@ -7,6 +7,8 @@ is flagged, never hidden. These names are part of the protocol: add fields, neve
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 NO_SOURCE = "no tool result has this figure"
@@ -32,3 +34,29 @@ class Grounding(BaseModel):
     @property
     def grounded(self) -> bool:
         return not self.unmatched
+
+
+MARK = "⚠"
+
+
+def marked(content: str, grounding: Grounding | None) -> str:
+    """`content` with `MARK` after every occurrence of a figure no tool result holds (exports
+    and the terminal; the web app underlines them instead)."""
+    if grounding is None or not grounding.unmatched:
+        return content
+    texts = sorted({u.text for u in grounding.unmatched}, key=len, reverse=True)
+    pattern = "|".join(re.escape(text) for text in texts)
+    # Whole figures only: "$12" is not marked inside "$123" or "$12.50".
+    figure = re.compile(rf"(?<![\w$.,])(?:{pattern})(?![\w%]|[.,]\d)")
+    return figure.sub(lambda m: f"{m.group(0)}{MARK}", content)
+
+
+def footnote(grounding: Grounding | None) -> str | None:
+    """The line that explains the marks, or None when there are none."""
+    if grounding is None or not grounding.unmatched:
+        return None
+    listed = ", ".join(u.text for u in grounding.unmatched)
+    return (
+        f"{MARK} {NO_SOURCE}: {listed} ({grounding.matched} of {grounding.checked} figures "
+        "of this answer matched the tool results)."
+    )

@@ -184,3 +184,28 @@ async def test_team_model_without_tool_calling_is_known_before_the_run(
     assert "offline analyst answers" in errors[0]["message"]
     assert frames[-2]["engine"] == "offline (LLM fallback)"
     assert llm.run_requests == [], "no LLM call for a model known to lack tool calling"
+
+
+async def test_team_unmatched_figure_reaches_the_result_and_the_export(
+    team_server: LiveServer, llm: FakeLLM
+) -> None:
+    invented = "$123,456.78"
+
+    def inventive(fake: FakeLLM, body: dict[str, Any], kind: str) -> Reply:
+        if kind in ("report", "repair"):
+            return Reply(f"## BTC\nBTC could reach {invented} [1: get_crypto_price].")
+        return default_responder(fake, body, kind)
+
+    llm.responder = inventive
+    async with connect(team_server.ws) as ws:
+        await recv(ws)
+        await ws.send(chat("Analyze BTC on the 4h chart"))
+        frames = await run_to_end(ws)
+    check_run(frames, expect="completed")
+    result = frames[-2]
+    assert result["grounding"]["unmatched"] == [{"text": invented, "value": 123456.78}]
+    assert invented in result["content"]  # flagged, not hidden
+    base = f"{team_server.http}/api/v1/conversations/{frames[0]['conversation_id']}"
+    export = httpx.get(f"{base}/export").text
+    assert f"{invented}⚠ [1: get_crypto_price]" in export
+    assert f"⚠ no tool result has this figure: {invented} (" in export
