@@ -270,15 +270,26 @@ class FakeLLM:
         return recorded, reply
 
     async def _wait(self, request: Request, recorded: Recorded, seconds: float) -> bool:
-        """Sleeps; True when the client closed the connection meanwhile."""
+        """Sleeps; True when the client closed the connection meanwhile. Inside a streaming
+        response Starlette's own disconnect listener may see the hang-up first and cancel the
+        stream: that is the client hanging up too."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if await request.is_disconnected():
-                recorded.closed_early = True
-                self.request_closed.set()
-                return True
-            await asyncio.sleep(0.01)
-        return False
+        try:
+            while time.monotonic() < deadline:
+                if await request.is_disconnected():
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                return False
+        except asyncio.CancelledError:
+            self._hung_up(recorded)
+            raise
+        self._hung_up(recorded)
+        return True
+
+    def _hung_up(self, recorded: Recorded) -> None:
+        recorded.closed_early = True
+        self.request_closed.set()
 
     def _usage(self, recorded: Recorded) -> Body:
         return {
