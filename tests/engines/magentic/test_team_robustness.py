@@ -166,6 +166,11 @@ async def test_team_budget_stops_delegating_and_summarises(
 async def test_team_cancel_mid_tool_stops_the_tool_and_the_llm(
     settings: Settings, llm: FakeLLM
 ) -> None:
+    # The first round's lanes run at once: the ChartingAgent's request may be on its way when
+    # the cancel comes (the fake, busy on a loaded machine, may record it only later). Slow
+    # answers keep every such request open past the cancel: each must then show as abandoned
+    # by the client, while one some leftover task sent afterwards would still be waiting.
+    llm.delay_s = 10.0
     tool = BrokenTool(hang=True)
     engine = make_engine(settings, registry=registry_with(tool))
     sink = RecordingSink()
@@ -174,13 +179,12 @@ async def test_team_cancel_mid_tool_stops_the_tool_and_the_llm(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 2)
-    sent = len(llm.requests)
     assert tool.cancelled
     (hung,) = [c for c in sink.of_type(ToolCalled) if c.tool_name == "get_crypto_price"]
     assert hung.call_id not in {f.call_id for f in sink.of_type(ToolFinished)}
-    await asyncio.sleep(0.3)
-    assert len(llm.requests) == sent, "no LLM request after the cancel"
-    assert all(r.closed_early or r.kind != "worker" for r in llm.requests[sent:])
+    await asyncio.sleep(1.5)
+    kept = [r.agent for r in llm.requests if not r.closed_early]
+    assert kept == [], "every LLM request of the run is abandoned at the cancel"
     await engine.aclose()
 
 
