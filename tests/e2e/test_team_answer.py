@@ -64,7 +64,9 @@ def test_team_answer_shows_the_meter_and_marks_a_figure_without_a_source(
     )
     turn = wait_done(page, timeout=60_000)
     answer = turn.get_by_test_id("answer")
-    expect(answer.get_by_test_id("grounding")).to_have_text("1 figure without a source")
+    expect(answer.get_by_test_id("grounding")).to_have_text(
+        "1 figure without a source", use_inner_text=True
+    )
     marked = answer.get_by_test_id("report").get_by_test_id("ungrounded")
     expect(marked).to_have_count(1)
     expect(marked).to_contain_text(INVENTED)
@@ -75,6 +77,15 @@ def test_team_answer_shows_the_meter_and_marks_a_figure_without_a_source(
     expect(answer.get_by_test_id("usage-cost")).to_contain_text("estimated")
     marked.scroll_into_view_if_needed()
     shot(page, "team-ungrounded-figure")
+    # A phone keeps the answer's head short: the flag shows the count, the words are read aloud.
+    page.set_viewport_size({"width": 390, "height": 844})
+    badge = answer.get_by_test_id("grounding")
+    expect(badge.locator(".short")).to_be_visible()
+    expect(badge.locator(".short")).to_have_text("1")
+    words = badge.locator(".long")
+    expect(words).to_have_text("1 figure without a source")
+    size = words.bounding_box()
+    assert size is not None and size["width"] <= 1, size
 
 
 @pytest.fixture

@@ -168,16 +168,38 @@ function GroundingBadge({ grounding }: { grounding: Grounding | null | undefined
   const unmatched = grounding.unmatched ?? [];
   if (unmatched.length === 0) {
     return (
-      <Badge tone="up" icon={ShieldCheck} title="Every figure of this answer comes from a tool result" testId="grounding">
+      <Badge
+        tone="up"
+        icon={ShieldCheck}
+        title="Every figure of this answer comes from a tool result"
+        testId="grounding"
+        className="grounding-badge checked"
+      >
         {grounding.checked} figures checked
       </Badge>
     );
   }
   const listed = unmatched.map((u) => u.text).join(", ");
   return (
-    <Badge tone="warn" icon={ShieldAlert} title={`${NO_SOURCE}: ${listed}`} testId="grounding">
-      {unmatched.length} figure{unmatched.length === 1 ? "" : "s"} without a source
+    <Badge tone="warn" icon={ShieldAlert} title={`${NO_SOURCE}: ${listed}`} testId="grounding" className="grounding-badge">
+      <BadgeText
+        long={`${unmatched.length} figure${unmatched.length === 1 ? "" : "s"} without a source`}
+        short={String(unmatched.length)}
+      />
     </Badge>
+  );
+}
+
+/** A phone keeps the answer's head on one row: the count beside the icon there (the tooltip
+ * and the marks in the text say the rest), the long text read aloud. */
+function BadgeText({ long, short }: { long: string; short: string }) {
+  return (
+    <>
+      <span className="long">{long}</span>
+      <span className="short" aria-hidden="true">
+        {short}
+      </span>
+    </>
   );
 }
 
