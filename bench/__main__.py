@@ -17,6 +17,7 @@ from collections.abc import Callable
 from bench import (
     commands,
     fanout,
+    llm_paths,
     llm_team,
     market,
     memory,
@@ -34,9 +35,10 @@ BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
     ("4. market", market.measure),
     ("5. web app", webapp.measure),
     ("6. LLM team", lambda: asyncio.run(llm_team.measure())),
-    ("7. network down", outage.measure),
-    ("8. ask offline", commands.measure),
-    ("9. track record", lambda: asyncio.run(record.measure())),
+    ("7. LLM team before/after", lambda: asyncio.run(llm_paths.measure())),
+    ("8. network down", outage.measure),
+    ("9. ask offline", commands.measure),
+    ("10. track record", lambda: asyncio.run(record.measure())),
 )
 
 

@@ -13,6 +13,8 @@ from rich.console import Console
 from cryptodesk.config import Settings
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.terminal import doctor
+from tests.engines.magentic.fake_llm import FakeLLM, default_responder, fake_llm_server
+from tests.engines.magentic.fake_llm import Reply as LlmReply
 from tests.market.fake_coingecko import FakeCoinGecko, Reply, closed_port_url
 from tests.offline_bitget import API_KEY, API_SECRET, PASSPHRASE, Script, offline_exchange
 from tests.unreachable import FAILURES, Failure, coingecko_url, unreachable_exchange
@@ -126,3 +128,36 @@ async def test_doctor_live_market_data_without_a_network_fails(
     ok, rows = await _doctor(settings)
     assert not ok
     assert rows["coingecko"] == ("fail", "CoinGecko is not reachable from this machine")
+
+
+def _no_tools(fake: FakeLLM, body: dict[str, Any], kind: str) -> LlmReply:
+    if body.get("tools"):
+        return LlmReply("this model does not support tools", status=400)
+    return default_responder(fake, body, kind)
+
+
+@pytest.mark.parametrize("tools", [True, False])
+async def test_doctor_probes_the_models_tool_calling_and_json_output(
+    tmp_path: Path, exchange_script: Script, tools: bool
+) -> None:
+    llm = FakeLLM() if tools else FakeLLM(_no_tools)
+    with fake_llm_server(llm) as server:
+        settings = _settings(
+            tmp_path,
+            engine="magentic",
+            llm_provider="openai-compatible",
+            llm_base_url=server.openai_url,
+            llm_model="fake-model",
+        )
+        ok, rows = await _doctor(settings)
+    assert rows["llm"][0] == "ok"
+    assert rows["llm json"][0] == "ok"
+    probes = llm.of_kind("probe")
+    assert any(p.body.get("tools") for p in probes)
+    assert any(p.body.get("response_format") == {"type": "json_object"} for p in probes)
+    if tools:
+        assert ok and rows["llm tools"][0] == "ok"
+    else:
+        assert not ok
+        status, detail = rows["llm tools"]
+        assert status == "fail" and detail.startswith("The model 'fake-model' cannot call tools")

@@ -145,6 +145,38 @@ class Settings(BaseSettings):
         le=100_000,
         description="Estimated USD one run may cost before the team summarises.",
     )
+    daily_budget_usd: float | None = Field(
+        None,
+        gt=0,
+        le=1_000_000,
+        description=(
+            "Estimated USD all LLM runs of a UTC day may cost (summed in the database across "
+            "replicas); once reached, the offline analyst answers."
+        ),
+    )
+    daily_budget_tokens: int | None = Field(
+        None,
+        ge=1,
+        le=100_000_000_000,
+        description="Tokens all LLM runs of a UTC day may use; once reached, the offline analyst "
+        "answers.",
+    )
+    llm_stall_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=HOUR_S,
+        description=(
+            "A run whose LLM sends no token and whose tools make no progress for this long ends "
+            "with an error, and the offline analyst answers."
+        ),
+    )
+    llm_parallel: bool = Field(
+        True,
+        description=(
+            "First round of the LLM team at once: the data gathered concurrently, independent "
+            "specialists in parallel; false: the manager plans and delegates one step at a time."
+        ),
+    )
     llm_prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict,
         description=(

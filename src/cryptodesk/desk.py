@@ -91,7 +91,7 @@ class Desk:
         market = build_market_service(current)
         build = exchange_builder or build_exchange
         gateway = exchange or build(current)  # lazy: connects on first use
-        engines = EngineSelector(current, market, store.charts, gateway)
+        engines = EngineSelector(current, market, store.charts, gateway, store.spend)
         await engines.refresh()  # checks the LLM; `auto` may find a local Ollama
         desk: Desk | None = None
 
@@ -138,7 +138,7 @@ class Desk:
 
         market = build_market_service(settings)
         exchange = self.exchange if self.fixed_exchange else self.build_exchange(settings)
-        engines = EngineSelector(settings, market, self.store.charts, exchange)
+        engines = EngineSelector(settings, market, self.store.charts, exchange, self.store.spend)
         old = (self.market, self.exchange, self.engines)
         self.settings, self.market, self.exchange, self.engines = (
             settings,

@@ -1,6 +1,7 @@
 """A conversation as one markdown document (questions, reports, charts, run outcomes, the
 structured outlook and answer kind of each result, how each outlook's call worked out so far, and
-the feedback given on each answer)."""
+the feedback given on each answer). A figure of a report that no tool result holds keeps its mark
+(⚠ after it) and a footnote under the answer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from cryptodesk.domain import format as fmt
 from cryptodesk.domain.calls import Call
 from cryptodesk.domain.display import display_text
+from cryptodesk.domain.grounding import footnote, marked
 from cryptodesk.domain.outlook import Outlook
 from cryptodesk.realtime.protocol import ResultFrame
 from cryptodesk.redaction import scrub
@@ -53,11 +55,17 @@ def _feedback_line(feedback: Feedback | None) -> list[str]:
     return [f"- Feedback: thumbs {feedback.rating}{reasons if feedback.reasons else ''}"]
 
 
-def _result_lines(frame: str | None, calls: Sequence[Call]) -> list[str]:
-    if frame is None:
+def _result(frame: str | None) -> ResultFrame | None:
+    return ResultFrame.model_validate_json(frame) if frame is not None else None
+
+
+def _result_lines(result: ResultFrame | None, calls: Sequence[Call]) -> list[str]:
+    if result is None:
         return []
-    result = ResultFrame.model_validate_json(frame)
-    lines = [f"_Answer kind: {result.answer_kind}._", ""] if result.answer_kind else []
+    note = footnote(result.grounding)
+    lines = [note, ""] if note else []
+    if result.answer_kind:
+        lines += [f"_Answer kind: {result.answer_kind}._", ""]
     by_asset = {(c.draft.symbol, c.draft.timeframe): c for c in calls}
     for outlook in result.outlook or ():
         lines += outlook_lines(outlook)
@@ -98,11 +106,13 @@ def conversation_markdown(
                 reason = f": {run.error_message}" if run.error_message else ""
                 lines += [f"> Run `{run.id}` ended **{run.status}**{reason}", ""]
         else:
-            lines += [f"## Answer ({when})", "", message.content.rstrip(), ""]
+            result = _result((results or {}).get(message.run_id or ""))
+            content = marked(message.content, result.grounding if result else None)
+            lines += [f"## Answer ({when})", "", content.rstrip(), ""]
             if message.run_id and message.run_id not in answered:
                 answered.add(message.run_id)
                 run_id = message.run_id
-                lines += _result_lines((results or {}).get(run_id), (calls or {}).get(run_id, ()))
+                lines += _result_lines(result, (calls or {}).get(run_id, ()))
                 lines += _feedback_line((feedback or {}).get(run_id))
                 for chart in charts_by_run.get(run_id, []):
                     lines.append(f"- Chart: {chart.title} ({chart_url(chart.id)})")

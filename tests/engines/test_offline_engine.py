@@ -76,20 +76,42 @@ async def test_offline_technical_question_runs_the_roster_and_reports(replay_des
     assert "CRYPTODESK_LLM_PROVIDER" in report.content and "Ollama" in report.content
 
 
-async def test_offline_report_numbers_all_come_from_tool_results(replay_desk: Desk) -> None:
-    for question in (
-        "Analyze ETH on the 4h chart",
-        "ETH ADX, stochastic, OBV and VWAP on the 1h chart",
-        "Any candlestick patterns on BTC daily?",
-        "Compare SOL and AVAX this month",
-        "What is the price of Bitcoin?",
-        "How is the market today?",
-        "Should I buy DOGE now?",
-        "Is BTC overbought?",
-        "Find support and resistance for BTC 1d",
-        "Compare BTC, ETH and SOL over the last 7 days",
-        "What happened to BTC in April 2026?",
+SUITE = (
+    "Analyze ETH on the 4h chart",
+    "ETH ADX, stochastic, OBV and VWAP on the 1h chart",
+    "Any candlestick patterns on BTC daily?",
+    "Compare SOL and AVAX this month",
+    "What is the price of Bitcoin?",
+    "How is the market today?",
+    "Should I buy DOGE now?",
+    "Is BTC overbought?",
+    "Find support and resistance for BTC 1d",
+    "Compare BTC, ETH and SOL over the last 7 days",
+    "What happened to BTC in April 2026?",
+    "Is 1500 a good entry for ETH?",
+)
+
+
+async def test_offline_reports_pass_the_grounding_check_with_zero_unmatched(
+    replay_desk: Desk, demo_desk: Desk, bitget_desk: Desk
+) -> None:
+    """The production check (`engines.grounding`) on the offline analyst's reports: every
+    figure comes from a tool result, equal after the rounding shown or derived from two."""
+    exchange = ("Show the BTC order book and funding rate", "What are my balances and orders?")
+    for desk, questions in (
+        (replay_desk, SUITE),
+        (demo_desk, ("Analyze BTC", "Market overview")),
+        (bitget_desk, exchange),
     ):
+        for question in questions:
+            _, report = await _run(desk, question)
+            assert report.grounding is not None, question
+            assert report.grounding.unmatched == [], (question, report.grounding.unmatched)
+            assert report.grounding.checked == report.grounding.matched > 0, question
+
+
+async def test_offline_report_numbers_all_come_from_tool_results(replay_desk: Desk) -> None:
+    for question in SUITE:
         replay_desk.results.clear()
         sink, report = await _run(replay_desk, question)
         assert replay_desk.results, question

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import ccxt.async_support as ccxt
 import httpx
 
-from tests.engines.magentic.fake_llm import FakeLLMServer
+from tests.engines.magentic.fake_llm import FakeLLM, FakeLLMServer, Reply, default_responder
 from tests.market.fake_coingecko import FakeCoinGecko, closed_port_url
 from tests.offline_bitget import API_KEY, API_SECRET, PASSPHRASE, Script
 from tests.runtime.server import LiveServer
@@ -42,8 +44,46 @@ async def test_check_llm_working(desk_server: LiveServer, llm_server: FakeLLMSer
     use_llm(desk_server, llm_server)
     verdict = check(desk_server, "/test/llm").json()
     assert verdict["ok"] and verdict["target"] == "llm"
-    assert "model listed" in verdict["summary"]
-    assert [s["ok"] for s in verdict["steps"]] == [True, True]
+    assert "model listed" in verdict["summary"] and "tools and JSON work" in verdict["summary"]
+    names = [s["name"] for s in verdict["steps"]]
+    assert names == ["configuration", "request", "tool calling", "JSON output"]
+    assert [s["ok"] for s in verdict["steps"]] == [True, True, True, True]
+    probes = llm_server.llm.of_kind("probe")
+    assert [bool(p.body.get("tools")) for p in probes[-2:]] == [True, False]
+    assert probes[-1].body["response_format"] == {"type": "json_object"}
+
+
+async def test_check_llm_model_without_tool_calling(
+    desk_server: LiveServer, llm_server: FakeLLMServer
+) -> None:
+    def words_only(fake: FakeLLM, body: dict[str, Any], kind: str) -> Reply:
+        if kind == "probe" and body.get("tools"):
+            return Reply("pong")  # answers in words: never calls the tool
+        return default_responder(fake, body, kind)
+
+    llm_server.llm.responder = words_only
+    use_llm(desk_server, llm_server)
+    verdict = check(desk_server, "/test/llm").json()
+    assert not verdict["ok"]
+    steps = {s["name"]: s for s in verdict["steps"]}
+    assert steps["request"]["ok"] and not steps["tool calling"]["ok"]
+    assert steps["JSON output"]["ok"]
+    assert verdict["summary"].startswith("The model 'fake-model' cannot call tools")
+
+
+async def test_check_llm_model_without_json_output(
+    desk_server: LiveServer, llm_server: FakeLLMServer
+) -> None:
+    def prose(fake: FakeLLM, body: dict[str, Any], kind: str) -> Reply:
+        if kind == "probe" and not body.get("tools"):
+            return Reply("Sure! Here you go: ok = true")
+        return default_responder(fake, body, kind)
+
+    llm_server.llm.responder = prose
+    use_llm(desk_server, llm_server)
+    verdict = check(desk_server, "/test/llm").json()
+    assert not verdict["ok"]
+    assert verdict["summary"].startswith("The model 'fake-model' does not answer in JSON")
 
 
 async def test_check_llm_rejected_key_and_unreachable(

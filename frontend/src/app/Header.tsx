@@ -8,6 +8,7 @@ import type { Readiness } from "../lib/api";
 import { ConnectionStatus } from "../features/connection/ConnectionBanner";
 import type { ConnectionState } from "../features/connection/socket";
 import { DataModeBadge } from "../features/status/DataModeBadge";
+import { LlmProblem } from "../features/status/LlmProblem";
 
 interface Props {
   engine: string | null;
@@ -43,6 +44,7 @@ export function Header(props: Props) {
       </span>
       <EngineBadge engine={props.engine} title="Engine answering new questions" testId="engine-badge" />
       <DataModeBadge ready={props.readiness} />
+      <LlmProblem ready={props.readiness} />
       <span className="spacer" />
       <button type="button" className="btn new" onClick={props.onNew} data-testid="new-conversation" aria-label="New conversation" title="New conversation">
         <Plus size={16} aria-hidden="true" />

@@ -4,6 +4,8 @@ import type {
   ChartGeneratedFrame,
   ChatFrame,
   ErrorFrame,
+  EstimateModel,
+  Grounding,
   Outlook,
   ResultFrame,
   ServerFrame,
@@ -11,9 +13,13 @@ import type {
   ToolCallFrame,
   ToolResultFrame,
   ProgressFrame,
+  UsageModel,
 } from "../types/protocol";
 
 export type {
+  EstimateModel,
+  Grounding,
+  UsageModel,
   AgentStepFrame,
   ChartGeneratedFrame,
   ChatFrame,

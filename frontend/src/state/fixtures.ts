@@ -18,13 +18,13 @@ export function chatRun(): ServerFrame[] {
     { ...base(1), type: "status", status: "initializing", message: "Initializing agent team...", final: false, active_run: null, engine: null },
     { ...base(2), type: "status", status: "processing", message: "Agent team ready", final: false, active_run: null, engine: null },
     { ...base(3), type: "agent_step", agent: "CryptoMarketAnalyst", emoji: "📊", status: "working", message: "Get the price", step_id: "s1", delta: null },
-    { ...base(4), type: "progress", current_turn: 1, max_turns: 15, percentage: 6.67 },
+    { ...base(4), type: "progress", current_turn: 1, max_turns: 15, percentage: 6.67, spent: null, estimate: null },
     { ...base(5), type: "tool_call", agent: "CryptoMarketAnalyst", tool_name: "get_crypto_price", arguments: { coin: "ethereum" }, call_id: "t1" },
     { ...base(6), type: "agent_step", agent: "CryptoMarketAnalyst", emoji: "📊", status: "working", message: "", step_id: "s1", delta: "Hello world" },
     { ...base(7), type: "tool_result", tool_name: "get_crypto_price", call_id: "t1", success: true, result_preview: "ethereum: $1,642", duration_ms: 41, error: null },
     { ...base(8), type: "chart_generated", chart_id: "ch1", url: "/api/v1/charts/ch1", symbol: "ETH", interval: "4h", title: "ETH 4h" },
     { ...base(9), type: "agent_step", agent: "CryptoMarketAnalyst", emoji: "📊", status: "completed", message: "ETH $1,642", step_id: "s1", delta: null },
-    { ...base(10), type: "result", content: "# ETH\n\n| a | b |\n|---|---|\n| 1 | +2% |", format: "markdown", agents_used: ["CryptoMarketAnalyst"], charts: ["ch1"], engine: "offline", usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: null }, data_labels: ["replay"], outlook: null, answer_kind: null, bottom_line: null },
+    { ...base(10), type: "result", content: "# ETH\n\n| a | b |\n|---|---|\n| 1 | +2% |", format: "markdown", agents_used: ["CryptoMarketAnalyst"], charts: ["ch1"], engine: "offline", usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: null }, data_labels: ["replay"], outlook: null, answer_kind: null, bottom_line: null, grounding: null },
     { ...base(11), type: "status", status: "completed", message: "Analysis completed", final: true, active_run: null, engine: null },
   ];
 }
@@ -75,4 +75,26 @@ export function answeredRun(): ServerFrame[] {
         }
       : frame,
   );
+}
+
+/** An LLM team's run: the estimate first, the spend after each call, a figure without a source. */
+export function teamRun(): ServerFrame[] {
+  const estimate = { llm_calls: 6, prompt_tokens: 7000, completion_tokens: 1100, cost_usd: 0.0017 };
+  const spent = { prompt_tokens: 1000, completion_tokens: 40, cost_usd: 0.0002 };
+  const frames: ServerFrame[] = [];
+  for (const frame of chatRun()) {
+    if (frame.type === "progress") {
+      frames.push({ ...frame, current_turn: 0, percentage: 0, estimate }, { ...frame, spent });
+    } else if (frame.type === "result") {
+      frames.push({
+        ...frame,
+        content: "# BTC\n\nBTC at $64,468.01, target $71,250.",
+        grounding: { checked: 2, matched: 1, unmatched: [{ text: "$71,250", value: 71250 }] },
+      });
+    } else {
+      frames.push(frame);
+    }
+  }
+  // Numbered again: the run's log has no gaps.
+  return frames.map((frame, index) => ({ ...frame, seq: index + 1 }) as ServerFrame);
 }

@@ -3,7 +3,7 @@ import type { ConversationDetail } from "../lib/api";
 import type { ServerFrame } from "../lib/protocol";
 import { activeRun, deskReducer, initialState, orderedRuns } from "./reducer";
 import type { DeskState } from "./types";
-import { answeredRun, BOTTOM_LINE, chatRun, C, ETH_OUTLOOK, R } from "./fixtures";
+import { answeredRun, BOTTOM_LINE, chatRun, C, ETH_OUTLOOK, R, teamRun } from "./fixtures";
 
 function apply(state: DeskState, frames: ServerFrame[]): DeskState {
   return deskReducer(state, { type: "frames", frames });
@@ -47,6 +47,19 @@ describe("deskReducer", () => {
       error: null,
     });
     expect(activeRun(state)).toBeNull();
+  });
+
+  it("keeps the LLM team's estimate, its spend so far and the result's grounding", () => {
+    const frames = teamRun();
+    const started = apply(asked(), frames.slice(0, 4));
+    expect(started.runs[R]?.estimate).toEqual({ llm_calls: 6, prompt_tokens: 7000, completion_tokens: 1100, cost_usd: 0.0017 });
+    expect(started.runs[R]?.spent).toBeNull();
+    expect(started.runs[R]?.progress?.current).toBe(0);
+    const run = apply(started, frames.slice(4)).runs[R];
+    // A later progress without an estimate keeps the one that came first.
+    expect(run?.estimate?.cost_usd).toBe(0.0017);
+    expect(run?.spent).toEqual({ prompt_tokens: 1000, completion_tokens: 40, cost_usd: 0.0002 });
+    expect(run?.result?.grounding?.unmatched).toEqual([{ text: "$71,250", value: 71250 }]);
   });
 
   it("ignores duplicates: the same frames twice give the same state", () => {

@@ -188,6 +188,8 @@ function freshRun(runId: string, conversationId: string, question: string | null
     replayed: false,
     timeline: [],
     progress: null,
+    estimate: null,
+    spent: null,
     result: null,
     charts: [],
     startedAt: null,
@@ -271,6 +273,9 @@ function applyRunFrame(run: RunView, frame: RunScopedFrame): void {
         max: frame.max_turns,
         percentage: frame.percentage,
       };
+      // Servers from before the LLM team's meter send neither field.
+      if (frame.estimate) run.estimate = frame.estimate;
+      if (frame.spent) run.spent = frame.spent;
       if (!run.final && run.phase === "pending") run.phase = "processing";
       return;
     case "result":

@@ -1,5 +1,5 @@
 /** UI state of one conversation, built by `deskReducer` from protocol frames only. */
-import type { ChartGeneratedFrame, ResultFrame } from "../lib/protocol";
+import type { ChartGeneratedFrame, EstimateModel, ResultFrame, UsageModel } from "../lib/protocol";
 
 export type RunPhase =
   | "pending"
@@ -80,6 +80,10 @@ export interface RunView {
   replayed: boolean;
   timeline: TimelineItem[];
   progress: Progress | null;
+  /** What the LLM team expected the run to spend, sent before its first LLM call. */
+  estimate: EstimateModel | null;
+  /** The LLM spend so far (the live meter), from the latest `progress` that carried it. */
+  spent: UsageModel | null;
   result: ResultFrame | null;
   charts: ChartGeneratedFrame[];
   startedAt: string | null;

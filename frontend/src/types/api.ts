@@ -849,6 +849,10 @@ export interface components {
             coingecko_base_url?: string | null;
             /** Coingecko Plan */
             coingecko_plan?: ("keyless" | "demo" | "pro") | null;
+            /** Daily Budget Tokens */
+            daily_budget_tokens?: number | null;
+            /** Daily Budget Usd */
+            daily_budget_usd?: number | null;
             /** Engine */
             engine?: ("auto" | "offline" | "magentic") | null;
             /** Exchange */
@@ -865,8 +869,12 @@ export interface components {
             llm_model?: string | null;
             /** Llm Orchestrator Model */
             llm_orchestrator_model?: string | null;
+            /** Llm Parallel */
+            llm_parallel?: boolean | null;
             /** Llm Provider */
             llm_provider?: ("openai" | "azure" | "ollama" | "openai-compatible") | null;
+            /** Llm Stall Timeout S */
+            llm_stall_timeout_s?: number | null;
             /** Llm Timeout S */
             llm_timeout_s?: number | null;
             /** Llm Worker Model */
@@ -1131,6 +1139,11 @@ export interface components {
             llm_latency_ms?: number | null;
             /** Llm Model */
             llm_model?: string | null;
+            /**
+             * Llm Problem
+             * @description why the LLM cannot run the agent team (it cannot call tools or answer in JSON): the offline analyst answers meanwhile
+             */
+            llm_problem?: string | null;
             /** Llm Status */
             llm_status: string;
             market_data: components["schemas"]["ComponentStatus"];

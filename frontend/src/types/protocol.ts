@@ -179,6 +179,38 @@ export interface ProgressFrame {
   current_turn: number;
   max_turns: number;
   percentage: number;
+  /**
+   * the LLM spend of the run so far (the LLM team; sent after every LLM call and as a keep-alive while a slow model streams; added in v1, optional)
+   */
+  spent: UsageModel | null;
+  /**
+   * on the LLM team's first progress (current_turn 0), before any LLM call: what the run is expected to spend (added in v1, optional)
+   */
+  estimate: EstimateModel | null;
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "UsageModel".
+ */
+export interface UsageModel {
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number | null;
+}
+/**
+ * What an LLM run is expected to spend, before its first LLM call.
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "EstimateModel".
+ */
+export interface EstimateModel {
+  llm_calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /**
+   * null when a model has no known price
+   */
+  cost_usd?: number | null;
 }
 /**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema
@@ -214,15 +246,10 @@ export interface ResultFrame {
    * the sentences that answer the question, first in `content`
    */
   bottom_line: string | null;
-}
-/**
- * This interface was referenced by `ProtocolSchema`'s JSON-Schema
- * via the `definition` "UsageModel".
- */
-export interface UsageModel {
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_usd: number | null;
+  /**
+   * whether the figures of `content` come from the run's tool results: how many were checked and matched, and the ones no tool result holds (added in v1, optional)
+   */
+  grounding: Grounding | null;
 }
 /**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema
@@ -377,6 +404,38 @@ export interface Scenario {
    * reward / risk from the entry zone
    */
   risk_reward?: number | null;
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "Grounding".
+ */
+export interface Grounding {
+  /**
+   * figures of the report that were checked
+   */
+  checked: number;
+  /**
+   * figures a tool result holds or derives
+   */
+  matched: number;
+  /**
+   * figures no tool result holds, in report order
+   */
+  unmatched?: UnmatchedFigure[];
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "UnmatchedFigure".
+ */
+export interface UnmatchedFigure {
+  /**
+   * the figure exactly as the report writes it, e.g. '$71,250'
+   */
+  text: string;
+  /**
+   * the number it reads as (71250.0; a percentage: 2.5)
+   */
+  value: number;
 }
 /**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema

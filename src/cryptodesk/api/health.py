@@ -53,6 +53,7 @@ async def ready(desk: DeskDep) -> JSONResponse:
         llm_model=llm.model if llm else None,
         llm_latency_ms=llm.latency_ms if llm else None,
         llm_detail=llm.detail if llm else None,
+        llm_problem=desk.engines.llm_problem(),
         market_data_mode=market.mode,
         simulated_data=market.simulated,
         timestamp=datetime.now(UTC),

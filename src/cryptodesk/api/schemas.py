@@ -35,6 +35,13 @@ class Readiness(BaseModel):
     llm_model: str | None = None
     llm_latency_ms: int | None = None
     llm_detail: str | None = None
+    llm_problem: str | None = Field(
+        None,
+        description=(
+            "why the LLM cannot run the agent team (it cannot call tools or answer in JSON): "
+            "the offline analyst answers meanwhile"
+        ),
+    )
     market_data_mode: str
     simulated_data: bool
     timestamp: datetime

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from cryptodesk.domain.grounding import Grounding
 from cryptodesk.domain.outlook import AnswerKind, Outlook
 
 StepStatus = Literal["working", "completed", "error"]
@@ -26,9 +27,29 @@ class AgentStep:
 
 
 @dataclass(frozen=True, slots=True)
+class CostEstimate:
+    """What a run is expected to spend before it starts (the LLM team's plan, the models'
+    prices and the conversation's history)."""
+
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    """None when a model has no price."""
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     current_turn: int
     max_turns: int
+    spent: Usage | None = None
+    """The LLM spend of the run so far (the LLM team only)."""
+    estimate: CostEstimate | None = None
+    """On the run's first progress: what it is expected to spend."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +109,8 @@ class Report:
     answer_kind: AnswerKind = "answered"
     bottom_line: str | None = None
     """The one to three sentences the report opens with."""
+    grounding: Grounding | None = None
+    """Whether the report's figures come from the tool results (`engines.grounding`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,8 @@ from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.context import ChartStore
 
 if TYPE_CHECKING:
+    from cryptodesk.engines.magentic.budget import SpendBook
+    from cryptodesk.engines.magentic.capabilities import Capabilities
     from cryptodesk.engines.magentic.engine import MagenticEngine
 
 LlmStatus = Literal["connected", "unreachable", "not_configured", "offline"]
@@ -31,8 +33,11 @@ class EngineSelector:
         market: MarketDataService,
         charts: ChartStore,
         exchange: ExchangeService | None = None,
+        spend: SpendBook | None = None,
     ) -> None:
+        """`spend`: the spending ledger the daily cap sums (the store's)."""
         self._settings = settings
+        self._spend = spend
         self._market = market
         self._charts = charts
         self._exchange = exchange
@@ -41,6 +46,8 @@ class EngineSelector:
         self._detected: LlmTarget | None = None
         self._probe = LlmProbe(settings.llm_check_ttl_s)
         self._teams: dict[str, MagenticEngine] = {}
+        self._abilities: dict[str, Capabilities] = {}
+        """What each model could do when it was last probed (once per model and settings)."""
 
     @property
     def llm_target(self) -> LlmTarget | None:
@@ -65,6 +72,7 @@ class EngineSelector:
         return self._team(target)
 
     def _team(self, target: LlmTarget) -> MagenticEngine:
+        from cryptodesk.engines.magentic.budget import DailyCap
         from cryptodesk.engines.magentic.engine import MagenticEngine
         from cryptodesk.engines.magentic.usage import PriceTable
 
@@ -82,8 +90,15 @@ class EngineSelector:
                 budget_tokens=settings.run_budget_tokens,
                 budget_usd=settings.run_budget_usd,
                 exchange=self._exchange,
+                daily=DailyCap(
+                    self._spend, settings.daily_budget_usd, settings.daily_budget_tokens
+                ),
+                stall_timeout_s=settings.llm_stall_timeout_s,
+                parallel=settings.llm_parallel,
             )
             self._teams[target.label] = team
+            abilities = self._abilities.get(target.label)
+            team.unusable = abilities.problem if abilities is not None else None
         return team
 
     def warm(self) -> None:
@@ -101,9 +116,10 @@ class EngineSelector:
             return f"unavailable ({self._settings.engine})"
 
     async def refresh(self) -> LlmCheck | None:
-        """Checks the configured LLM, or looks for a local Ollama (both cached a minute)."""
+        """Checks the configured LLM, or looks for a local Ollama (both cached a minute); the
+        first time a model answers, also whether it can call tools and answer in JSON."""
         if self._configured is not None:
-            return await self._probe.check(self._configured)
+            return await self._checked(self._configured)
         if self._settings.engine == "offline":
             return None
         models = await self._probe.local_ollama_models(self._settings.ollama_url)
@@ -113,7 +129,27 @@ class EngineSelector:
         wanted = self._settings.llm_model
         model = wanted if wanted and wanted in models else models[0]
         self._detected = ollama_target(self._settings, model)
-        return await self._probe.check(self._detected)
+        return await self._checked(self._detected)
+
+    async def _checked(self, target: LlmTarget) -> LlmCheck:
+        check = await self._probe.check(target)
+        if check.status == "connected" and target.label not in self._abilities:
+            from cryptodesk.engines.magentic.capabilities import probe_capabilities
+
+            abilities = await probe_capabilities(target)
+            if abilities.tools.ok is not None and abilities.json.ok is not None:
+                self._abilities[target.label] = abilities  # learned: not asked again
+            team = self._teams.get(target.label)
+            if team is not None:
+                team.unusable = abilities.problem
+        return check
+
+    def llm_problem(self) -> str | None:
+        """Why the LLM in use cannot run the team (tool calling, JSON), or None."""
+        target = self.llm_target
+        abilities = self._abilities.get(target.label) if target is not None else None
+        problem = abilities.problem if abilities is not None else None
+        return problem.message if problem is not None else None
 
     def llm_check(self) -> LlmCheck | None:
         """The last readiness check of the LLM in use (see `refresh()`)."""

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from cryptodesk.domain.grounding import Grounding
 from cryptodesk.domain.outlook import AnswerKind, Outlook
 from cryptodesk.redaction import scrub
 
@@ -147,17 +148,40 @@ class ToolResultFrame(_RunFrame):
     error: str | None = None
 
 
+class UsageModel(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class EstimateModel(BaseModel):
+    """What an LLM run is expected to spend, before its first LLM call."""
+
+    llm_calls: int = Field(ge=0)
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    cost_usd: float | None = Field(None, description="null when a model has no known price")
+
+
 class ProgressFrame(_RunFrame):
     type: Literal["progress"] = "progress"
     current_turn: int = Field(ge=0)
     max_turns: int = Field(ge=1)
     percentage: float = Field(ge=0, le=100)
-
-
-class UsageModel(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = None
+    spent: UsageModel | None = Field(
+        None,
+        description=(
+            "the LLM spend of the run so far (the LLM team; sent after every LLM call and as a "
+            "keep-alive while a slow model streams; added in v1, optional)"
+        ),
+    )
+    estimate: EstimateModel | None = Field(
+        None,
+        description=(
+            "on the LLM team's first progress (current_turn 0), before any LLM call: what the "
+            "run is expected to spend (added in v1, optional)"
+        ),
+    )
 
 
 class ResultFrame(_RunFrame):
@@ -183,6 +207,13 @@ class ResultFrame(_RunFrame):
     )
     bottom_line: str | None = Field(
         None, description="the sentences that answer the question, first in `content`"
+    )
+    grounding: Grounding | None = Field(
+        None,
+        description=(
+            "whether the figures of `content` come from the run's tool results: how many were "
+            "checked and matched, and the ones no tool result holds (added in v1, optional)"
+        ),
     )
 
 

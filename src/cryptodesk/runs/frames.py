@@ -11,6 +11,7 @@ from cryptodesk.domain.events import (
     RunError,
     ToolCalled,
     ToolFinished,
+    Usage,
 )
 from cryptodesk.domain.format import clip
 from cryptodesk.realtime.protocol import (
@@ -18,6 +19,7 @@ from cryptodesk.realtime.protocol import (
     AgentStepFrame,
     ChartGeneratedFrame,
     ErrorFrame,
+    EstimateModel,
     ProgressFrame,
     ResultFrame,
     RunFrame,
@@ -30,6 +32,14 @@ from cryptodesk.redaction import redact_arguments
 
 def chart_url(chart_id: str) -> str:
     return f"/api/v1/charts/{chart_id}"
+
+
+def _usage(usage: Usage) -> UsageModel:
+    return UsageModel(
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cost_usd=usage.cost_usd,
+    )
 
 
 def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) -> RunFrame:
@@ -48,8 +58,22 @@ def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) ->
         case Progress():
             turns = max(event.max_turns, 1)
             pct = round(min(event.current_turn, turns) * 100.0 / turns, 2)
+            spent = event.spent
+            estimate = event.estimate
             return ProgressFrame(
-                current_turn=event.current_turn, max_turns=turns, percentage=pct, **ids
+                current_turn=event.current_turn,
+                max_turns=turns,
+                percentage=pct,
+                spent=_usage(spent) if spent is not None else None,
+                estimate=EstimateModel(
+                    llm_calls=estimate.llm_calls,
+                    prompt_tokens=estimate.prompt_tokens,
+                    completion_tokens=estimate.completion_tokens,
+                    cost_usd=estimate.cost_usd,
+                )
+                if estimate is not None
+                else None,
+                **ids,
             )
         case ToolCalled():
             return ToolCallFrame(
@@ -85,15 +109,12 @@ def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) ->
                 agents_used=list(event.agents_used),
                 charts=list(event.charts),
                 engine=event.engine,
-                usage=UsageModel(
-                    prompt_tokens=event.usage.prompt_tokens,
-                    completion_tokens=event.usage.completion_tokens,
-                    cost_usd=event.usage.cost_usd,
-                ),
+                usage=_usage(event.usage),
                 data_labels=list(event.data_labels),
                 outlook=list(event.outlook),
                 answer_kind=event.answer_kind,
                 bottom_line=event.bottom_line,
+                grounding=event.grounding,
                 **ids,
             )
         case RunError():

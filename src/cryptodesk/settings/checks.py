@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from cryptodesk.config import Settings
 from cryptodesk.domain import format as fmt
+from cryptodesk.engines.magentic.capabilities import probe_capabilities
 from cryptodesk.engines.magentic.probe import LlmProbe
 from cryptodesk.engines.magentic.target import configured_target
 from cryptodesk.errors import CryptoDeskError
@@ -23,7 +24,8 @@ def _elapsed_ms(started: float) -> int:
 
 
 async def check_llm(settings: Settings) -> Verdict:
-    """The LLM team's own readiness probe (model list, Azure: a one-token completion)."""
+    """The LLM team's own readiness probe (model list, Azure: a one-token completion), then
+    whether its models call tools and answer in JSON (`capabilities`)."""
     target = configured_target(settings)
     if target is None:
         missing = "a provider" if settings.llm_provider is None else "a model and an endpoint"
@@ -43,12 +45,31 @@ async def check_llm(settings: Settings) -> Verdict:
         ),
         CheckStep(name="request", ok=ok, detail=f"{check.detail} ({key})"),
     ]
-    summary = (
-        f"{where} answered in {check.latency_ms} ms: {check.detail}"
-        if ok
-        else f"{where} failed: {check.detail}"
+    if not ok:
+        summary = f"{where} failed: {check.detail}"
+        return Verdict(
+            target="llm", ok=False, summary=summary, steps=steps, latency_ms=check.latency_ms
+        )
+    # It answers; can its models do what the team needs? One tool call, one JSON answer.
+    abilities = await probe_capabilities(target)
+    steps += [
+        CheckStep(
+            name="tool calling", ok=abilities.tools.ok is True, detail=abilities.tools.detail
+        ),
+        CheckStep(name="JSON output", ok=abilities.json.ok is True, detail=abilities.json.detail),
+    ]
+    problem = abilities.problem
+    capable = abilities.tools.ok is True and abilities.json.ok is True
+    if problem is not None:
+        summary = problem.message
+    elif not capable:
+        unknown = [s.detail for s in steps[2:] if not s.ok]
+        summary = f"{where} answered, but not every check: {'; '.join(unknown)}"
+    else:
+        summary = f"{where} answered in {check.latency_ms} ms: {check.detail}; tools and JSON work"
+    return Verdict(
+        target="llm", ok=capable, summary=summary, steps=steps, latency_ms=check.latency_ms
     )
-    return Verdict(target="llm", ok=ok, summary=summary, steps=steps, latency_ms=check.latency_ms)
 
 
 async def check_exchange(settings: Settings, build: ExchangeBuilder) -> Verdict:

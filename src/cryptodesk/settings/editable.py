@@ -54,6 +54,10 @@ class EditableSettings(BaseModel):
     llm_timeout_s: float | None = None
     run_budget_tokens: int | None = None
     run_budget_usd: float | None = None
+    daily_budget_usd: float | None = None
+    daily_budget_tokens: int | None = None
+    llm_stall_timeout_s: float | None = None
+    llm_parallel: bool | None = None
     market_data: MarketDataMode | None = None
     replay_dir: str | None = None
     coingecko_plan: CoinGeckoPlan | None = None

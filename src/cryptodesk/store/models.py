@@ -235,3 +235,20 @@ class FeedbackRow(Base):
     """JSON list of reason codes."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LlmSpendRow(Base):
+    """What one LLM run spent, on the UTC day it ended: the ledger the daily cap sums, so every
+    replica on the database sees the same total."""
+
+    __tablename__ = "llm_spend"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), index=True)
+    """YYYY-MM-DD, UTC."""
+    run_id: Mapped[str] = mapped_column(String(64), index=True)
+    engine: Mapped[str] = mapped_column(String(200))
+    prompt_tokens: Mapped[int] = mapped_column(Integer)
+    completion_tokens: Mapped[int] = mapped_column(Integer)
+    cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """None when a model of the run has no price."""
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

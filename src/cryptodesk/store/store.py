@@ -17,6 +17,7 @@ from cryptodesk.store.leases import LeaseRepo
 from cryptodesk.store.runs import RunRepo
 from cryptodesk.store.sessions import SessionRepo
 from cryptodesk.store.settings import SettingsRepo
+from cryptodesk.store.spend import SpendRepo
 
 INTEGRITY_CHECK_EVERY_S = 60.0
 """SQLite's quick_check reads the whole file (~0.15 s per 100 MB): a healthy result is reused
@@ -36,6 +37,7 @@ class Store:
         self.calls = CallRepo(self.db)
         self.backtests = BacktestRepo(self.db)
         self.feedback = FeedbackRepo(self.db)
+        self.spend = SpendRepo(self.db)
         self._verified_at: float | None = None
 
     @classmethod

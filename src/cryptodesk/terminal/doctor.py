@@ -2,7 +2,8 @@
 
 Every upstream gets one real, short request, all at the same time: CoinGecko's `/ping` (market
 data auto or live), a ticker from the exchange, the LLM's readiness probe (a configured one, or
-a local Ollama in engine auto), and the local server's health. A row says "ok" only when its
+a local Ollama in engine auto) and, when it answers, whether its models call tools and answer in
+JSON (two tiny completions), and the local server's health. A row says "ok" only when its
 request got an answer; nothing is retried, so with the network down the whole check takes about
 `PROBE_S`.
 """
@@ -21,6 +22,8 @@ from rich.table import Table
 
 from cryptodesk import __version__
 from cryptodesk.config import Settings
+from cryptodesk.engines.magentic.capabilities import probe_capabilities
+from cryptodesk.engines.magentic.target import LlmTarget
 from cryptodesk.engines.selection import EngineSelector
 from cryptodesk.errors import (
     ConfigError,
@@ -162,9 +165,24 @@ async def _engine(settings: Settings, market: MarketDataService) -> list[Row]:
             connected = status == "connected"
             good = connected or (None if settings.engine == "auto" else False)
             rows.append(Row("llm", good, f"{status}: {check.model}{latency}; {check.detail}"))
+            if connected and target is not None:
+                rows += await _abilities(target)
         return rows
     finally:
         await engines.aclose()
+
+
+async def _abilities(target: LlmTarget) -> list[Row]:
+    """Tool calling and JSON output, which the team needs (one tiny request each)."""
+    try:
+        async with asyncio.timeout(PROBE_S * 2):
+            abilities = await probe_capabilities(target)
+    except TimeoutError:
+        return [Row("llm tools", None, f"no answer in {PROBE_S * 2:g} s")]
+    return [
+        Row("llm tools", abilities.tools.ok, abilities.tools.detail),
+        Row("llm json", abilities.json.ok, abilities.json.detail),
+    ]
 
 
 async def _server(settings: Settings) -> list[Row]:

@@ -1,4 +1,5 @@
-"""Renders protocol frames in a terminal: steps, tool calls, progress, then the report."""
+"""Renders protocol frames in a terminal: the LLM team's estimate, steps, tool calls, progress
+with the spend so far, then the report (figures without a source marked)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
+
+from cryptodesk.domain.grounding import Grounding, footnote, marked
 
 TERMINAL = frozenset({"completed", "cancelled", "failed"})
 HEADLINES = {
@@ -29,6 +32,10 @@ def headline(result: dict[str, Any]) -> str | None:
     return HEADLINES.get(str(kind))
 
 
+def _cost(usd: object) -> str:
+    return f"${usd:.4f}" if isinstance(usd, int | float) else "cost unknown (unpriced model)"
+
+
 def is_terminal(frame: dict[str, Any]) -> bool:
     return frame.get("type") == "status" and bool(frame.get("final"))
 
@@ -41,6 +48,7 @@ class FrameView:
         self.headline: str | None = None
         """The answer kind of the run's result, once it arrived."""
         self._mid_line = False
+        self._turn: object = None
 
     def show(self, frame: dict[str, Any]) -> None:
         if is_terminal(frame):
@@ -90,9 +98,28 @@ class FrameView:
             self.console.print(Text(f"   ✗ {f.get('error')} ({ms} ms)", style="red"))
 
     def _progress(self, f: dict[str, Any]) -> None:
-        self.console.print(
-            Text(f"   turn {f.get('current_turn')}/{f.get('max_turns')}", style="dim")
-        )
+        estimate = f.get("estimate")
+        if estimate:
+            tokens = estimate["prompt_tokens"] + estimate["completion_tokens"]
+            calls = estimate["llm_calls"]
+            self.console.print(
+                Text(
+                    f"   estimate: ~{tokens:,} tokens, {_cost(estimate.get('cost_usd'))}, "
+                    f"{calls} LLM call{'s' if calls != 1 else ''}",
+                    style="dim",
+                )
+            )
+            return
+        # Spend updates and keep-alives repeat the round: a line when the round changes.
+        if f.get("current_turn") == self._turn:
+            return
+        self._turn = f.get("current_turn")
+        line = f"   turn {f.get('current_turn')}/{f.get('max_turns')}"
+        spent = f.get("spent")
+        if spent:
+            tokens = spent["prompt_tokens"] + spent["completion_tokens"]
+            line += f" · spent {tokens:,} tokens, {_cost(spent.get('cost_usd'))}"
+        self.console.print(Text(line, style="dim"))
 
     def _chart_generated(self, f: dict[str, Any]) -> None:
         self.console.print(Text(f"   🖼️  chart: {f.get('title')} → {f.get('url')}", style="magenta"))
@@ -105,13 +132,21 @@ class FrameView:
     def _result(self, f: dict[str, Any]) -> None:
         self.headline = headline(f)
         labels = f.get("data_labels") or []
+        usage = f.get("usage") or {}
+        spent = int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
         subtitle = f"engine: {f.get('engine')}" + (
             f" · data: {', '.join(labels)}" if labels else ""
         )
+        if spent:
+            subtitle += f" · {spent:,} tokens, {_cost(usage.get('cost_usd'))}"
+        grounding = Grounding.model_validate(f["grounding"]) if f.get("grounding") else None
         self.console.print(
             Panel(
-                Markdown(str(f.get("content", ""))),
+                Markdown(marked(str(f.get("content", "")), grounding)),
                 title=self.headline or "Report",
                 subtitle=subtitle,
             )
         )
+        note = footnote(grounding)
+        if note:
+            self.console.print(Text(note, style="yellow"))

@@ -10,6 +10,7 @@ import pytest
 
 from cryptodesk.config import Settings
 from cryptodesk.engines.base import HistoryMessage, RunRequest
+from cryptodesk.engines.magentic.budget import DailyCap, SpendBook
 from cryptodesk.engines.magentic.engine import MagenticEngine
 from cryptodesk.engines.magentic.target import LlmTarget, configured_target
 from cryptodesk.engines.magentic.usage import PriceTable
@@ -62,9 +63,20 @@ def settings(tmp_path: Path, shared_market_dir: Path, llm_server: FakeLLMServer)
     return llm_settings(tmp_path, shared_market_dir, llm_server)
 
 
+@pytest.fixture
+def sequential(tmp_path: Path, shared_market_dir: Path, llm_server: FakeLLMServer) -> Settings:
+    """The manager plans and delegates one step at a time (no first round): its own
+    behaviours (facts and plan, replans, limits) from the first request on."""
+    return llm_settings(tmp_path, shared_market_dir, llm_server, llm_parallel=False)
+
+
 def make_engine(
-    settings: Settings, target: LlmTarget | None = None, registry: ToolRegistry | None = None
+    settings: Settings,
+    target: LlmTarget | None = None,
+    registry: ToolRegistry | None = None,
+    spend: SpendBook | None = None,
 ) -> MagenticEngine:
+    """An engine as the desk builds it from `settings`; `spend`: the ledger of the daily cap."""
     market = MarketDataService(
         ReplayProvider(settings.replay_dir or Path()), "replay", "test replay"
     )
@@ -82,6 +94,9 @@ def make_engine(
         budget_tokens=settings.run_budget_tokens,
         budget_usd=settings.run_budget_usd,
         registry=registry,
+        daily=DailyCap(spend, settings.daily_budget_usd, settings.daily_budget_tokens),
+        stall_timeout_s=settings.llm_stall_timeout_s,
+        parallel=settings.llm_parallel,
     )
     _OPEN.append(engine)
     return engine

@@ -3,14 +3,18 @@
 Serves `/v1/chat/completions` (JSON, or SSE with split tool-call deltas and a usage chunk), the
 Azure route `/openai/deployments/{dep}/chat/completions`, Ollama's `/api/chat` (NDJSON) and the
 model lists (`/v1/models`, `/api/tags`). It answers Magentic's orchestrator prompts by their
-wording and worker turns with a tool call, then text. Every request is recorded with the usage
-reported for it; a delay makes responses slow and the server notes when a client hung up.
+wording and worker turns with a tool call, then text. Every request is recorded with the agent
+that sent it (from its system message) and the usage reported for it: prompt tokens as a
+provider bills them (the messages and the tool definitions, four characters a token). A delay
+makes responses slow, a reply can stall mid-stream, the server counts requests in flight at once
+and notes when a client hung up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -35,6 +39,10 @@ class Reply:
     tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     status: int = 200
     delay_s: float = 0.0
+    chunk_delay_s: float = 0.0
+    """Streamed replies: the pause before each chunk."""
+    stall_after: int | None = None
+    """Streamed replies: send this many chunks, then nothing until the client hangs up."""
 
 
 @dataclass
@@ -45,7 +53,14 @@ class Recorded:
     headers: dict[str, str]
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    message_tokens: int = 0
+    """The prompt's messages alone (without the tool definitions)."""
     closed_early: bool = False
+
+    @property
+    def agent(self) -> str | None:
+        """The team agent that sent the request, from its system message."""
+        return agent_of(self.body)
 
     @property
     def last_text(self) -> str:
@@ -86,6 +101,23 @@ def ledger(
     )
 
 
+AGENT_WORDS = re.compile(r"You (?:are the|coordinate) (\w+)")
+
+
+def agent_of(body: Body) -> str | None:
+    messages = body.get("messages") or []
+    system = [text_of(m) for m in messages if m.get("role") == "system"]
+    found = AGENT_WORDS.search(system[0]) if system else None
+    if found is None:
+        return None
+    return "Orchestrator" if found.group(1) == "CryptoDesk" else found.group(1)
+
+
+def answered(body: Body, agent: str) -> bool:
+    """Whether the conversation a ledger request carries holds `agent`'s answer."""
+    return any(f"{agent}: done" in text_of(m) for m in body.get("messages") or [])
+
+
 def has_tool_result(body: Body) -> bool:
     """Whether this worker turn already called its tools (a tool message after the last user
     message, the worker's instruction)."""
@@ -99,12 +131,16 @@ def kind_of(body: Body) -> str:
     """Which Magentic call (or worker turn) a request is, from its last message."""
     messages = body.get("messages") or []
     last = text_of(messages[-1]) if messages else ""
+    if "capability check" in last:
+        return "probe"
     if "pre-survey" in last:
         return "facts"
     if "bullet-point plan" in last:
         return "plan"
     if "pure JSON format" in last:
         return "ledger"
+    if "have no source" in last:
+        return "repair"
     if "final report" in last.lower() and "ReportWriter" in json.dumps(messages[:1]):
         return "report"
     if "final answer" in last:
@@ -120,8 +156,14 @@ Responder = Callable[["FakeLLM", Body, str], Reply]
 
 
 def default_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
-    """The happy path: one market analyst turn with a price tool call, then the report."""
+    """The happy path: the market analyst's price (a tool call in the manager's rounds, the
+    gathered data in a first round), the other specialists briefly, then the report. The
+    capability check gets a model that can do both."""
     convo = "\n".join(text_of(m) for m in body.get("messages") or [])
+    if kind == "probe":
+        if body.get("tools"):
+            return Reply(tool_calls=[("ping", {"value": 1})])
+        return Reply('{"ok": true}')
     if kind == "facts":
         return Reply("1. GIVEN OR VERIFIED FACTS\n- asset: BTC")
     if kind == "plan":
@@ -139,14 +181,19 @@ def default_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
         )
     if kind == "fast":
         return Reply("BTC is at the price get_crypto_price reported [get_crypto_price].")
-    if kind in ("report", "final"):
+    if kind in ("report", "final", "repair"):
         return Reply(
             "## BTC\nBTC trades at the price get_crypto_price reported (source: get_crypto_price)."
         )
     if kind == "worker":
+        agent = agent_of(body) or "agent"
+        if "already gathered" in convo:
+            return Reply(f"{agent}: done; figures as the tools gave them.")
+        if agent == "ChartingAgent" and not has_tool_result(body):
+            return Reply(tool_calls=[("create_chart", {"coin": "bitcoin", "timeframe": "4h"})])
         if not has_tool_result(body):
             return Reply(tool_calls=[("get_crypto_price", {"coin": "bitcoin"})])
-        return Reply("BTC price fetched with get_crypto_price; see the tool result.")
+        return Reply(f"{agent}: done; BTC price fetched with get_crypto_price.")
     return Reply("ok " + convo[-20:])
 
 
@@ -159,6 +206,11 @@ class FakeLLM:
         self.models = ["fake-model"]
         self.request_started = threading.Event()
         self.request_closed = threading.Event()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.stalled_at: float | None = None
+        """When a reply that stalls sent its last chunk (epoch seconds)."""
+        """The most chat requests the server was answering at the same time."""
         self._lock = threading.Lock()
 
     def count(self, kind: str) -> int:
@@ -168,12 +220,30 @@ class FakeLLM:
         return [r for r in self.requests if r.kind == kind]
 
     @property
+    def run_requests(self) -> list[Recorded]:
+        """The requests of runs (not the model lists, not the capability checks)."""
+        return [r for r in self.requests if r.kind not in ("models", "probe")]
+
+    @property
     def prompt_tokens(self) -> int:
-        return sum(r.prompt_tokens for r in self.requests)
+        return sum(r.prompt_tokens for r in self.run_requests)
 
     @property
     def completion_tokens(self) -> int:
-        return sum(r.completion_tokens for r in self.requests)
+        return sum(r.completion_tokens for r in self.run_requests)
+
+    @property
+    def message_tokens(self) -> int:
+        return sum(r.message_tokens for r in self.run_requests)
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     # ------------------------------------------------------------------ plumbing
 
@@ -189,7 +259,10 @@ class FakeLLM:
                 kind,
                 {k.lower(): v for k, v in request.headers.items()},
             )
-            recorded.prompt_tokens = max(1, len(json.dumps(body.get("messages"))) // 4)
+            messages = len(json.dumps(body.get("messages")))
+            tools = len(json.dumps(body["tools"])) if body.get("tools") else 0
+            recorded.message_tokens = max(1, messages // 4)
+            recorded.prompt_tokens = max(1, (messages + tools) // 4)
             text = (reply.content or "") + json.dumps(reply.tool_calls)
             recorded.completion_tokens = max(1, len(text) // 4)
             self.requests.append(recorded)
@@ -197,15 +270,26 @@ class FakeLLM:
         return recorded, reply
 
     async def _wait(self, request: Request, recorded: Recorded, seconds: float) -> bool:
-        """Sleeps; True when the client closed the connection meanwhile."""
+        """Sleeps; True when the client closed the connection meanwhile. Inside a streaming
+        response Starlette's own disconnect listener may see the hang-up first and cancel the
+        stream: that is the client hanging up too."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if await request.is_disconnected():
-                recorded.closed_early = True
-                self.request_closed.set()
-                return True
-            await asyncio.sleep(0.01)
-        return False
+        try:
+            while time.monotonic() < deadline:
+                if await request.is_disconnected():
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                return False
+        except asyncio.CancelledError:
+            self._hung_up(recorded)
+            raise
+        self._hung_up(recorded)
+        return True
+
+    def _hung_up(self, recorded: Recorded) -> None:
+        recorded.closed_early = True
+        self.request_closed.set()
 
     def _usage(self, recorded: Recorded) -> Body:
         return {
@@ -217,7 +301,15 @@ class FakeLLM:
     async def chat(self, request: Request) -> Response:
         body: Body = await request.json()
         recorded, reply = self._record(request, body)
-        if await self._wait(request, recorded, reply.delay_s or self.delay_s):
+        self._enter()
+        try:
+            waited = await self._wait(request, recorded, reply.delay_s or self.delay_s)
+        except BaseException:
+            self._leave()
+            raise
+        if waited or reply.status != 200 or not body.get("stream"):
+            self._leave()
+        if waited:
             return Response(status_code=499)
         if reply.status != 200:
             return JSONResponse(
@@ -274,36 +366,76 @@ class FakeLLM:
             }
             return f"data: {json.dumps(payload)}\n\n"
 
-        yield chunk({"role": "assistant", "content": ""})
+        try:
+            async for part in self._chunks(request, recorded, reply, calls, finish, chunk):
+                yield part
+            if recorded.closed_early:
+                return
+            if include_usage:
+                usage = {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": model,
+                    "choices": [],
+                    "usage": self._usage(recorded),
+                }
+                yield f"data: {json.dumps(usage)}\n\n"
+            yield "data: [DONE]\n\n"
+        finally:
+            self._leave()
+
+    async def _chunks(
+        self,
+        request: Request,
+        recorded: Recorded,
+        reply: Reply,
+        calls: list[Body],
+        finish: str,
+        chunk: Callable[..., str],
+    ) -> AsyncIterator[str]:
+        sent = 0
+
+        async def pace() -> bool:
+            """Before a chunk: its delay, or the stall; False once the client hung up."""
+            nonlocal sent
+            if reply.stall_after is not None and sent >= reply.stall_after:
+                self.stalled_at = time.time()
+                await self._wait(request, recorded, 3600)
+                return False
+            if reply.chunk_delay_s and await self._wait(request, recorded, reply.chunk_delay_s):
+                return False
+            sent += 1
+            return True
+
+        parts = [chunk({"role": "assistant", "content": ""})]
         for i, call in enumerate(calls):
             head = {"index": i, "id": call["id"], "type": "function"}
-            yield chunk(
-                {
-                    "tool_calls": [
-                        {**head, "function": {"name": call["function"]["name"], "arguments": ""}}
-                    ]
-                }
+            parts.append(
+                chunk(
+                    {
+                        "tool_calls": [
+                            {
+                                **head,
+                                "function": {"name": call["function"]["name"], "arguments": ""},
+                            }
+                        ]
+                    }
+                )
             )
             arguments = call["function"]["arguments"]
             half = len(arguments) // 2
             for part in (arguments[:half], arguments[half:]):
-                yield chunk({"tool_calls": [{"index": i, "function": {"arguments": part}}]})
+                parts.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": part}}]}))
         if reply.content:
             words = reply.content.split(" ")
             for n, word in enumerate(words):
-                yield chunk({"content": word + (" " if n < len(words) - 1 else "")})
-        yield chunk({}, finish)
-        if include_usage:
-            usage = {
-                "id": "chatcmpl-fake",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": model,
-                "choices": [],
-                "usage": self._usage(recorded),
-            }
-            yield f"data: {json.dumps(usage)}\n\n"
-        yield "data: [DONE]\n\n"
+                parts.append(chunk({"content": word + (" " if n < len(words) - 1 else "")}))
+        parts.append(chunk({}, finish))
+        for part in parts:
+            if not await pace():
+                return
+            yield part
 
     async def ollama_chat(self, request: Request) -> Response:
         body: Body = await request.json()
@@ -357,7 +489,23 @@ class FakeLLM:
         """Forgets the recorded requests (a benchmark runs the server in its own process)."""
         with self._lock:
             self.requests.clear()
+            self.max_in_flight = self.in_flight
+            self.stalled_at = None
         return JSONResponse({"ok": True})
+
+    async def stats(self, request: Request) -> Response:
+        """What a benchmark in another process reads: the most requests in flight at once, the
+        tokens billed and sent, and when a stalling reply sent its last chunk (epoch s)."""
+        return JSONResponse(
+            {
+                "max_in_flight": self.max_in_flight,
+                "requests": len(self.run_requests),
+                "prompt_tokens": self.prompt_tokens,
+                "message_tokens": self.message_tokens,
+                "completion_tokens": self.completion_tokens,
+                "stalled_at": self.stalled_at,
+            }
+        )
 
     def app(self) -> Starlette:
         return Starlette(
@@ -369,6 +517,7 @@ class FakeLLM:
                 Route("/openai/models", self.models_list, methods=["GET"]),
                 Route("/api/tags", self.ollama_tags, methods=["GET"]),
                 Route("/_reset", self.reset, methods=["POST"]),
+                Route("/_stats", self.stats, methods=["GET"]),
             ]
         )
 
@@ -435,9 +584,23 @@ TEAM_STEPS: tuple[tuple[str, str, list[tuple[str, dict[str, Any]]]], ...] = (
 )
 
 
+PRICE = re.compile(
+    r"\[get_crypto_price\][^\n$]*?(\$[\d,]+\.\d+)|get_crypto_price\(.*?-> [^$\n]*(\$[\d,]+\.\d+)"
+)
+
+
+def reported_price(body: Body) -> str:
+    """The price get_crypto_price gave, as the report prompt quotes it."""
+    found = PRICE.search("\n".join(text_of(m) for m in body.get("messages") or []))
+    return next((g for g in found.groups() if g), "?") if found else "?"
+
+
 def team_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
-    """A standard "Analyze BTC on the 4h chart": price, technicals, chart, then the report."""
-    done = llm.count("ledger")
+    """A standard "Analyze BTC on the 4h chart": price, technicals, chart, then the report.
+
+    In the manager's rounds the ledger names the next specialist that has not answered yet; in a
+    first round the data specialists read what was gathered and the ChartingAgent draws.
+    """
     if kind == "facts":
         return Reply(
             "1. GIVEN OR VERIFIED FACTS\n- Asset: BTC; timeframe: 4h\n2. FACTS TO LOOK UP\n"
@@ -447,33 +610,49 @@ def team_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
     if kind == "plan":
         return Reply("\n".join(f"- {agent}: {instruction}" for agent, instruction, _ in TEAM_STEPS))
     if kind == "ledger":
-        if done >= len(TEAM_STEPS):
+        waiting = [step for step in TEAM_STEPS if not answered(body, step[0])]
+        if not waiting:
             return Reply(ledger(True))
-        agent, instruction, _ = TEAM_STEPS[done]
+        agent, instruction, _ = waiting[0]
         return Reply(ledger(False, agent, instruction))
     if kind == "worker":
-        agent, _, calls = TEAM_STEPS[min(done, len(TEAM_STEPS)) - 1]
-        if not has_tool_result(body):
+        agent = agent_of(body) or ""
+        calls = next((c for a, _, c in TEAM_STEPS if a == agent), [])
+        gathered = "already gathered" in text_of((body.get("messages") or [{}])[-1])
+        if not gathered and not has_tool_result(body) and calls:
             return Reply(tool_calls=calls)
         return Reply(
             f"{agent}: done; the figures are in the tool results above, e.g. the price from "
             "get_crypto_price and RSI from compute_indicators."
         )
-    if kind in ("report", "final"):
+    if kind in ("report", "final", "repair"):
         return Reply(
-            "## BTC on the 4h chart\nBTC trades at $64,468.01 [1: get_crypto_price]. RSI and "
-            "MACD [2: compute_indicators] point to a neutral trend; support and resistance "
-            "[3: find_key_levels]; chart [4: create_chart].\n\n### Sources\n1-4 as cited."
+            f"## BTC on the 4h chart\nBTC trades at {reported_price(body)} [1: get_crypto_price]. "
+            "RSI and MACD [2: compute_indicators] point to a neutral trend; support and "
+            "resistance [3: find_key_levels]; chart [4: create_chart].\n\n### Sources\n"
+            "The tool results cited above."
         )
     return default_responder(llm, body, kind)
 
 
+def stalling_team_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
+    """The team scenario whose TechnicalAnalyst stops sending after a few tokens."""
+    reply = team_responder(llm, body, kind)
+    if kind == "worker" and agent_of(body) == "TechnicalAnalyst":
+        reply.stall_after = 4
+    return reply
+
+
+SCENARIOS: dict[str, Responder] = {"team": team_responder, "stall": stalling_team_responder}
+
+
 def main() -> None:
-    """`python -m tests.engines.magentic.fake_llm PORT DELAY_S`: the team scenario, standalone."""
+    """`python -m tests.engines.magentic.fake_llm PORT DELAY_S [team|stall]`: standalone."""
     import sys
 
     port, delay = int(sys.argv[1]), float(sys.argv[2])
-    llm = FakeLLM(team_responder)
+    scenario = sys.argv[3] if len(sys.argv) > 3 else "team"
+    llm = FakeLLM(SCENARIOS[scenario])
     llm.delay_s = delay
     uvicorn.run(llm.app(), host="127.0.0.1", port=port, log_level="warning")
 

@@ -23,7 +23,7 @@ async def test_openai_compatible_json_mode_only_on_ledger_calls(
     for r in llm.requests:
         expected = {"type": "json_object"} if r.kind == "ledger" else None
         assert r.body.get("response_format") == expected, r.kind
-    worker = llm.of_kind("worker")[0]
+    worker = next(r for r in llm.of_kind("worker") if r.agent == "CryptoMarketAnalyst")
     assert worker.body["stream"] is True
     assert {t["function"]["name"] for t in worker.body["tools"]} == {
         "get_crypto_price",
@@ -74,7 +74,7 @@ async def test_ollama_native_route(
     assert {r.path for r in llm.requests} == {"/api/chat"}
     assert {r.body["model"] for r in llm.requests} == {"qwen3:8b"}
     assert not any("format" in r.body for r in llm.requests if r.kind == "ledger")
-    assert [e.tool_name for e in sink.of_type(ToolCalled)] == ["get_crypto_price"]
+    assert "get_crypto_price" in [e.tool_name for e in sink.of_type(ToolCalled)]
     report = sink.events[-1]
     assert isinstance(report, Report) and report.engine == "magentic:ollama/qwen3:8b"
     assert report.usage.prompt_tokens == llm.prompt_tokens
@@ -95,13 +95,14 @@ async def test_models_per_role(
     assert target is not None and target.label == "magentic:openai-compatible/gpt-4o+gpt-4o-mini"
     sink = RecordingSink()
     await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
-    models = {r.kind: r.body["model"] for r in llm.requests}
-    assert models["ledger"] == models["plan"] == "gpt-4o"
-    assert models["worker"] == models["report"] == "gpt-4o-mini"
+    models = {r.kind: {q.body["model"] for q in llm.of_kind(r.kind)} for r in llm.requests}
+    assert models["ledger"] == {"gpt-4o"}
+    assert models["worker"] == models["report"] == {"gpt-4o-mini"}
     report = sink.events[-1]
     assert isinstance(report, Report)
     by_agent = {a.agent: a for a in report.usage.by_agent}
-    assert by_agent["Orchestrator"].calls == 4 and by_agent["CryptoMarketAnalyst"].calls == 2
+    # The first round: one reading turn per data specialist; the manager judged once.
+    assert by_agent["Orchestrator"].calls == 1 and by_agent["CryptoMarketAnalyst"].calls == 1
     assert report.usage.cost_usd is not None and report.usage.cost_usd > 0
 
 
@@ -140,7 +141,8 @@ async def test_team_task_carries_the_conversation(settings: Settings, llm: FakeL
     await make_engine(settings).run(
         request("and what about ETH on the daily chart?", history=history), RecordingSink()
     )
-    facts = llm.of_kind("facts")[0].last_text
+    # The task (the question after the history) reaches the manager's progress ledger.
+    facts = llm.of_kind("ledger")[0].last_text
     assert "User: Analyze BTC on the 4h chart" in facts
     assert "Assistant: ## BTC Uptrend above the 50 SMA." in facts
     assert facts.index("User: Analyze BTC") < facts.index("and what about ETH on the daily chart?")

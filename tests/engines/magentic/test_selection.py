@@ -114,6 +114,7 @@ async def test_doctor_checks_the_llm(tmp_path: Path, llm_server: FakeLLMServer) 
     text = console.export_text()
     assert "magentic:openai-compatible/fake-model" in text
     assert "connected: fake-model" in text and "model listed" in text
+    assert "fake-model called the tool" in text and "fake-model answered in JSON" in text
 
 
 async def test_warm_builds_the_team_once_without_a_request(

@@ -69,21 +69,22 @@ async def test_team_tool_that_raises_is_reported_and_the_run_goes_on(
     engine = make_engine(settings, registry=registry_with(BrokenTool()))
     sink = RecordingSink()
     await engine.run(request("Analyze BTC on the 4h chart"), sink)
-    finished = sink.of_type(ToolFinished)
-    assert len(finished) == 1 and not finished[0].success
+    (failed,) = [f for f in sink.of_type(ToolFinished) if not f.success]
     plain = "get_crypto_price failed because of an internal error (see the server log)"
-    assert finished[0].error == plain  # the exception's text goes to the log only
-    assert finished[0].call_id == sink.of_type(ToolCalled)[0].call_id
-    tool_message = next(
-        m for m in llm.of_kind("worker")[1].body["messages"] if m.get("role") == "tool"
-    )
-    assert plain in str(tool_message["content"])
+    assert failed.error == plain  # the exception's text goes to the log only
+    (called,) = [c for c in sink.of_type(ToolCalled) if c.tool_name == "get_crypto_price"]
+    assert failed.call_id == called.call_id
+    # The first round's other calls answered; the market analyst read the failure.
+    assert len(sink.of_type(ToolFinished)) > 1
+    reading = next(r for r in llm.of_kind("worker") if r.agent == "CryptoMarketAnalyst")
+    assert f"FAILED: {plain}" in reading.last_text
     assert report_of(sink).engine.startswith("magentic:")
     assert "FAILED" in llm.of_kind("report")[0].last_text
+    assert report_of(sink).answer_kind == "partial"
 
 
 async def test_team_malformed_ledger_json_replans_and_finishes(
-    settings: Settings, llm: FakeLLM
+    sequential: Settings, llm: FakeLLM
 ) -> None:
     def garbled(fake: FakeLLM, body: Body, kind: str) -> Reply:
         if kind == "ledger" and fake.count("ledger") <= 3:
@@ -92,7 +93,7 @@ async def test_team_malformed_ledger_json_replans_and_finishes(
 
     llm.responder = garbled
     sink = RecordingSink()
-    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    await make_engine(sequential).run(request("Analyze BTC on the 4h chart"), sink)
     orchestrator = [
         s for s in sink.of_type(AgentStep) if s.agent == "Orchestrator" and s.status == "working"
     ]
@@ -102,11 +103,11 @@ async def test_team_malformed_ledger_json_replans_and_finishes(
     ]
     assert llm.count("ledger") >= 5
     assert llm.count("worker") == 2
-    assert report_of(sink).content.startswith("## BTC")
+    assert "## BTC\n" in report_of(sink).content
 
 
 async def test_team_unknown_speaker_ends_with_a_written_report(
-    settings: Settings, llm: FakeLLM
+    sequential: Settings, llm: FakeLLM
 ) -> None:
     def stranger(fake: FakeLLM, body: Body, kind: str) -> Reply:
         if kind == "ledger":
@@ -115,14 +116,16 @@ async def test_team_unknown_speaker_ends_with_a_written_report(
 
     llm.responder = stranger
     sink = RecordingSink()
-    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    await make_engine(sequential).run(request("Analyze BTC on the 4h chart"), sink)
     assert llm.count("ledger") == 3  # the framework's retries, then "invalid next speaker"
     assert llm.count("worker") == 0
     assert llm.count("report") == 1
-    assert report_of(sink).content.startswith("## BTC")
+    assert "## BTC\n" in report_of(sink).content
 
 
-async def test_team_round_limit_yields_a_written_summary(settings: Settings, llm: FakeLLM) -> None:
+async def test_team_round_limit_yields_a_written_summary(
+    sequential: Settings, llm: FakeLLM
+) -> None:
     def never_done(fake: FakeLLM, body: Body, kind: str) -> Reply:
         if kind == "ledger":
             return Reply(ledger(False, "TechnicalAnalyst", "Compute RSI for bitcoin on 4h."))
@@ -132,20 +135,24 @@ async def test_team_round_limit_yields_a_written_summary(settings: Settings, llm
 
     llm.responder = never_done
     sink = RecordingSink()
-    await make_engine(settings).run(request("Analyze BTC on the 4h chart", max_turns=2), sink)
+    await make_engine(sequential).run(request("Analyze BTC on the 4h chart", max_turns=2), sink)
     assert llm.count("ledger") == 2 and llm.count("worker") == 2
     prompt = llm.of_kind("report")[0].last_text
     assert "round limit" in prompt
     report = report_of(sink)
     assert "Workflow terminated" not in report.content
-    assert report.content.startswith("## BTC")
-    assert [p.current_turn for p in sink.of_type(Progress)] == [1, 2]
+    assert "## BTC\n" in report.content
+    # The estimate (turn 0), then the rounds; spend updates repeat the current round.
+    turns = [p.current_turn for p in sink.of_type(Progress)]
+    assert turns == sorted(turns) and set(turns) == {0, 1, 2}
 
 
 async def test_team_budget_stops_delegating_and_summarises(
     tmp_path: Path, shared_market_dir: Path, llm_server: FakeLLMServer, llm: FakeLLM
 ) -> None:
-    settings = llm_settings(tmp_path, shared_market_dir, llm_server, run_budget_tokens=500)
+    settings = llm_settings(
+        tmp_path, shared_market_dir, llm_server, run_budget_tokens=500, llm_parallel=False
+    )
     sink = RecordingSink()
     await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
     errors = sink.of_type(RunError)
@@ -159,19 +166,25 @@ async def test_team_budget_stops_delegating_and_summarises(
 async def test_team_cancel_mid_tool_stops_the_tool_and_the_llm(
     settings: Settings, llm: FakeLLM
 ) -> None:
+    # The first round's lanes run at once: the ChartingAgent's request may be on its way when
+    # the cancel comes (the fake, busy on a loaded machine, may record it only later). Slow
+    # answers keep every such request open past the cancel: each must then show as abandoned
+    # by the client, while one some leftover task sent afterwards would still be waiting.
+    llm.delay_s = 10.0
     tool = BrokenTool(hang=True)
     engine = make_engine(settings, registry=registry_with(tool))
     sink = RecordingSink()
     task = asyncio.create_task(engine.run(request("Analyze BTC on the 4h chart"), sink))
     await asyncio.wait_for(tool.started.wait(), 10)
-    sent = len(llm.requests)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 2)
     assert tool.cancelled
-    assert not sink.of_type(ToolFinished)
-    await asyncio.sleep(0.2)
-    assert len(llm.requests) == sent
+    (hung,) = [c for c in sink.of_type(ToolCalled) if c.tool_name == "get_crypto_price"]
+    assert hung.call_id not in {f.call_id for f in sink.of_type(ToolFinished)}
+    await asyncio.sleep(1.5)
+    kept = [r.agent for r in llm.requests if not r.closed_early]
+    assert kept == [], "every LLM request of the run is abandoned at the cancel"
     await engine.aclose()
 
 
@@ -191,14 +204,20 @@ async def test_team_model_without_tool_calling_is_reported_clearly(
     assert "does not support tool calling" in errors[0].message
     assert "Traceback" not in errors[0].message
     assert report_of(sink).engine == "offline (LLM fallback)"
-    failed = [s for s in sink.of_type(AgentStep) if s.status == "error"]
-    assert [s.agent for s in failed] == ["CryptoMarketAnalyst"]
+    failed = {s.agent for s in sink.of_type(AgentStep) if s.status == "error"}
+    assert failed and failed <= {"CryptoMarketAnalyst", "TechnicalAnalyst", "ChartingAgent"}
+    # Every step the team opened was closed, whichever lane failed first.
+    opened = {s.step_id for s in sink.of_type(AgentStep) if s.status == "working"}
+    closed = {s.step_id for s in sink.of_type(AgentStep) if s.status != "working"}
+    assert opened <= closed
 
 
 async def test_team_transient_errors_are_retried(
     tmp_path: Path, shared_market_dir: Path, llm_server: FakeLLMServer, llm: FakeLLM
 ) -> None:
-    settings = llm_settings(tmp_path, shared_market_dir, llm_server, llm_max_retries=2)
+    settings = llm_settings(
+        tmp_path, shared_market_dir, llm_server, llm_max_retries=2, llm_parallel=False
+    )
 
     def flaky(fake: FakeLLM, body: Body, kind: str) -> Reply:
         if kind == "facts" and fake.count("facts") == 0:

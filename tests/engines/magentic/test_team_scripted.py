@@ -22,6 +22,8 @@ TARGET = LlmTarget("openai", "scripted", "scripted", "http://127.0.0.1:9/v1")
 
 
 def scripted_engine(shared_market_dir: Path, script: Script) -> MagenticEngine:
+    """One script serves every call in order, so the manager delegates one step at a time
+    (no first round, whose specialists would take the script's items in any order)."""
     market = MarketDataService(
         ReplayProvider(shared_market_dir / "binance_spot_1h"), "replay", "test replay"
     )
@@ -36,6 +38,7 @@ def scripted_engine(shared_market_dir: Path, script: Script) -> MagenticEngine:
         history_tokens=settings.llm_history_tokens,
         prices=PriceTable.build({"scripted": (1.0, 2.0)}, free=False),
         providers=LlmProviders(TARGET, lambda _model: ScriptedChatClient(script)),
+        parallel=False,
     )
 
 
@@ -59,7 +62,13 @@ async def test_scripted_team_maps_delegations_tools_and_report(shared_market_dir
     working = [s for s in steps if s.status == "working" and s.delta is None]
     assert [s.agent for s in working] == ["Orchestrator", "TechnicalAnalyst", "ReportWriter"]
     assert working[1].message == "Compute RSI for bitcoin on 4h."
-    assert sink.of_type(Progress) == [Progress(1, 5)]
+    progress = sink.of_type(Progress)
+    # The estimate first (turn 0), then the rounds (the TechnicalAnalyst, the final ledger),
+    # with the spend so far after every LLM call (the live meter).
+    assert progress[0].current_turn == 0 and progress[0].estimate is not None
+    assert {p.current_turn for p in progress[1:]} == {1, 2}
+    spent = [p.spent.prompt_tokens for p in progress[1:] if p.spent is not None]
+    assert spent == sorted(spent) and set(spent) == set(range(10, 80, 10))
     called, finished = sink.of_type(ToolCalled), sink.of_type(ToolFinished)
     assert [c.tool_name for c in called] == ["compute_indicators"]
     assert finished[0].call_id == called[0].call_id and finished[0].success

@@ -62,11 +62,11 @@ def per_request_responder(llm: FakeLLM, body: Body, kind: str) -> Reply:
 
 
 async def test_concurrent_runs_on_one_engine_keep_their_state_apart(
-    settings: Settings, llm: FakeLLM
+    sequential: Settings, llm: FakeLLM
 ) -> None:
     llm.responder = per_request_responder
     llm.delay_s = 0.03  # long enough for the two runs' calls to interleave
-    engine = make_engine(settings)
+    engine = make_engine(sequential)
     sinks = {coin: RecordingSink() for coin in COINS}
     questions = {"bitcoin": "Analyze bitcoin on the 4h chart", "ethereum": "Analyze ethereum now"}
 
@@ -80,7 +80,10 @@ async def test_concurrent_runs_on_one_engine_keep_their_state_apart(
     for coin, sink in sinks.items():
         report = sink.events[-1]
         assert isinstance(report, Report), report
-        assert report.content == f"## Report on {coin}"
+        assert report.content.endswith(f"\n\n## Report on {coin}")
+        symbol = {"bitcoin": "BTC", "ethereum": "ETH"}[coin]
+        assert report.bottom_line is not None and report.bottom_line.startswith(f"{symbol} is $")
+        assert report.content.startswith(report.bottom_line)
         calls = sink.of_type(ToolCalled)
         assert [c.arguments for c in calls] == [{"coin": coin}]
         steps = [s for s in sink.of_type(AgentStep) if s.status == "working" and s.delta is None]
@@ -98,11 +101,11 @@ async def test_concurrent_runs_on_one_engine_keep_their_state_apart(
 
 
 async def test_team_thread_carries_answers_not_tool_payloads(
-    settings: Settings, llm: FakeLLM
+    sequential: Settings, llm: FakeLLM
 ) -> None:
     llm.responder = team_responder
     sink = RecordingSink()
-    await make_engine(settings).run(request("Analyze BTC on the 4h chart"), sink)
+    await make_engine(sequential).run(request("Analyze BTC on the 4h chart"), sink)
     assert isinstance(sink.events[-1], Report)
     assert len(sink.of_type(ToolCalled)) == 4  # the tools ran, their frames went out
 

@@ -34,28 +34,54 @@ async def test_team_streams_the_full_frame_sequence(team_server: LiveServer, llm
         frames = await run_to_end(ws)
     check_run(frames, expect="completed")
     kinds = [f["type"] for f in frames]
-    assert kinds[:3] == ["status", "status", "agent_step"]
-    plan = frames[2]
+    assert kinds[:4] == ["status", "status", "progress", "agent_step"]
+    estimate = frames[2]
+    assert estimate["current_turn"] == 0 and estimate["spent"] is None
+    assert estimate["estimate"]["llm_calls"] == 6 and estimate["estimate"]["prompt_tokens"] > 0
+    plan = frames[3]
     assert (plan["agent"], plan["emoji"], plan["status"]) == ("Orchestrator", "🧭", "working")
-    delegation = next(
-        f for f in frames if f["type"] == "agent_step" and f["agent"] == "CryptoMarketAnalyst"
-    )
-    assert delegation["message"].startswith("Fetch the current BTC price")
-    after = frames[frames.index(delegation) + 1]
-    assert after["type"] == "progress" and after["current_turn"] == 1
-    calls = [f for f in frames if f["type"] == "tool_call"]
-    results = [f for f in frames if f["type"] == "tool_result"]
-    assert [c["tool_name"] for c in calls] == ["get_crypto_price"]
-    assert results[0]["call_id"] == calls[0]["call_id"] and results[0]["success"]
-    assert calls[0]["agent"] == "CryptoMarketAnalyst"
-    deltas = [f for f in frames if f["type"] == "agent_step" and f.get("delta")]
-    assert {f["agent"] for f in deltas} == {"CryptoMarketAnalyst", "ReportWriter"}
+    # The first round: every data call of the plan, each under its specialist, then the chart.
+    calls = {f["tool_name"]: f for f in frames if f["type"] == "tool_call"}
+    assert set(calls) == {
+        "get_crypto_price",
+        "compute_indicators",
+        "find_key_levels",
+        "detect_patterns",
+        "assess_outlook",
+        "create_chart",
+    }
+    assert calls["get_crypto_price"]["agent"] == "CryptoMarketAnalyst"
+    assert calls["assess_outlook"]["agent"] == "TechnicalAnalyst"
+    assert calls["create_chart"]["agent"] == "ChartingAgent"
+    results = {f["call_id"]: f for f in frames if f["type"] == "tool_result"}
+    assert all(results[c["call_id"]]["success"] for c in calls.values())
+    deltas = {f["agent"] for f in frames if f["type"] == "agent_step" and f.get("delta")}
+    assert deltas == {"CryptoMarketAnalyst", "TechnicalAnalyst", "ChartingAgent", "ReportWriter"}
     result = frames[-2]
     assert result["engine"] == ENGINE
     assert "get_crypto_price" in result["content"]
     assert result["usage"]["prompt_tokens"] == llm.prompt_tokens
     assert result["usage"]["completion_tokens"] == llm.completion_tokens
-    assert result["agents_used"] == ["Orchestrator", "CryptoMarketAnalyst", "ReportWriter"]
+    # The live meter: the last progress carried the spend of every call but the report's.
+    spent = [f["spent"] for f in frames if f["type"] == "progress" and f["spent"]]
+    assert spent[-1]["prompt_tokens"] == result["usage"]["prompt_tokens"]
+    assert result["agents_used"] == [
+        "Orchestrator",
+        "CryptoMarketAnalyst",
+        "TechnicalAnalyst",
+        "ChartingAgent",
+        "ReportWriter",
+    ]
+    # The outlook is assess_outlook's structured output: its signals name this run's calls.
+    (outlook,) = result["outlook"]
+    assert (outlook["symbol"], outlook["timeframe"]) == ("BTC", "4h")
+    ids = {c["call_id"] for c in calls.values()}
+    assert {s["call_id"] for s in outlook["signals"]} <= ids
+    assert result["bottom_line"].startswith("BTC on 4h at ")
+    assert result["content"].startswith(result["bottom_line"])
+    assert result["answer_kind"] == "answered"
+    assert result["grounding"]["unmatched"] == []
+    assert result["grounding"]["checked"] == result["grounding"]["matched"] > 0
     stored = httpx.get(f"{team_server.http}/api/v1/runs/{frames[0]['run_id']}/events").json()
     assert stored["events"] == frames
 
@@ -124,10 +150,62 @@ async def test_team_remembers_the_previous_question(team_server: LiveServer, llm
         await ws.send(chat("and what about ETH on the daily?", conversation_id=conversation))
         second = await run_to_end(ws)
     check_run(run_frames(second, second[0]["run_id"]), expect="completed")
-    facts = next(r for r in llm.requests[before:] if r.kind == "facts")
-    assert "Analyze BTC on the 4h chart" in facts.all_text
-    assert "and what about ETH on the daily?" in facts.all_text
+    judged = next(r for r in llm.requests[before:] if r.kind == "ledger")
+    assert "Analyze BTC on the 4h chart" in judged.all_text
+    assert "and what about ETH on the daily?" in judged.all_text
 
 
 def test_fake_llm_server_fixture_is_loopback(llm_server: FakeLLMServer) -> None:
     assert llm_server.url.startswith("http://127.0.0.1:")
+
+
+async def test_team_model_without_tool_calling_is_known_before_the_run(
+    settings: Settings, llm: FakeLLM
+) -> None:
+    """The start-up check found the model cannot call tools: the header's readiness says so,
+    and a question goes to the offline analyst at once, not after failing mid-run."""
+
+    def no_tools(fake: FakeLLM, body: dict[str, Any], kind: str) -> Reply:
+        if body.get("tools"):
+            return Reply("this model does not support tools", status=400)
+        return default_responder(fake, body, kind)
+
+    llm.responder = no_tools
+    with running(create_app(settings)) as server:
+        ready = httpx.get(f"{server.http}/api/v1/health/ready").json()
+        assert ready["llm_problem"].startswith("The model 'fake-model' cannot call tools")
+        async with connect(server.ws) as ws:
+            await recv(ws)
+            await ws.send(chat("Analyze BTC on the 4h chart"))
+            frames = await run_to_end(ws)
+    check_run(frames, expect="completed")
+    errors = [f for f in frames if f["type"] == "error"]
+    assert [(e["code"], e["recoverable"]) for e in errors] == [("llm_no_tools", True)]
+    assert "offline analyst answers" in errors[0]["message"]
+    assert frames[-2]["engine"] == "offline (LLM fallback)"
+    assert llm.run_requests == [], "no LLM call for a model known to lack tool calling"
+
+
+async def test_team_unmatched_figure_reaches_the_result_and_the_export(
+    team_server: LiveServer, llm: FakeLLM
+) -> None:
+    invented = "$123,456.78"
+
+    def inventive(fake: FakeLLM, body: dict[str, Any], kind: str) -> Reply:
+        if kind in ("report", "repair"):
+            return Reply(f"## BTC\nBTC could reach {invented} [1: get_crypto_price].")
+        return default_responder(fake, body, kind)
+
+    llm.responder = inventive
+    async with connect(team_server.ws) as ws:
+        await recv(ws)
+        await ws.send(chat("Analyze BTC on the 4h chart"))
+        frames = await run_to_end(ws)
+    check_run(frames, expect="completed")
+    result = frames[-2]
+    assert result["grounding"]["unmatched"] == [{"text": invented, "value": 123456.78}]
+    assert invented in result["content"]  # flagged, not hidden
+    base = f"{team_server.http}/api/v1/conversations/{frames[0]['conversation_id']}"
+    export = httpx.get(f"{base}/export").text
+    assert f"{invented}⚠ [1: get_crypto_price]" in export
+    assert f"⚠ no tool result has this figure: {invented} (" in export

@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import type { AnswerKind, ResultFrame } from "../../lib/protocol";
-import { answeredRun, BOTTOM_LINE, chatRun, ETH_OUTLOOK, R } from "../../state/fixtures";
+import { answeredRun, BOTTOM_LINE, chatRun, ETH_OUTLOOK, R, teamRun } from "../../state/fixtures";
 import { deskReducer, initialState } from "../../state/reducer";
 import type { RunView } from "../../state/types";
 import { Answer } from "./Answer";
@@ -106,5 +106,33 @@ describe("the answer", () => {
     frames.push({ ...frames[0]!, seq: 9, type: "status", status: "cancelled", message: "Cancelled by the user", final: true, active_run: null, engine: null } as never);
     const html = renderToStaticMarkup(<Answer run={runOf(frames)} />);
     expect(text(html)).toContain("Cancelled: Cancelled by the user");
+  });
+});
+
+describe("an answer's figures without a source", () => {
+  const run = runOf(teamRun());
+  const html = renderToStaticMarkup(<Answer run={run} />);
+
+  it("underlines them in the report with the tooltip, and only them", () => {
+    const marked = html.match(/<span class="ungrounded" title="no tool result has this figure"[^>]*>([^<]*)</g) ?? [];
+    expect(marked).toHaveLength(1);
+    expect(marked[0]).toContain("$71,250");
+    expect(html).toContain("BTC at $64,468.01");
+  });
+
+  it("says how many in the answer's header, and the estimate beside the cost", () => {
+    const shown = text(html);
+    expect(shown).toContain("1 figure without a source");
+    expect(html).toContain('title="no tool result has this figure: $71,250"');
+    expect(shown).toContain("(estimated ~$0.0017)");
+  });
+
+  it("checks a grounded answer without a mark", () => {
+    const grounded = runOf(
+      teamRun().map((f) => (f.type === "result" ? { ...f, grounding: { checked: 2, matched: 2, unmatched: [] } } : f)),
+    );
+    const shown = renderToStaticMarkup(<Answer run={grounded} />);
+    expect(shown).not.toContain("ungrounded");
+    expect(text(shown)).toContain("2 figures checked");
   });
 });

@@ -1,8 +1,9 @@
-import { Children, isValidElement, type ReactNode } from "react";
+import { Children, isValidElement, useMemo, type ReactNode } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import rehypeSanitize from "rehype-sanitize";
 import remarkGfm from "remark-gfm";
 import { Signed } from "../../components/Signed";
+import { rehypeUngrounded } from "./grounding";
 
 /** Colours signed percentages in plain-text children. */
 function signed(children: ReactNode): ReactNode {
@@ -51,13 +52,19 @@ export function sameOrigin(url: string): boolean {
  * Agent markdown, GitHub-flavoured (tables), sanitized. Raw HTML in the markdown is not parsed
  * (react-markdown escapes it) and rehype-sanitize drops anything unsafe that remains. Images
  * show only from the app's own origin (the CSP's img-src says the same); others are links.
+ * `ungrounded`: figures no tool result holds, underlined after sanitizing (our own markup).
  */
-export function Markdown({ content }: { content: string }) {
+export function Markdown({ content, ungrounded = NONE }: { content: string; ungrounded?: readonly string[] }) {
+  const key = ungrounded.join("\u0000");
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the figures' texts are the key
+  const rehypePlugins = useMemo(() => [rehypeSanitize, rehypeUngrounded(ungrounded)], [key]);
   return (
     <div className="markdown" data-testid="markdown">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={[rehypeSanitize]} components={components}>
+      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={rehypePlugins} components={components}>
         {content}
       </ReactMarkdown>
     </div>
   );
 }
+
+const NONE: readonly string[] = [];

@@ -1,3 +1,5 @@
+import { formatNumber } from "../../lib/format";
+import type { EstimateModel, UsageModel } from "../../lib/protocol";
 import type { RunView } from "../../state/types";
 
 /** The run's phase as a badge (`run-phase`), for the trace line and the side panel. */
@@ -34,8 +36,39 @@ export function RunProgress({ run }: { run: RunView }) {
         <div style={{ width: `${Math.min(100, pct)}%` }} />
       </div>
       <span className="muted small" data-testid="progress-text">
-        {progress ? `Turn ${progress.current} of ${progress.max}` : "Waiting for the first turn"}
+        {progress && progress.current > 0 ? `Turn ${progress.current} of ${progress.max}` : "Waiting for the first turn"}
       </span>
+      <CostMeter estimate={run.estimate} spent={run.spent} />
     </div>
+  );
+}
+
+function tokens(usage: { prompt_tokens: number; completion_tokens: number }): string {
+  return `${formatNumber(usage.prompt_tokens + usage.completion_tokens, 0)} tokens`;
+}
+
+function dollars(cost: number | null | undefined): string {
+  return cost == null ? "" : `, $${cost.toFixed(4)}`;
+}
+
+/** The LLM team's cost: the estimate sent before its first call, then the spend so far. */
+export function CostMeter({ estimate, spent }: { estimate: EstimateModel | null; spent: UsageModel | null }) {
+  if (!estimate && !spent) return null;
+  return (
+    <span className="cost-meter small" data-testid="cost-meter" aria-live="polite">
+      {spent && (
+        <span data-testid="cost-spent">
+          Spent {tokens(spent)}
+          {dollars(spent.cost_usd)}
+        </span>
+      )}
+      {estimate && (
+        <span className="muted" data-testid="cost-estimate">
+          {spent ? " of " : "Estimated "}~{tokens(estimate)}
+          {dollars(estimate.cost_usd)}
+          {spent ? " estimated" : ` (${estimate.llm_calls} LLM calls)`}
+        </span>
+      )}
+    </span>
   );
 }

@@ -1,15 +1,35 @@
-"""The `magentic` engine: the LLM team, its fast path, and the offline analyst as fallback."""
+"""The `magentic` engine: the LLM team, its fast path, and the offline analyst as fallback.
+
+A run: the daily cap and the model's known abilities are checked (either may send the question
+to the offline analyst before any LLM call), the estimate goes out, then the team answers under
+the stall watchdog: a simple lookup in one writer turn; a question the planner understands with a
+first round (data gathered at once, specialists at the same time) and the Magentic ledger; any
+other through the manager's own planning. The report opens with the bottom line and its figures
+are checked against the tool results (one repair round). What the run spent is written to the
+spending ledger however it ends.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from cryptodesk.domain.events import DomainEvent, EventSink, Report, RunError, Usage
+from cryptodesk.domain.events import (
+    CostEstimate,
+    DomainEvent,
+    EventSink,
+    Report,
+    RunError,
+    Usage,
+)
+from cryptodesk.domain.grounding import Grounding
+from cryptodesk.domain.outlook import AnswerKind
 from cryptodesk.engines.base import Engine, RunRequest
-from cryptodesk.engines.magentic import report_writer
+from cryptodesk.engines.magentic import answer, report_writer
 from cryptodesk.engines.magentic.agentspec import AgentSpec
+from cryptodesk.engines.magentic.budget import DailyCap
+from cryptodesk.engines.magentic.estimate import Estimator
 from cryptodesk.engines.magentic.events import TeamReporter
 from cryptodesk.engines.magentic.evidence import Findings
 from cryptodesk.engines.magentic.failures import classify
@@ -20,14 +40,21 @@ from cryptodesk.engines.magentic.fastpath import (
     fast_prompt,
     is_simple_lookup,
 )
+from cryptodesk.engines.magentic.firstround import (
+    FirstRound,
+    plan_first_round,
+    run_first_round,
+)
 from cryptodesk.engines.magentic.memory import with_history
 from cryptodesk.engines.magentic.providers import LlmProviders
 from cryptodesk.engines.magentic.run import TeamRun, running
 from cryptodesk.engines.magentic.target import LlmTarget
-from cryptodesk.engines.magentic.team import Roster, run_team
-from cryptodesk.engines.magentic.tools import record_outcome
+from cryptodesk.engines.magentic.team import WORKERS, Roster, run_team
+from cryptodesk.engines.magentic.tools import call_tool
 from cryptodesk.engines.magentic.usage import PriceTable, UsageMeter
-from cryptodesk.engines.offline.intent import parse_intent
+from cryptodesk.engines.magentic.watchdog import Activity, Watchdog, WatchedSink
+from cryptodesk.engines.offline.intent import Intent, parse_intent
+from cryptodesk.errors import LlmError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.base import ToolContext
@@ -40,6 +67,7 @@ log = logging.getLogger(__name__)
 FAST_WRITER = AgentSpec("ReportWriter", report_writer.SPEC.description, FAST_INSTRUCTIONS)
 
 FALLBACK_ENGINE = "offline (LLM fallback)"
+DEFAULT_STALL_TIMEOUT_S = 30.0
 
 
 class _FallbackSink:
@@ -54,6 +82,14 @@ class _FallbackSink:
             labels = (*event.data_labels, "llm_fallback")
             event = replace(event, engine=FALLBACK_ENGINE, usage=self._usage, data_labels=labels)
         await self._sink.emit(event)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    content: str
+    grounding: Grounding
+    bottom_line: str | None
+    kind: AnswerKind
 
 
 class MagenticEngine:
@@ -72,7 +108,13 @@ class MagenticEngine:
         exchange: ExchangeService | None = None,
         registry: ToolRegistry | None = None,
         providers: LlmProviders | None = None,
+        daily: DailyCap | None = None,
+        stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S,
+        parallel: bool = True,
     ) -> None:
+        """`parallel`: a first round for questions the planner understands; False makes every
+        run plan with the manager and delegate one step at a time (the path before the first
+        round, kept for providers that refuse concurrent requests and for the benchmark)."""
         self.providers = providers or LlmProviders(target)
         self._market = market
         self._charts = charts
@@ -84,11 +126,23 @@ class MagenticEngine:
         self._budget_usd = budget_usd
         self._exchange = exchange
         self._registry = registry or build_registry()
+        self._daily = daily or DailyCap(None)
+        self._stall_timeout_s = stall_timeout_s
+        self._parallel = parallel
         self.roster = Roster(self.providers, self._registry)
+        specs: dict[str, AgentSpec] = {spec.name: spec for spec in WORKERS}
+        self.estimator = Estimator(target, prices, self._registry, specs)
+        self.unusable: LlmError | None = None
+        """Set when a probe found the model cannot do what the team needs (tool calling):
+        runs then go to the offline analyst at once instead of failing mid-run."""
         self.last_llm_seconds = 0.0
+        self.last_busy_seconds = 0.0
         self.last_rounds = 0
+        self.last_critical_calls = 0
         self.last_by_agent: dict[str, int] = {}
-        """The last run's time in LLM calls, rounds and calls per agent (benchmarks)."""
+        self.last_estimate: tuple[int, float | None] | None = None
+        """The last run's LLM time, busy time (an LLM call or a tool in flight), rounds, calls
+        on the critical path, calls per agent and estimate (benchmarks)."""
 
     @property
     def name(self) -> str:
@@ -107,9 +161,12 @@ class MagenticEngine:
         await self.providers.aclose()
 
     async def run(self, request: RunRequest, sink: EventSink) -> None:
+        activity = Activity()
+        sink = WatchedSink(sink, activity)
         findings = Findings()
-        reporter = TeamReporter(request, sink, findings)
+        findings.sources.add_text(request.question)
         meter = UsageMeter(self._prices, self._budget_tokens, self._budget_usd)
+        reporter = TeamReporter(request, sink, findings, meter)
         context = ToolContext(
             self._market,
             self._charts,
@@ -118,16 +175,18 @@ class MagenticEngine:
             exchange=self._exchange,
         )
         invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
-        team = TeamRun(invoker, reporter, findings, meter, request.max_turns)
+        team = TeamRun(invoker, reporter, findings, meter, request.max_turns, activity)
+        refusal = self.unusable or await self._daily.admit(meter)
+        if refusal is not None:
+            log.info("run %s: no LLM call (%s)", request.run_id, refusal.code)
+            await self._fall_back(request, sink, reporter, meter, refusal)
+            return
+        watchdog = Watchdog(activity, self._stall_timeout_s, reporter.progress)
         try:
-            intent = parse_intent(request.question, request.history)
             with running(team):
-                if is_simple_lookup(intent):
-                    content = await self._fast(team, request.question, intent.coin_queries[0])
-                else:
-                    task = with_history(request.question, request.history, self._history_tokens)
-                    content = await run_team(self.roster, team, task)
+                answered = await watchdog.guard(self._answer(team, request))
         except asyncio.CancelledError:
+            await asyncio.shield(self._daily.record(request.run_id, self.name, meter.usage()))
             raise
         except Exception as exc:
             failure = classify(exc, self.target)
@@ -138,49 +197,134 @@ class MagenticEngine:
                 failure.logged(),
                 exc_info=failure.code == "llm_team_failed",
             )
-            await reporter.abort(failure.message)
-            await sink.emit(
-                RunError(
-                    failure.code,
-                    failure.message + " The offline analyst answers instead.",
-                    failure.details,
-                    recoverable=True,
-                )
-            )
-            await self._fallback.run(request, _FallbackSink(sink, meter.usage()))
+            await self._daily.record(request.run_id, self.name, meter.usage())
+            await self._fall_back(request, sink, reporter, meter, failure)
             return
-        self.last_llm_seconds = meter.llm_seconds
-        self.last_rounds = reporter.round
-        self.last_by_agent = {name: usage.calls for name, usage in meter.agents.items()}
+        await self._daily.record(request.run_id, self.name, meter.usage())
+        self._measured(team)
         log.info("run %s used %s", request.run_id, meter.breakdown())
         labels = list(findings.data_labels)
         if self._market.status().mode == "replay":
             labels.append("replay")
         await sink.emit(
             Report(
-                content=content,
+                content=answered.content,
                 agents_used=tuple(findings.agents),
                 charts=tuple(findings.charts),
                 engine=self.name,
                 usage=meter.usage(),
                 data_labels=tuple(labels),
                 outlook=tuple(findings.outlooks),
-                answer_kind=findings.answer_kind(),
+                answer_kind=answered.kind,
+                bottom_line=answered.bottom_line,
+                grounding=answered.grounding,
             )
         )
 
-    async def _fast(self, team: TeamRun, question: str, coin: str) -> str:
+    async def _answer(self, team: TeamRun, request: RunRequest) -> _Answer:
+        intent = parse_intent(request.question, request.history)
+        if is_simple_lookup(intent):
+            await self._estimate(team, self.estimator.lookup(request.question))
+            return await self._fast(team, request.question, intent)
+        task = with_history(request.question, request.history, self._history_tokens)
+        first: FirstRound | None = None
+        if self._parallel:
+            exchange = self._exchange.name if self._exchange is not None else "the exchange"
+            first = await plan_first_round(intent, self._market, exchange)
+        if first is not None:
+            intent = first.intent
+            await self._estimate(team, self.estimator.first_round(first.tasks, task))
+        else:
+            await self._estimate(team, self.estimator.team(task))
+        unresolved = first.unresolved if first is not None else ()
+        live = first.live if first is not None else False
+
+        def opening() -> str | None:
+            line = answer.opening_line(intent, team.findings.evidence, unresolved, live=live)
+            return line.text if line is not None else None
+
+        prepared = None
+        if first is not None:
+            # The workflow is built and started while the first round's calls are in flight
+            # (its plan waits for the round), not after it.
+            prepared = asyncio.ensure_future(run_first_round(self.roster, team, first))
+            busy = asyncio.ensure_future(team.activity.busy.wait())
+            await asyncio.wait({prepared, busy}, return_when=asyncio.FIRST_COMPLETED)
+            busy.cancel()
+        try:
+            result = await run_team(self.roster, team, task, prepared=prepared, opening=opening)
+        finally:
+            if prepared is not None and not prepared.done():
+                prepared.cancel()
+                await asyncio.gather(prepared, return_exceptions=True)
+        line = answer.opening_line(intent, team.findings.evidence, unresolved, live=live)
+        _, writer, _ = self.roster.team()
+        text = line.text if line is not None else None
+        checked = await answer.checked(
+            writer, result.prompt, result.report, text, team.findings.sources
+        )
+        kind = answer.answer_kind(line, team.findings.evidence)
+        opening_text = text or _first_paragraph(checked.report)
+        return _Answer(checked.report, checked.grounding, opening_text, kind)
+
+    async def _fast(self, team: TeamRun, question: str, intent: Intent) -> _Answer:
         """One price lookup and one short ReportWriter turn."""
+        coin = intent.coin_queries[0]
         team.reporter.round = 1
         await team.reporter.start(
             FAST_AGENT, f"Look up the current price of {coin}.", progress=True
         )
-        arguments = {"coin": coin}
-        outcome = await team.invoker.call(FAST_AGENT, FAST_TOOL, arguments)
-        result = record_outcome(team.findings, FAST_AGENT, arguments, outcome)
+        _, result = await call_tool(team, FAST_AGENT, FAST_TOOL, {"coin": coin})
         await team.reporter.finish(result)
+        line = answer.opening_line(intent, team.findings.evidence)
+        text = line.text if line is not None else None
         writer = self.roster.agent(FAST_WRITER, self.target.worker_model, progress=False)
-        stream = writer.run(fast_prompt(question, result), stream=True)
+        prompt = fast_prompt(question, result, text)
+        stream = writer.run(prompt, stream=True, session=writer.create_session())
         async for _update in stream:
             pass
-        return (await stream.get_final_response()).text
+        report = (await stream.get_final_response()).text
+        checked = await answer.checked(writer, prompt, report, text, team.findings.sources)
+        kind = answer.answer_kind(line, team.findings.evidence)
+        opening_text = text or _first_paragraph(checked.report)
+        return _Answer(checked.report, checked.grounding, opening_text, kind)
+
+    async def _estimate(self, team: TeamRun, estimate: CostEstimate) -> None:
+        self.last_estimate = (estimate.total_tokens, estimate.cost_usd)
+        await team.reporter.progress(estimate)
+
+    async def _fall_back(
+        self,
+        request: RunRequest,
+        sink: EventSink,
+        reporter: TeamReporter,
+        meter: UsageMeter,
+        failure: LlmError,
+    ) -> None:
+        await reporter.abort(failure.message)
+        await sink.emit(
+            RunError(
+                failure.code,
+                failure.message + " The offline analyst answers instead.",
+                failure.details,
+                recoverable=True,
+            )
+        )
+        await self._fallback.run(request, _FallbackSink(sink, meter.usage()))
+
+    def _measured(self, team: TeamRun) -> None:
+        meter = team.meter
+        self.last_llm_seconds = meter.llm_seconds
+        self.last_busy_seconds = team.activity.busy_s
+        self.last_rounds = team.reporter.round
+        self.last_critical_calls = meter.critical_calls
+        self.last_by_agent = {name: usage.calls for name, usage in meter.agents.items()}
+
+
+def _first_paragraph(report: str) -> str | None:
+    """The writer's own opening line, when no bottom line could be computed."""
+    for block in report.strip().split("\n\n"):
+        text = block.strip()
+        if text and not text.startswith(("#", ">", "|", "-", "*")):
+            return " ".join(text.split())
+    return None

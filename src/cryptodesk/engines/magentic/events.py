@@ -7,11 +7,22 @@ the tool calls), in the order things happen; nothing is re-ordered by a consumer
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from cryptodesk.domain.events import AgentStep, DomainEvent, EventSink, Progress
+from cryptodesk.domain.events import (
+    AgentStep,
+    CostEstimate,
+    DomainEvent,
+    EventSink,
+    Progress,
+    StepStatus,
+)
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.magentic.evidence import Findings
+from cryptodesk.engines.magentic.usage import UsageMeter
 from cryptodesk.engines.roster import EMOJIS
 
 DELTA_INTERVAL_S = 0.1
@@ -38,15 +49,38 @@ class _OpenStep:
     last_flush: float = 0.0
 
 
-class TeamReporter:
-    """Numbers steps, streams their text as deltas (about every 100 ms) and reports progress."""
+_LANE: ContextVar[str] = ContextVar("cryptodesk_team_lane", default="")
 
-    def __init__(self, request: RunRequest, sink: EventSink, findings: Findings) -> None:
+
+@contextmanager
+def lane(name: str) -> Iterator[None]:
+    """Steps opened inside (and in the tasks started inside) belong to lane `name`: agents that
+    work at the same time each keep their own open step."""
+    token = _LANE.set(name)
+    try:
+        yield
+    finally:
+        _LANE.reset(token)
+
+
+class TeamReporter:
+    """Numbers steps, streams their text as deltas (about every 100 ms) and reports progress,
+    with the run's spend so far.
+
+    Agents working at the same time (the first round) each report in a lane of their own
+    (`lane`); the orchestrated rounds work in the default lane, where a new step ends the one
+    still open.
+    """
+
+    def __init__(
+        self, request: RunRequest, sink: EventSink, findings: Findings, meter: UsageMeter
+    ) -> None:
         self._request = request
         self._sink = sink
         self._findings = findings
+        self._meter = meter
         self._count = 0
-        self._open: _OpenStep | None = None
+        self._open: dict[str, _OpenStep] = {}
         self.round = 0
         """The orchestrator's round counter (`current_turn`), kept by the manager."""
 
@@ -54,20 +88,25 @@ class TeamReporter:
         await self._sink.emit(event)
 
     async def start(self, agent: str, message: str, *, progress: bool = False) -> None:
-        await self.abort("interrupted by the next step")
+        await self._close(_LANE.get(), "error", "interrupted by the next step")
         self._count += 1
         step = _OpenStep(agent, f"{self._request.run_id}-llm-{self._count}")
-        self._open = step
+        self._open[_LANE.get()] = step
         self._findings.used(agent)
         await self._sink.emit(
             AgentStep(agent, emoji(agent), "working", clip(message), step.step_id)
         )
         if progress:
-            turn = min(max(self.round, 1), self._request.max_turns)
-            await self._sink.emit(Progress(turn, self._request.max_turns))
+            await self.progress()
+
+    async def progress(self, estimate: CostEstimate | None = None) -> None:
+        """The current round and the spend so far (the live meter)."""
+        turn = min(self.round if estimate else max(self.round, 1), self._request.max_turns)
+        spent = self._meter.usage() if self._meter.calls or estimate is None else None
+        await self._sink.emit(Progress(turn, self._request.max_turns, spent, estimate))
 
     async def delta(self, text: str) -> None:
-        step = self._open
+        step = self._open.get(_LANE.get())
         if step is None or not text:
             return
         step.pending.append(text)
@@ -75,7 +114,7 @@ class TeamReporter:
             await self.flush()
 
     async def flush(self) -> None:
-        step = self._open
+        step = self._open.get(_LANE.get())
         if step is None or not step.pending:
             return
         text = "".join(step.pending)
@@ -86,28 +125,22 @@ class TeamReporter:
         )
 
     async def finish(self, message: str) -> None:
-        step = self._open
-        if step is None:
-            return
-        await self.flush()
-        self._open = None
-        await self._sink.emit(
-            AgentStep(
-                step.agent, emoji(step.agent), "completed", clip(message) or "Done.", step.step_id
-            )
-        )
+        await self._close(_LANE.get(), "completed", message)
 
     async def abort(self, reason: str) -> None:
-        """Closes a step that will not finish (the LLM failed, the next step started)."""
-        step = self._open
+        """Closes every step that will not finish (the LLM failed, the run stalled)."""
+        for name in tuple(self._open):
+            await self._close(name, "error", reason)
+
+    async def _close(self, name: str, status: StepStatus, message: str) -> None:
+        step = self._open.pop(name, None)
         if step is None:
             return
-        await self.flush()
-        self._open = None
-        await self._sink.emit(
-            AgentStep(step.agent, emoji(step.agent), "error", clip(reason), step.step_id)
-        )
-
-    @property
-    def open_agent(self) -> str | None:
-        return self._open.agent if self._open else None
+        if step.pending:
+            text = "".join(step.pending)
+            step.pending.clear()
+            await self._sink.emit(
+                AgentStep(step.agent, emoji(step.agent), "working", "", step.step_id, delta=text)
+            )
+        text = clip(message) or ("Done." if status == "completed" else "Stopped.")
+        await self._sink.emit(AgentStep(step.agent, emoji(step.agent), status, text, step.step_id))

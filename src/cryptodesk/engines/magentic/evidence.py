@@ -1,4 +1,5 @@
-"""What the team found: every tool result (its compact preview) and each specialist's notes."""
+"""What the team found: every tool result (the full typed result and its compact preview) and
+each specialist's notes; the numbers of the results are collected for the grounding check."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.engines.grounding import Sources
+from cryptodesk.tools.base import ToolResult
 
 _NOTE_CHARS = 600
 
@@ -17,6 +20,8 @@ class Evidence:
     arguments: dict[str, object]
     success: bool
     preview: str
+    result: ToolResult | None = None
+    error: str | None = None
 
     def cite(self, number: int) -> str:
         args = json.dumps(self.arguments, separators=(",", ":"), default=str)
@@ -33,6 +38,8 @@ class Findings:
     data_labels: list[str] = field(default_factory=list)
     outlooks: list[Outlook] = field(default_factory=list)
     """`assess_outlook`'s structured outputs: the run's outlook, never typed by the model."""
+    sources: Sources = field(default_factory=Sources)
+    """The numbers of the full results, their arguments and the question (grounding)."""
 
     def answer_kind(self) -> AnswerKind:
         """Partial when some tool failed beside ones that answered; cannot_answer when every

@@ -16,7 +16,7 @@ import httpx
 from cryptodesk.engines.magentic.target import LlmTarget
 from cryptodesk.errors import LlmError
 
-_NO_TOOLS = re.compile(
+NO_TOOLS = re.compile(
     r"does not support tools|tool.?choice|tools? (?:param|are not supported|is not supported)|"
     r"function.?calling|tool.?calling|enable-auto-tool-choice|--jinja",
     re.I,
@@ -81,7 +81,7 @@ def classify(exc: BaseException, target: LlmTarget) -> LlmError:
         status, text = _status_of(item)
         if status is not None:
             answered = f"HTTP {status} from {where}"
-            if status in (400, 404, 422, 500) and _NO_TOOLS.search(text):
+            if status in (400, 404, 422, 500) and NO_TOOLS.search(text):
                 return LlmError(
                     "llm_no_tools",
                     f"The model {target.worker_model!r} ({name}) does not support tool calling, "

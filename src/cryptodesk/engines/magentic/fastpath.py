@@ -10,9 +10,10 @@ FAST_AGENT = "CryptoMarketAnalyst"
 
 FAST_INSTRUCTIONS = (
     "You are the ReportWriter of a crypto research desk. Answer the user's question in two or "
-    "three sentences of markdown, using only the tool result you are given, copying its "
-    "numbers exactly and citing the tool, e.g. '$65,000 [get_crypto_price]'. Mention the "
-    "source and time the result names. No investment advice."
+    "three sentences of markdown, opening with the bottom line you are given, word for word, "
+    "and using only the tool result you are given, copying its numbers exactly and citing the "
+    "tool, e.g. '$65,000 [get_crypto_price]'. Mention the source and time the result names. "
+    "No investment advice."
 )
 
 
@@ -37,5 +38,9 @@ def is_simple_lookup(intent: Intent) -> bool:
 FAST_HEADING = "Answer the question from the price lookup."
 
 
-def fast_prompt(question: str, result: str) -> str:
-    return f"{FAST_HEADING}\n\nQuestion: {question}\n\nTool result [get_crypto_price]: {result}"
+def fast_prompt(question: str, result: str, bottom_line: str | None = None) -> str:
+    opening = f"Bottom line (open with it, word for word): {bottom_line}\n\n" if bottom_line else ""
+    return (
+        f"{FAST_HEADING}\n\nQuestion: {question}\n\n{opening}"
+        f"Tool result [get_crypto_price]: {result}"
+    )

@@ -1,4 +1,5 @@
-"""Agent Framework middleware: worker turns as agent steps, usage and JSON mode per LLM call.
+"""Agent Framework middleware: worker turns as agent steps; usage, liveness and JSON mode per
+LLM call.
 
 The middleware belongs to agents shared by every run of an engine; the run it reports to is
 `current_run()`.
@@ -19,6 +20,7 @@ from agent_framework import (
     ChatContext,
     ChatMiddleware,
     ChatResponse,
+    ChatResponseUpdate,
 )
 
 from cryptodesk.engines.magentic.run import current_run
@@ -92,7 +94,8 @@ def shared_part(response: AgentResponse[Any]) -> AgentResponse[Any]:
 
 
 class LlmCallMiddleware(ChatMiddleware):
-    """Meters every LLM call of one agent; asks for JSON on the progress-ledger call."""
+    """Meters every LLM call of one agent and reports the spend so far (the live meter); feeds
+    the stall watchdog with every streamed chunk; asks for JSON on the progress-ledger call."""
 
     def __init__(self, agent: str, model: str, *, json_ledger: bool = False) -> None:
         self._agent = agent
@@ -105,22 +108,37 @@ class LlmCallMiddleware(ChatMiddleware):
                 **(context.options or {}),
                 "response_format": {"type": "json_object"},
             }
-        meter = current_run().meter
+        run = current_run()
+        activity = run.activity
         started = time.perf_counter()
+        activity.enter()
         if context.stream:
 
-            def on_result(response: ChatResponse[Any]) -> None:
-                self._record(meter, response, started)
+            def on_update(update: ChatResponseUpdate) -> ChatResponseUpdate:
+                activity.touch()
+                return update
 
+            async def on_result(response: ChatResponse[Any]) -> None:
+                activity.leave()
+                self._record(run.meter, response, started)
+                await run.reporter.progress()
+
+            context.stream_update_transforms = [*context.stream_update_transforms, on_update]
             context.stream_result_transforms = [*context.stream_result_transforms, on_result]
             await call_next()
         else:
-            await call_next()
+            try:
+                await call_next()
+            finally:
+                activity.leave()
             if isinstance(context.result, ChatResponse):
-                self._record(meter, context.result, started)
+                self._record(run.meter, context.result, started)
+                await run.reporter.progress()
 
     def _record(self, meter: UsageMeter, response: ChatResponse[Any], started: float) -> None:
-        meter.llm_seconds += time.perf_counter() - started
+        ended = time.perf_counter()
+        meter.llm_seconds += ended - started
+        meter.calls_timed.append((started, ended))
         usage = response.usage_details or {}
         meter.record(
             self._agent,

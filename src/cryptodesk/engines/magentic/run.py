@@ -12,14 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptodesk.engines.magentic.events import TeamReporter
 from cryptodesk.engines.magentic.evidence import Findings
 from cryptodesk.engines.magentic.fastpath import FAST_HEADING
-from cryptodesk.engines.magentic.report_writer import REPORT_HEADING
+from cryptodesk.engines.magentic.report_writer import REPAIR_HEADING, REPORT_HEADING
 from cryptodesk.engines.magentic.usage import UsageMeter
+from cryptodesk.engines.magentic.watchdog import Activity
 from cryptodesk.tools.invoker import ToolInvoker
+
+GATHERED = "The data is already gathered"
+"""Words of a data specialist's instruction in the first round (`firstround`)."""
 
 
 @dataclass(eq=False)
@@ -31,6 +35,8 @@ class TeamRun:
     findings: Findings
     meter: UsageMeter
     max_rounds: int
+    activity: Activity = field(default_factory=Activity)
+    """When the LLM and the tools last showed life (the stall watchdog, the benchmark)."""
 
     def describe(self, instruction: str) -> str:
         """The message of an agent step: the manager's instruction, or what the writer does."""
@@ -39,6 +45,11 @@ class TeamRun:
             return f"Writing the report from {count} tool result{'s' if count != 1 else ''}."
         if instruction.startswith(FAST_HEADING):
             return "Answering from the price lookup."
+        if instruction.startswith(REPAIR_HEADING):
+            return "Fixing the figures of the report that no tool result holds."
+        if GATHERED in instruction:
+            task = instruction.split(GATHERED, 1)[0].strip()
+            return f"{task} Reading the tool results gathered for it."
         return instruction
 
 

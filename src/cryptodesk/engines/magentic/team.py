@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from agent_framework import Agent
@@ -17,7 +19,7 @@ from cryptodesk.engines.magentic import (
     technical_analyst,
 )
 from cryptodesk.engines.magentic.agentspec import AgentSpec
-from cryptodesk.engines.magentic.manager import DeskManager
+from cryptodesk.engines.magentic.manager import DeskManager, PreparedLedger
 from cryptodesk.engines.magentic.middleware import LlmCallMiddleware, TurnMiddleware
 from cryptodesk.engines.magentic.providers import LlmProviders
 from cryptodesk.engines.magentic.run import TeamRun
@@ -47,6 +49,7 @@ class Roster:
         self.providers = providers
         self.registry = registry
         self._agents: dict[tuple[AgentSpec, str, bool, bool, bool], Agent[Any]] = {}
+        self._team: tuple[Agent[Any], Agent[Any], list[Agent[Any]]] | None = None
 
     def __len__(self) -> int:
         """How many agents are built."""
@@ -69,6 +72,11 @@ class Roster:
 
     def team(self) -> tuple[Agent[Any], Agent[Any], list[Agent[Any]]]:
         """The Orchestrator's agent, the ReportWriter and the workers of the full team."""
+        if self._team is None:
+            self._team = self._build_team()
+        return self._team
+
+    def _build_team(self) -> tuple[Agent[Any], Agent[Any], list[Agent[Any]]]:
         target = self.providers.target
         manager = self.agent(
             orchestrator.SPEC,
@@ -97,8 +105,27 @@ class Roster:
         )
 
 
-async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
-    """Runs the Magentic team on `task` for `run` (the current run); returns the report."""
+@dataclass(frozen=True, slots=True)
+class TeamAnswer:
+    report: str
+    prompt: str | None
+    """What the ReportWriter was asked (None: the report is the framework's own answer)."""
+
+
+async def run_team(
+    roster: Roster,
+    run: TeamRun,
+    task: str,
+    *,
+    prepared: Awaitable[PreparedLedger] | None = None,
+    opening: Callable[[], str | None] = lambda: None,
+) -> TeamAnswer:
+    """Runs the Magentic team on `task` for `run` (the current run); returns the report.
+
+    `prepared`: the task ledger of a first round (no planning calls), awaited when the
+    workflow wants its plan: the workflow is built and started while the round runs.
+    `opening()`: the bottom line the report opens with, computed when it is written.
+    """
     manager_agent, writer, workers = roster.team()
     manager = DeskManager(
         manager_agent,
@@ -109,6 +136,8 @@ async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
         max_rounds=run.max_rounds,
         max_stalls=MAX_STALLS,
         max_resets=MAX_RESETS,
+        prepared=prepared,
+        opening=opening,
     )
     # Worker outputs stay hidden (no `intermediate_output_from`): their text, tool calls and steps
     # are reported by the agents' middleware and tools as they happen, so a workflow event per
@@ -130,4 +159,4 @@ async def run_team(roster: Roster, run: TeamRun, task: str) -> str:
     if final is None or final.startswith(TERMINATED):
         # The framework's own limit ended the run with its fixed sentence (pitfall 6).
         final = await manager.write_report(task, manager.stop_reason or "round_limit")
-    return final
+    return TeamAnswer(final, manager.report_prompt)

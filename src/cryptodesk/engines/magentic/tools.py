@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from cryptodesk.domain.events import ChartCreated
 from cryptodesk.engines.magentic.evidence import Evidence, Findings
-from cryptodesk.engines.magentic.run import current_run
+from cryptodesk.engines.magentic.run import TeamRun, current_run
 from cryptodesk.tools.invoker import ToolOutcome
 from cryptodesk.tools.outlook import OutlookResult
 from cryptodesk.tools.registry import ToolRegistry
@@ -26,17 +26,40 @@ def record_outcome(
     findings: Findings, agent: str, arguments: Mapping[str, object], outcome: ToolOutcome
 ) -> str:
     """Keeps the outcome as evidence for the report; returns what the model sees."""
-    findings.evidence.append(
-        Evidence(agent, outcome.tool_name, dict(arguments), outcome.success, outcome.preview)
-    )
     result = outcome.result
+    findings.evidence.append(
+        Evidence(
+            agent,
+            outcome.tool_name,
+            dict(arguments),
+            outcome.success,
+            outcome.preview,
+            result,
+            outcome.error,
+        )
+    )
+    findings.sources.add_arguments(arguments)
     if result is not None:
+        findings.sources.add_result(result)
         if result.simulated and "simulated" not in findings.data_labels:
             findings.data_labels.append("simulated")
         findings.charts += [e.chart_id for e in result.events() if isinstance(e, ChartCreated)]
         if isinstance(result, OutlookResult):
             findings.outlooks.append(result.outlook)
     return outcome.preview if outcome.success else f"error: {outcome.error}"
+
+
+async def call_tool(
+    run: TeamRun, agent: str, tool_name: str, arguments: Mapping[str, object]
+) -> tuple[ToolOutcome, str]:
+    """One tool call of `run` through its invoker (tool frames as usual), kept as evidence;
+    the outcome and what the model sees."""
+    run.activity.enter(tool=True)
+    try:
+        outcome = await run.invoker.call(agent, tool_name, arguments)
+    finally:
+        run.activity.leave(tool=True)
+    return outcome, record_outcome(run.findings, agent, arguments, outcome)
 
 
 def function_tools(agent: str, names: Sequence[str], registry: ToolRegistry) -> list[FunctionTool]:
@@ -46,8 +69,8 @@ def function_tools(agent: str, names: Sequence[str], registry: ToolRegistry) -> 
         async def call(**arguments: object) -> str:
             run = current_run()
             await run.reporter.flush()  # streamed text so far goes out before the tool_call frame
-            outcome = await run.invoker.call(agent, tool_name, arguments)
-            return record_outcome(run.findings, agent, arguments, outcome)
+            _, seen = await call_tool(run, agent, tool_name, arguments)
+            return seen
 
         return call
 

@@ -70,8 +70,13 @@ class UsageMeter:
     budget_tokens: int | None = None
     budget_usd: float | None = None
     agents: dict[str, AgentUsage] = field(default_factory=dict)
+    day_left_usd: float | None = None
+    """What is left of the day's spending cap (`budget.DailyCap`) when the run started."""
+    day_left_tokens: int | None = None
     llm_seconds: float = 0.0
-    """Time spent waiting for LLM calls, as the client saw it."""
+    """Time spent waiting for LLM calls, as the client saw it (summed over concurrent calls)."""
+    calls_timed: list[tuple[float, float]] = field(default_factory=list)
+    """(start, end) of every LLM call, `time.perf_counter()` (the critical path, benchmarks)."""
     _cost: float = 0.0
     _cost_known: bool = True
 
@@ -113,7 +118,21 @@ class UsageMeter:
             return f"{self.total_tokens:,} of {self.budget_tokens:,} tokens used"
         if self.budget_usd is not None and self._cost >= self.budget_usd:
             return f"${self._cost:.4f} of ${self.budget_usd:.4f} spent"
+        if self.day_left_tokens is not None and self.total_tokens >= self.day_left_tokens:
+            return f"the day's token cap: {self.total_tokens:,} used, {self.day_left_tokens:,} left"
+        if self.day_left_usd is not None and self._cost >= self.day_left_usd:
+            return f"the day's spending cap: ${self._cost:.4f} spent, ${self.day_left_usd:.4f} left"
         return None
+
+    @property
+    def critical_calls(self) -> int:
+        """LLM calls on the critical path: the most calls that ran one after another (the
+        longest chain of calls that do not overlap)."""
+        count, free_from = 0, float("-inf")
+        for start, end in sorted(self.calls_timed, key=lambda call: call[1]):
+            if start >= free_from:
+                count, free_from = count + 1, end
+        return count
 
     def usage(self) -> Usage:
         by_agent = tuple(

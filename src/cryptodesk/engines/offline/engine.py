@@ -14,8 +14,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from cryptodesk.analysis.breadth import breadth
 from cryptodesk.domain.events import AgentStep, EventSink, Progress, Report
+from cryptodesk.domain.grounding import Grounding
 from cryptodesk.engines.base import RunRequest
+from cryptodesk.engines.grounding import Sources, check_report
 from cryptodesk.engines.offline.findings import Failure, Findings
 from cryptodesk.engines.offline.intent import Intent, parse_intent
 from cryptodesk.engines.offline.plan import AgentTask, PlannedCall, plan
@@ -114,6 +117,8 @@ class OfflineAnalyst:
             exchange=self._exchange,
         )
         invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
+        sources = Sources()
+        sources.add_text(request.question)
         pending = list(tasks)
         while pending:
             if turns.left <= 1:  # the last turn belongs to the ReportWriter
@@ -124,7 +129,7 @@ class OfflineAnalyst:
             outcomes = await asyncio.gather(
                 *(invoker.call(task.agent, c.tool, c.arguments) for c in task.calls)
             )
-            _collect(findings, task, outcomes)
+            _collect(findings, task, outcomes, sources)
             await turns.finish(task.agent, step, _describe_outcomes(outcomes))
             # Only the market overview has a fallback (the prices of the largest coins).
             if task.fallback is not None and outcomes and not outcomes[0].success:
@@ -132,7 +137,8 @@ class OfflineAnalyst:
                 pending.insert(0, task.fallback)
         written = await self._write(turns, intent, findings)
         charts = tuple(chart.chart_id for chart in findings.charts)
-        await sink.emit(self._report(written, turns, charts, findings.labels()))
+        grounding = check_report(written.content, _with_breadth(sources, findings))
+        await sink.emit(self._report(written, turns, charts, findings.labels(), grounding))
 
     def _report(
         self,
@@ -140,6 +146,7 @@ class OfflineAnalyst:
         turns: _Turns,
         charts: tuple[str, ...],
         labels: tuple[str, ...] = (),
+        grounding: Grounding | None = None,
     ) -> Report:
         return Report(
             content=written.content,
@@ -150,6 +157,7 @@ class OfflineAnalyst:
             outlook=written.outlook,
             answer_kind=written.answer_kind,
             bottom_line=written.bottom_line,
+            grounding=grounding,
         )
 
     async def _write(self, turns: _Turns, intent: Intent, findings: Findings) -> Written:
@@ -198,9 +206,22 @@ def _subject(call: PlannedCall) -> str:
     return subject + (f" ({timeframe})" if timeframe else "")
 
 
-def _collect(findings: Findings, task: AgentTask, outcomes: Sequence[ToolOutcome]) -> None:
+def _with_breadth(sources: Sources, findings: Findings) -> Sources:
+    """The report derives the breadth of a list of prices (how many rose, the average move)
+    with `analysis.breadth`: those values count as sources too."""
+    moves = breadth([(p.quote.symbol, p.quote.change_24h_pct) for p in findings.prices])
+    if moves is not None:
+        sources.add_values((moves.coins, moves.up, moves.down, moves.unchanged, moves.average_pct))
+    return sources
+
+
+def _collect(
+    findings: Findings, task: AgentTask, outcomes: Sequence[ToolOutcome], sources: Sources
+) -> None:
     for call, outcome in zip(task.calls, outcomes, strict=True):
+        sources.add_arguments(call.arguments)
         if outcome.result is not None:
+            sources.add_result(outcome.result)
             findings.keep(outcome.result)
         else:
             findings.failures.append(
