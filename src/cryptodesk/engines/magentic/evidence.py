@@ -49,6 +49,17 @@ class Findings:
             return "cannot_answer"
         return "partial" if failed else "answered"
 
+    def add_outlook(self, outlook: Outlook) -> None:
+        """One outlook per asset and timeframe: a later assessment (a specialist asking again
+        after the first round gathered it) replaces the earlier, so the answer and the track
+        record hold each call once."""
+        key = (outlook.coin_id or outlook.symbol, outlook.timeframe)
+        for i, known in enumerate(self.outlooks):
+            if (known.coin_id or known.symbol, known.timeframe) == key:
+                self.outlooks[i] = outlook
+                return
+        self.outlooks.append(outlook)
+
     def used(self, agent: str) -> None:
         if agent not in self.agents:
             self.agents.append(agent)

@@ -45,7 +45,7 @@ def record_outcome(
             findings.data_labels.append("simulated")
         findings.charts += [e.chart_id for e in result.events() if isinstance(e, ChartCreated)]
         if isinstance(result, OutlookResult):
-            findings.outlooks.append(result.outlook)
+            findings.add_outlook(result.outlook)
     return outcome.preview if outcome.success else f"error: {outcome.error}"
 
 
