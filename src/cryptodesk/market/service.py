@@ -16,7 +16,7 @@ retries through the one retry policy (`retry.py`). Modes:
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -49,10 +49,13 @@ from cryptodesk.market.schemas import (
     MarketOverview,
     PriceHistory,
     PriceQuote,
+    Sparklines,
+    SpotPrices,
     Timeframe,
     TopCoins,
     TrendingCoins,
 )
+from cryptodesk.market.spot import SpotReader
 
 V = TypeVar("V", PriceQuote, Candles, TopCoins, GlobalMarket, TrendingCoins, CoinSearch)
 Clock = Callable[[], float]
@@ -112,6 +115,7 @@ class MarketDataService:
         self._detail = detail
         self._fallback = fallback
         self._caches = _Caches(ttls or CacheTtls(), clock) if self._live is not None else None
+        self._spot = SpotReader(provider, self._live, fallback, ttls or CacheTtls(), clock)
 
     @property
     def provider(self) -> MarketDataProvider:
@@ -154,6 +158,14 @@ class MarketDataService:
             lambda: live.get_price(info.id),
             lambda fallback: fallback.get_price(info.id),
         )
+
+    async def get_prices(self, coin_ids: Sequence[str]) -> SpotPrices:
+        """Several coins' prices (by coin id) in one upstream request: the watcher's read."""
+        return await self._spot.prices(coin_ids)
+
+    async def get_sparklines(self, coin_ids: Sequence[str]) -> Sparklines:
+        """The last day of hourly prices of each coin (the watchlist's sparklines)."""
+        return await self._spot.sparklines(coin_ids)
 
     async def get_ohlc(self, coin: str, timeframe: Timeframe, limit: int) -> Candles:
         info = await self.lookup_coin(coin)
@@ -239,6 +251,7 @@ class MarketDataService:
         )
 
     async def aclose(self) -> None:
+        await self._spot.aclose()
         if self._caches is not None:
             await self._caches.aclose()
         await self._provider.aclose()
