@@ -64,7 +64,7 @@ _DESCRIPTIONS: dict[int, str] = {
     405: "The path exists; the `Allow` header lists its methods.",
     409: "The request clashes with the current state (an active run, a read-only vault).",
     413: "The body is larger than the server takes (1 MiB for the API).",
-    422: "A parameter or the body breaks the schema.",
+    422: "A parameter or the body breaks the schema, or cannot be carried out (the reason).",
     429: "The market data's rate budget is spent: retry after a while.",
     502: "The market data source failed or could not be reached.",
     503: "The database or the vault cannot be used now (unreachable, locked, damaged).",
@@ -75,11 +75,13 @@ _DESCRIPTIONS: dict[int, str] = {
 def errors(
     *statuses: int,
     settings_rules: bool = False,
+    unprocessable: bool = False,
     success: dict[str, Any] | None = None,
     json_route: bool = True,
 ) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route that answers these error statuses. `settings_rules`: its 422
-    may also be a rule of the settings (with `reasons`); `success` describes its 200. A route
+    may also be a rule of the settings (with `reasons`); `unprocessable`: its 422 may also be
+    a request that cannot be carried out (`{detail, code}`); `success` describes its 200. A route
     whose answer is not JSON (`json_route=False`) names the error schema itself: FastAPI would
     file an error model under the route's own media type."""
     declared: dict[int | str, dict[str, Any]] = {200: success} if success else {}
@@ -89,6 +91,8 @@ def errors(
             model = (
                 ValidationErrorBody | InvalidSettingsBody if settings_rules else ValidationErrorBody
             )
+            if unprocessable:
+                model = ValidationErrorBody | ErrorBody
         if json_route:
             declared[status] = {"model": model, "description": _DESCRIPTIONS[status]}
         else:

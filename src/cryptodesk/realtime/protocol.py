@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.domain.watching import Notification, WatchItem
 from cryptodesk.redaction import scrub
 
 PROTOCOL_VERSION: Literal[1] = 1
@@ -223,6 +224,23 @@ class ServerPingFrame(_Frame):
     type: Literal["ping"] = "ping"
 
 
+class WatchlistFrame(_Frame):
+    """Connection-level (no run fields): the watchlist with its latest prices, sent to every
+    socket whenever the watcher read new prices (added in v1, optional)."""
+
+    type: Literal["watchlist"] = "watchlist"
+    items: list[WatchItem]
+
+
+class NotificationFrame(_Frame):
+    """Connection-level (no run fields): a rule fired or a scheduled analysis ran, or such a
+    notification changed (its follow-up answered, its deliveries moved); added in v1, optional."""
+
+    type: Literal["notification"] = "notification"
+    notification: Notification
+    unread: int = Field(ge=0, description="unread notifications after this one")
+
+
 ServerFrame = Annotated[
     StatusFrame
     | AgentStepFrame
@@ -233,7 +251,9 @@ ServerFrame = Annotated[
     | ChartGeneratedFrame
     | ErrorFrame
     | PongFrame
-    | ServerPingFrame,
+    | ServerPingFrame
+    | WatchlistFrame
+    | NotificationFrame,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[Any] = TypeAdapter(ServerFrame)
