@@ -18,7 +18,18 @@ from cryptodesk.access.guard import AccessGuard
 from cryptodesk.access.headers import SecurityHeaders
 from cryptodesk.access.login import login_router
 from cryptodesk.access.ratelimit import AttemptLimiter
-from cryptodesk.api import charts, conversations, fallback, health, runs, stream
+from cryptodesk.api import (
+    alerts,
+    charts,
+    conversations,
+    fallback,
+    health,
+    notify,
+    runs,
+    schedules,
+    stream,
+    watchlist,
+)
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.docs import install_docs
 from cryptodesk.api.errors import install_error_handlers
@@ -109,7 +120,17 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     install_docs(app)
     app.include_router(login_router(settings, limiter))
-    for module in (health, conversations, runs, charts, settings_api):
+    for module in (
+        health,
+        conversations,
+        runs,
+        charts,
+        settings_api,
+        watchlist,
+        alerts,
+        notify,
+        schedules,
+    ):
         app.include_router(module.router)
     app.include_router(stream.router)
     app.mount(fallback.PREFIX, fallback.ApiFallback(app.router.routes))

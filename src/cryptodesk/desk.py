@@ -20,6 +20,7 @@ from cryptodesk.realtime.hub import Hub
 from cryptodesk.runs.manager import EngineFactory, RunManager
 from cryptodesk.settings.service import SettingsService
 from cryptodesk.store.store import Store
+from cryptodesk.watch.service import Services, WatchDesk
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Desk:
     """Which login sessions are still valid (logout, log out everywhere)."""
     singletons: Singletons = field(init=False)
     """Cluster-wide jobs: each runs in exactly one process on this database."""
+    watch: WatchDesk = field(init=False)
+    """Watchlist, alert rules, notifications, scheduled analyses and their jobs."""
     _retiring: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
@@ -53,6 +56,17 @@ class Desk:
         self.chart_images = ChartImages(self.store.charts)
         self.sessions = SessionBook(self.store.sessions)
         self.singletons = Singletons(self.store.leases)
+        self.watch = WatchDesk(
+            self.store,
+            self.hub,
+            Services(
+                market=lambda: self.market,
+                exchange=lambda: self.exchange,
+                settings=lambda: self.settings,
+                runs=lambda: self.runs,
+                vault=lambda: self.settings_service.vault,
+            ),
+        )
 
     @classmethod
     async def open(
@@ -62,6 +76,7 @@ class Desk:
         *,
         exchange: ExchangeService | None = None,
         exchange_builder: ExchangeBuilder | None = None,
+        jobs: bool = True,
     ) -> Desk:
         """Makes the data directory private, opens the store (migrating it) and the vault,
         builds the services from the settings in force, recovers crashed runs.
@@ -69,7 +84,9 @@ class Desk:
         `engine_for` replaces the engine selection (tests drive scripted engines with it);
         `exchange` replaces the gateway built from the settings (tests pass an offline one),
         `exchange_builder` the way one is built (tests: offline, rebuilt on settings changes).
-        The desk owns and closes what it gets.
+        `jobs` starts the background jobs (the watcher, the scheduler, the outbox, the live
+        feed): a server does, the CLI's one question does not. The desk owns and closes what it
+        gets.
         """
         from cryptodesk.market.exchange_service import build_exchange
         from cryptodesk.market.service import build_market_service
@@ -111,6 +128,8 @@ class Desk:
             build,
             fixed_exchange=exchange is not None,
         )
+        if jobs:
+            await desk.watch.start(desk.singletons)
         return desk
 
     async def reload_settings(self) -> None:
@@ -160,6 +179,7 @@ class Desk:
 
     async def close(self) -> None:
         await self.singletons.aclose()  # another process takes over their jobs at once
+        await self.watch.aclose()
         await self.runs.shutdown()
         if self._retiring:
             await asyncio.wait(tuple(self._retiring), timeout=10)

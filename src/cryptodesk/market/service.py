@@ -131,6 +131,10 @@ class MarketDataService:
         fallback = self._fallback is not None and self._offline_error() is not None
         return self._provider.simulated or fallback
 
+    def budget_per_minute(self) -> float | None:
+        """The upstream's request budget per minute (None for local replay or demo data)."""
+        return self._live.client.limiter.per_minute if self._live is not None else None
+
     def resolve(self, coin: str) -> CoinInfo:
         """A coin from an id, symbol, name or alias, without a network call: the catalog (and,
         live, the CoinGecko coin list once loaded); raises `CoinNotFoundError`."""

@@ -31,6 +31,7 @@ def target_key(target_id: str) -> TargetKey:
         raise ValueError(f"a notification target id is alphanumeric, not {target_id!r}")
     return TargetKey(TARGET_PREFIX + target_id)
 
+
 SecretField = Literal[
     "llm_api_key",
     "coingecko_api_key",
