@@ -15,10 +15,12 @@ e-mail, ntfy, generic JSON/form webhooks and about a hundred more).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -98,29 +100,37 @@ def masked(plugin: Any, scheme: str) -> str:
     return private
 
 
+@functools.cache
+def _apprise() -> Any:
+    """Apprise with its plugins loaded, once. Loading them imports `imghdr` (for e-mail), which
+    Python 3.11+ deprecates: that warning is Apprise's, not ours to show."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+        from apprise.apprise import N_MGR
+
+        N_MGR.load_modules()
+    return apprise
+
+
 def _known_scheme(scheme: str) -> bool:
     from apprise.apprise import N_MGR
 
+    _apprise()
     return scheme in N_MGR
 
 
 def _instantiate(url: str) -> Any:
-    import apprise
-
-    return apprise.Apprise.instantiate(url, asset=_asset())
+    return _apprise().Apprise.instantiate(url, asset=_asset())
 
 
 def _asset() -> Any:
-    import apprise
-
-    return apprise.AppriseAsset(app_id="CryptoDesk", storage_mode="memory")
+    return _apprise().AppriseAsset(app_id="CryptoDesk", storage_mode="memory")
 
 
 def _notify(url: str, title: str, body: str) -> tuple[bool, list[str]]:
     """Runs in a worker thread: Apprise's notify is blocking."""
-    import apprise
-
-    notifier = apprise.Apprise(asset=_asset())
+    notifier = _apprise().Apprise(asset=_asset())
     with _captured() as lines:
         if not notifier.add(url):
             return False, [*lines, "Apprise could not load the target"]
