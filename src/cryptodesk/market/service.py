@@ -135,6 +135,12 @@ class MarketDataService:
         """The upstream's request budget per minute (None for local replay or demo data)."""
         return self._live.client.limiter.per_minute if self._live is not None else None
 
+    def candle_ttl_s(self, timeframe: Timeframe) -> float:
+        """How long candles of `timeframe` stay cached (0: local data, read afresh)."""
+        if self._caches is None:
+            return 0.0
+        return self._caches.ttls.candles_s.get(timeframe, self._caches.candles.ttl_s)
+
     def resolve(self, coin: str) -> CoinInfo:
         """A coin from an id, symbol, name or alias, without a network call: the catalog (and,
         live, the CoinGecko coin list once loaded); raises `CoinNotFoundError`."""

@@ -109,7 +109,7 @@ def _apprise() -> Any:
         import apprise
         from apprise.apprise import N_MGR
 
-        N_MGR.load_modules()
+        N_MGR.load_modules()  # type: ignore[no-untyped-call]
     return apprise
 
 

@@ -46,12 +46,13 @@ def plan_polling(
     candle_min_s: float,
     rate_per_minute: float | None,
     share: float,
+    funding_min_s: float = FUNDING_MIN_S,
 ) -> PollPlan:
     """`candle_min_s`: how long the market cache keeps the shortest candle timeframe in use;
     `rate_per_minute` None means local data (replay, demo)."""
     interval = min_interval_s
     candle_interval = max(candle_min_s, interval)
-    funding_interval = max(FUNDING_MIN_S, interval)
+    funding_interval = max(funding_min_s, interval)
     if rate_per_minute is None or coins == 0:
         return PollPlan(interval, candle_interval, funding_interval, 0, 0.0, None)
     price_requests = math.ceil(coins / IDS_PER_REQUEST)

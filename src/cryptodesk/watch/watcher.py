@@ -27,7 +27,6 @@ import numpy as np
 from cryptodesk.analysis.indicators import rsi
 from cryptodesk.config import Settings
 from cryptodesk.errors import CryptoDeskError, StorageError
-from cryptodesk.market.cache import CacheTtls
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.schemas import Candle, SpotPrices, parse_timeframe
 from cryptodesk.market.service import MarketDataService
@@ -44,7 +43,7 @@ from cryptodesk.watch.evaluation import (
     Snapshot,
 )
 from cryptodesk.watch.messages import alert_message, alert_title
-from cryptodesk.watch.polling import PollPlan, plan_polling
+from cryptodesk.watch.polling import FUNDING_MIN_S, PollPlan, plan_polling
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +90,7 @@ class Watcher:
         settings: Callable[[], Settings],
         follow_up: FollowUpStarter,
         changed: Callable[[], None],
+        funding_min_s: float = FUNDING_MIN_S,
     ) -> None:
         self._store = store
         self._market = market
@@ -98,6 +98,7 @@ class Watcher:
         self._settings = settings
         self._follow_up = follow_up
         self._changed = changed
+        self._funding_min_s = funding_min_s
         self._book: RuleBook | None = None
         self._rules: dict[str, AlertRule] = {}
         self._version: tuple[datetime | None, int] | None = None
@@ -224,8 +225,9 @@ class Watcher:
         self, market: MarketDataService, settings: Settings, book: RuleBook, coins: int
     ) -> PollPlan:
         timeframes = {r.timeframe for r in book.rules() if r.kind in CANDLE_KINDS and r.timeframe}
-        ttls = CacheTtls().candles_s
-        candle_min = min((ttls[parse_timeframe(tf)] for tf in timeframes), default=0.0)
+        candle_min = min(
+            (market.candle_ttl_s(parse_timeframe(tf)) for tf in timeframes), default=0.0
+        )
         candle_keys = {(r.coin_id, r.timeframe) for r in book.rules() if r.kind in CANDLE_KINDS}
         live = market.budget_per_minute()
         return plan_polling(
@@ -235,6 +237,7 @@ class Watcher:
             candle_min_s=candle_min,
             rate_per_minute=live,
             share=settings.watch_budget_share,
+            funding_min_s=self._funding_min_s,
         )
 
     async def _read_windows(self, book: RuleBook, snapshot: Snapshot, now: datetime) -> None:
