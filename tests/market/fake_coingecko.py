@@ -145,6 +145,29 @@ class FakeCoinGecko:
                 "last_updated_at": float(int(time.time())),
             }
 
+    def _markets(self, query: Any) -> str:
+        """`/coins/markets` rows of the coins set with `set_price` (7 days of hourly prices
+        ending at the price with `sparkline=true`)."""
+        rows = []
+        for coin_id in query.get("ids", "").split(","):
+            price = self._prices.get(coin_id)
+            if price is None:
+                continue
+            usd = price["usd"]
+            row: dict[str, Any] = {
+                "id": coin_id,
+                "symbol": coin_id[:4],
+                "name": coin_id.title(),
+                "current_price": usd,
+                "price_change_percentage_24h": price["usd_24h_change"],
+            }
+            if query.get("sparkline") == "true":
+                row["sparkline_in_7d"] = {
+                    "price": [usd * (1 + 0.01 * ((h % 12) - 6) / 6) for h in range(168)]
+                }
+            rows.append(row)
+        return json.dumps(rows)
+
     def requests(self, path: str | None = None) -> list[Seen]:
         with self._lock:
             return [seen for seen in self._seen if path is None or seen.path == path]
@@ -165,6 +188,8 @@ class FakeCoinGecko:
                 wanted = request.query_params.get("ids", "").split(",")
                 body = json.dumps({i: self._prices[i] for i in wanted if i in self._prices})
                 body = body.encode()
+            if body is None and path == "/coins/markets" and self._prices:
+                body = self._markets(request.query_params).encode()
         if reply is None:
             body = body if body is not None else _payload_for(path)
             if body is None:

@@ -169,9 +169,12 @@ class MarketDataService:
             lambda fallback: fallback.get_price(info.id),
         )
 
-    async def get_prices(self, coin_ids: Sequence[str]) -> SpotPrices:
-        """Several coins' prices (by coin id) in one upstream request: the watcher's read."""
-        return await self._spot.prices(coin_ids)
+    async def get_prices(
+        self, coin_ids: Sequence[str], max_age_s: float | None = None
+    ) -> SpotPrices:
+        """Several coins' prices (by coin id) in one upstream request: the watcher's read.
+        `max_age_s` bounds how old a cached answer may be (default: the price TTL)."""
+        return await self._spot.prices(coin_ids, max_age_s)
 
     async def get_sparklines(self, coin_ids: Sequence[str]) -> Sparklines:
         """The last day of hourly prices of each coin (the watchlist's sparklines)."""

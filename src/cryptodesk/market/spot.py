@@ -51,7 +51,9 @@ class SpotReader:
             "sparklines", SPARKLINE_TTL_S, 4 * SPARKLINE_TTL_S, max_entries=16, clock=clock
         )
 
-    async def prices(self, coin_ids: Sequence[str]) -> SpotPrices:
+    async def prices(self, coin_ids: Sequence[str], max_age_s: float | None = None) -> SpotPrices:
+        """`max_age_s`: how long the answer may be reused (default: the price TTL); the watcher
+        asks for prices as fresh as its poll interval."""
         ids = tuple(sorted(set(coin_ids)))
         live = self._live
         if live is None:
@@ -62,7 +64,8 @@ class SpotReader:
                 return _labelled(recalled)
             return _as_fallback(await _local_prices(self._fallback, ids))
         try:
-            return _labelled(await self._prices.get(ids, lambda: live.get_prices(ids)))
+            fetch = lambda: live.get_prices(ids)  # noqa: E731 - one line, read once
+            return _labelled(await self._prices.get(ids, fetch, ttl_s=max_age_s))
         except UpstreamUnreachableError:
             if self._fallback is None:
                 raise

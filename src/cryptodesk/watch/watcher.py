@@ -131,7 +131,8 @@ class Watcher:
             return self.last
         market, settings = self._market(), self._settings()
         self.plan = self._plan(market, settings, book, len(coins))
-        prices = await market.get_prices(coins)
+        # As fresh as the poll: an answer cached by the previous update is not read again.
+        prices = await market.get_prices(coins, max_age_s=self.plan.interval_s / 2)
         labels = _labels(prices, market)
         previous = await self._store.watchlist.latest_ticks(coins)
         ticks = [
