@@ -39,6 +39,8 @@ class Desk:
     runs: RunManager
     settings_service: SettingsService
     build_exchange: ExchangeBuilder
+    watch: WatchDesk
+    """Watchlist, alert rules, notifications, scheduled analyses and their jobs."""
     fixed_exchange: bool = False
     """An exchange given to `open()` is kept when settings change (tests)."""
     chart_images: ChartImages = field(init=False)
@@ -47,8 +49,6 @@ class Desk:
     """Which login sessions are still valid (logout, log out everywhere)."""
     singletons: Singletons = field(init=False)
     """Cluster-wide jobs: each runs in exactly one process on this database."""
-    watch: WatchDesk = field(init=False)
-    """Watchlist, alert rules, notifications, scheduled analyses and their jobs."""
     _retiring: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
@@ -56,17 +56,6 @@ class Desk:
         self.chart_images = ChartImages(self.store.charts)
         self.sessions = SessionBook(self.store.sessions)
         self.singletons = Singletons(self.store.leases)
-        self.watch = WatchDesk(
-            self.store,
-            self.hub,
-            Services(
-                market=lambda: self.market,
-                exchange=lambda: self.exchange,
-                settings=lambda: self.settings,
-                runs=lambda: self.runs,
-                vault=lambda: self.settings_service.vault,
-            ),
-        )
 
     @classmethod
     async def open(
@@ -100,13 +89,28 @@ class Desk:
         market = build_market_service(current)
         build = exchange_builder or build_exchange
         gateway = exchange or build(current)  # lazy: connects on first use
-        engines = EngineSelector(current, market, store.charts, gateway)
-        await engines.refresh()  # checks the LLM; `auto` may find a local Ollama
         desk: Desk | None = None
 
+        def opened() -> Desk:
+            assert desk is not None  # noqa: S101 - jobs and runs start after open() returns
+            return desk
+
+        watch = WatchDesk(
+            store,
+            hub,
+            Services(
+                market=lambda: opened().market,
+                exchange=lambda: opened().exchange,
+                settings=lambda: opened().settings,
+                runs=lambda: opened().runs,
+                vault=lambda: service.vault,
+            ),
+        )
+        engines = EngineSelector(current, market, store.charts, gateway, watch=watch)
+        await engines.refresh()  # checks the LLM; `auto` may find a local Ollama
+
         def select(choice: str | None) -> Engine:
-            assert desk is not None  # noqa: S101 - runs start after open() returns
-            return desk.engines.for_request(choice)
+            return opened().engines.for_request(choice)
 
         runs = RunManager(
             store,
@@ -126,6 +130,7 @@ class Desk:
             runs,
             service,
             build,
+            watch,
             fixed_exchange=exchange is not None,
         )
         if jobs:
@@ -144,7 +149,7 @@ class Desk:
 
         market = build_market_service(settings)
         exchange = self.exchange if self.fixed_exchange else self.build_exchange(settings)
-        engines = EngineSelector(settings, market, self.store.charts, exchange)
+        engines = EngineSelector(settings, market, self.store.charts, exchange, watch=self.watch)
         old = (self.market, self.exchange, self.engines)
         self.settings, self.market, self.exchange, self.engines = (
             settings,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.domain.watching import WatchAction
 
 StepStatus = Literal["working", "completed", "error"]
 
@@ -88,6 +89,8 @@ class Report:
     answer_kind: AnswerKind = "answered"
     bottom_line: str | None = None
     """The one to three sentences the report opens with."""
+    watch_actions: tuple[WatchAction, ...] = ()
+    """Alerts proposed or confirmed, coins watched or unwatched by this answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,3 +62,15 @@ class Notification(BaseModel):
     read: bool
     follow_up: FollowUp | None = None
     deliveries: list[DeliveryView] = Field(default_factory=list)
+
+
+class WatchAction(BaseModel):
+    """What an answer did to the watcher, for the client to show with its button: a proposed
+    alert (Save / Dismiss), a confirmed one, a coin added to the watchlist (Undo) or removed."""
+
+    action: Literal["alert_proposed", "alert_confirmed", "watched", "unwatched"]
+    symbol: str
+    coin_id: str
+    label: str = Field(description="what was understood, in plain words")
+    alert_id: str | None = None
+    price: float | None = Field(None, description="the price when it was understood (USD)")

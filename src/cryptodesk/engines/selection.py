@@ -16,7 +16,7 @@ from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.errors import EngineError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.context import ChartStore, WatchBook
 
 if TYPE_CHECKING:
     from cryptodesk.engines.magentic.engine import MagenticEngine
@@ -31,12 +31,17 @@ class EngineSelector:
         market: MarketDataService,
         charts: ChartStore,
         exchange: ExchangeService | None = None,
+        *,
+        watch: WatchBook | None = None,
     ) -> None:
         self._settings = settings
         self._market = market
         self._charts = charts
         self._exchange = exchange
-        self._offline = OfflineAnalyst(market, charts, settings.tool_timeout_s, exchange=exchange)
+        self._watch = watch
+        self._offline = OfflineAnalyst(
+            market, charts, settings.tool_timeout_s, exchange=exchange, watch=watch
+        )
         self._configured = configured_target(settings)
         self._detected: LlmTarget | None = None
         self._probe = LlmProbe(settings.llm_check_ttl_s)
@@ -82,6 +87,7 @@ class EngineSelector:
                 budget_tokens=settings.run_budget_tokens,
                 budget_usd=settings.run_budget_usd,
                 exchange=self._exchange,
+                watch=self._watch,
             )
             self._teams[target.label] = team
         return team

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
-from cryptodesk.domain.watching import Notification, WatchItem
+from cryptodesk.domain.watching import Notification, WatchAction, WatchItem
 from cryptodesk.redaction import scrub
 
 PROTOCOL_VERSION: Literal[1] = 1
@@ -184,6 +184,13 @@ class ResultFrame(_RunFrame):
     )
     bottom_line: str | None = Field(
         None, description="the sentences that answer the question, first in `content`"
+    )
+    watch_actions: list[WatchAction] | None = Field(
+        None,
+        description=(
+            "alerts proposed (inactive until confirmed) or confirmed, coins watched or "
+            "unwatched by this answer (added in v1, optional)"
+        ),
     )
 
 

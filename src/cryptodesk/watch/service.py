@@ -194,6 +194,24 @@ class WatchDesk:
         log.info("alert %s %s (%s): %s", rule.id, status, origin, rule.label)
         return rule
 
+    async def propose(
+        self, symbol: str, condition: Condition, *, conversation_id: str, run_id: str
+    ) -> AlertRule:
+        """An alert from the chat: stored `proposed` (inactive) until the person confirms it."""
+        request = RuleRequest(symbol=symbol, condition=condition)
+        return await self.create_rule(
+            request,
+            origin="chat",
+            status="proposed",
+            conversation_id=conversation_id,
+            run_id=run_id,
+        )
+
+    async def confirm(self, conversation_id: str) -> list[AlertRule]:
+        """Activates the alerts proposed in this conversation (the person said yes)."""
+        waiting = await self._store.alerts.listed(("proposed",), conversation_id)
+        return [await self.set_rule_status(rule.id, "active") for rule in waiting]
+
     async def set_rule_status(self, rule_id: str, status: RuleStatus) -> AlertRule:
         allowed: dict[RuleStatus, tuple[RuleStatus, ...]] = {
             "active": ("proposed", "paused", "active"),

@@ -31,9 +31,10 @@ from cryptodesk.engines.offline.intent import parse_intent
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.base import ToolContext
-from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.context import ChartStore, WatchBook
 from cryptodesk.tools.invoker import ToolInvoker
 from cryptodesk.tools.registry import ToolRegistry, build_registry
+from cryptodesk.watch.phrases import is_confirmation, watch_summary
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class MagenticEngine:
         exchange: ExchangeService | None = None,
         registry: ToolRegistry | None = None,
         providers: LlmProviders | None = None,
+        watch: WatchBook | None = None,
     ) -> None:
         self.providers = providers or LlmProviders(target)
         self._market = market
@@ -83,6 +85,7 @@ class MagenticEngine:
         self._budget_tokens = budget_tokens
         self._budget_usd = budget_usd
         self._exchange = exchange
+        self._watch = watch
         self._registry = registry or build_registry()
         self.roster = Roster(self.providers, self._registry)
         self.last_llm_seconds = 0.0
@@ -116,7 +119,12 @@ class MagenticEngine:
             request.run_id,
             request.conversation_id,
             exchange=self._exchange,
+            watch=self._watch,
         )
+        if self._watch is not None and is_confirmation(request.question):
+            # Only the person's own "yes" activates an alert: no model takes part in it.
+            await self._fallback.run(request, sink)
+            return
         invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
         team = TeamRun(invoker, reporter, findings, meter, request.max_turns)
         try:
@@ -156,6 +164,9 @@ class MagenticEngine:
         labels = list(findings.data_labels)
         if self._market.status().mode == "replay":
             labels.append("replay")
+        if findings.watch_actions:
+            # What was understood, in the desk's own words, whatever the model wrote.
+            content = f"{content}\n\n{watch_summary(findings.watch_actions)}"
         await sink.emit(
             Report(
                 content=content,
@@ -166,6 +177,7 @@ class MagenticEngine:
                 data_labels=tuple(labels),
                 outlook=tuple(findings.outlooks),
                 answer_kind=findings.answer_kind(),
+                watch_actions=tuple(findings.watch_actions),
             )
         )
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.domain.watching import WatchAction
 
 _NOTE_CHARS = 600
 
@@ -33,6 +34,8 @@ class Findings:
     data_labels: list[str] = field(default_factory=list)
     outlooks: list[Outlook] = field(default_factory=list)
     """`assess_outlook`'s structured outputs: the run's outlook, never typed by the model."""
+    watch_actions: list[WatchAction] = field(default_factory=list)
+    """What the watcher tools did (alerts proposed, coins watched), from their results."""
 
     def answer_kind(self) -> AnswerKind:
         """Partial when some tool failed beside ones that answered; cannot_answer when every
