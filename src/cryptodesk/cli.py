@@ -1,4 +1,4 @@
-"""The `cryptodesk` command: serve, ask, doctor, vault, protocol-schema, openapi-schema,
+"""The `cryptodesk` command: serve, ask, doctor, vault, alerts, protocol-schema, openapi-schema,
 chart-schema, settings-doc."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from cryptodesk import __version__
 from cryptodesk.config import Settings, get_settings
 from cryptodesk.errors import StorageError
 from cryptodesk.realtime.protocol import MAX_MESSAGE_CHARS, protocol_schema
+from cryptodesk.terminal.alerts import alerts_app
 from cryptodesk.terminal.vault import vault_app
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(vault_app, name="vault")
+app.add_typer(alerts_app, name="alerts")
 console = Console()
 err_console = Console(stderr=True)
 

@@ -64,7 +64,7 @@ _DESCRIPTIONS: dict[int, str] = {
     405: "The path exists; the `Allow` header lists its methods.",
     409: "The request clashes with the current state (an active run, a read-only vault).",
     413: "The body is larger than the server takes (1 MiB for the API).",
-    422: "A parameter or the body breaks the schema, or cannot be carried out (the reason).",
+    422: "A parameter or the body breaks the schema.",
     429: "The market data's rate budget is spent: retry after a while.",
     502: "The market data source failed or could not be reached.",
     503: "The database or the vault cannot be used now (unreachable, locked, damaged).",
