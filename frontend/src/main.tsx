@@ -10,6 +10,7 @@ import "./styles/timeline.css";
 import "./styles/charts.css";
 import "./styles/history.css";
 import "./styles/settings.css";
+import "./styles/watch.css";
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },

@@ -11,9 +11,19 @@ import type {
   ToolCallFrame,
   ToolResultFrame,
   ProgressFrame,
+  NotificationFrame,
+  WatchlistFrame,
+  WatchItem,
+  Notification,
+  WatchAction,
 } from "../types/protocol";
 
 export type {
+  NotificationFrame,
+  WatchlistFrame,
+  WatchItem,
+  Notification,
+  WatchAction,
   AgentStepFrame,
   ChartGeneratedFrame,
   ChatFrame,
@@ -83,6 +93,8 @@ const FRAME_TYPES = new Set([
   "error",
   "pong",
   "ping",
+  "watchlist",
+  "notification",
 ]);
 
 function safeJson(text: string): unknown {

@@ -14,15 +14,21 @@ import { ANSWER_KINDS } from "./answerKind";
 import { reportBody } from "./bottomLine";
 import { Markdown } from "./Markdown";
 import { OutlookCard } from "./OutlookCard";
+import { WatchActions, type WatchCallbacks } from "./WatchActions";
+
+export type { WatchCallbacks };
 
 interface Props {
   run: RunView;
   /** The run's charts, drawn by the charts feature. */
   charts?: ReactNode;
   onShowChart?: (symbol: string, timeframe: string) => void;
+  /** Opens the alert dialog prefilled ("alert me when BTC breaks 65,530"). */
+  onAlert?: (symbol: string, kind: "level_cross", value: number) => void;
+  watch?: WatchCallbacks;
 }
 
-export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, charts, onShowChart }, ref) {
+export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, charts, onShowChart, onAlert, watch }, ref) {
   const result = run.result;
   if (!result) {
     if (!run.final) return null;
@@ -60,8 +66,9 @@ export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, char
           {result.bottom_line}
         </p>
       ) : null}
+      {(result.watch_actions ?? []).length > 0 && <WatchActions actions={result.watch_actions ?? []} callbacks={watch} />}
       {outlooks.map((outlook) => (
-        <OutlookCard key={`${outlook.symbol}-${outlook.timeframe}`} outlook={outlook} onShowChart={onShowChart} />
+        <OutlookCard key={`${outlook.symbol}-${outlook.timeframe}`} outlook={outlook} onShowChart={onShowChart} onAlert={onAlert} />
       ))}
       {charts}
       {/* Without a bottom line (older runs, engines that do not fill it) the report leads. */}

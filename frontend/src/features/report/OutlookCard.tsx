@@ -3,11 +3,11 @@
  * the invalidation, the bull and bear scenarios, and the signals behind the bias (each naming the
  * tool it came from). Scenarios, not advice.
  */
-import { ChartCandlestick, Minus, TrendingDown, TrendingUp, type LucideIcon } from "lucide-react";
+import { BellPlus, ChartCandlestick, Minus, TrendingDown, TrendingUp, type LucideIcon } from "lucide-react";
 import { DataLabel } from "../../components/Badge";
 import { formatPrice, formatUtc } from "../../lib/format";
 import type { Outlook } from "../../lib/protocol";
-import { levelTiles, scenarioPath, strengthText } from "./outlookView";
+import { alertLevel, levelTiles, scenarioPath, strengthText } from "./outlookView";
 
 const BIAS: Record<Outlook["bias"], { text: string; icon: LucideIcon; tone: string }> = {
   bullish: { text: "Bullish", icon: TrendingUp, tone: "up" },
@@ -19,10 +19,13 @@ interface Props {
   outlook: Outlook;
   /** Shows this asset's chart in the workspace (or inline). */
   onShowChart?: (symbol: string, timeframe: string) => void;
+  /** Opens the alert dialog on the level that would decide the outlook. */
+  onAlert?: (symbol: string, kind: "level_cross", value: number) => void;
 }
 
-export function OutlookCard({ outlook: o, onShowChart }: Props) {
+export function OutlookCard({ outlook: o, onShowChart, onAlert }: Props) {
   const bias = BIAS[o.bias];
+  const level = alertLevel(o);
   const BiasIcon = bias.icon;
   const titleId = `outlook-${o.symbol}-${o.timeframe}`;
   return (
@@ -109,6 +112,16 @@ export function OutlookCard({ outlook: o, onShowChart }: Props) {
             );
           })}
         </ul>
+      )}
+      {onAlert && level !== null && (
+        <button
+          type="button"
+          className="btn small outlook-alert"
+          onClick={() => onAlert(o.symbol, "level_cross", level)}
+          data-testid="outlook-alert"
+        >
+          <BellPlus size={14} aria-hidden="true" /> Alert me when {o.symbol} breaks {formatPrice(level, o.price)}
+        </button>
       )}
       <footer className="outlook-foot muted small">
         <span>Horizon {o.horizon.label}</span>
