@@ -41,7 +41,7 @@ def alert_out(rule: AlertRule) -> AlertOut:
     "",
     response_model=AlertOut,
     status_code=201,
-    responses=errors(413, 422, 502, *STORAGE, unprocessable=True),
+    responses=errors(400, 413, 422, 502, *STORAGE, unprocessable=True),
 )
 async def create_alert(body: AlertIn, desk: DeskDep) -> AlertOut:
     """422 with the reason for an unknown coin, an unknown target, or a funding rule without a
@@ -76,7 +76,7 @@ async def read_alert(alert_id: str, desk: DeskDep) -> AlertDetail:
 
 
 @router.patch(
-    "/{alert_id}", response_model=AlertOut, responses=errors(404, 409, 413, 422, *STORAGE)
+    "/{alert_id}", response_model=AlertOut, responses=errors(400, 404, 409, 413, 422, *STORAGE)
 )
 async def change_alert(alert_id: str, body: AlertPatch, desk: DeskDep) -> AlertOut:
     """Pause or resume; `active` on a proposed rule confirms it (409 for a rule that is done)."""

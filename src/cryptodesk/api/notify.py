@@ -39,7 +39,7 @@ def target_out(target: NotifyTarget) -> TargetOut:
     "/notify/targets",
     response_model=TargetOut,
     status_code=201,
-    responses=errors(409, 413, 422, *STORAGE, settings_rules=True),
+    responses=errors(400, 409, 413, 422, *STORAGE, unprocessable=True),
 )
 async def add_target(body: TargetIn, desk: DeskDep) -> TargetOut:
     """Checks the URL with Apprise (422 with the reason, never echoing the URL's secret parts)
@@ -87,7 +87,9 @@ async def list_notifications(
     )
 
 
-@router.post("/notifications/read", response_model=ReadOut, responses=errors(413, 422, *STORAGE))
+@router.post(
+    "/notifications/read", response_model=ReadOut, responses=errors(400, 413, 422, *STORAGE)
+)
 async def mark_read(body: ReadIn, desk: DeskDep) -> ReadOut:
     marked = await desk.store.firings.mark_read(body.ids)
     _, _, unread = await desk.store.firings.page(1)

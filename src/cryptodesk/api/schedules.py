@@ -35,7 +35,7 @@ def schedule_out(schedule: Schedule) -> ScheduleOut:
     "",
     response_model=ScheduleOut,
     status_code=201,
-    responses=errors(413, 422, 502, *STORAGE, unprocessable=True),
+    responses=errors(400, 413, 422, 502, *STORAGE, unprocessable=True),
 )
 async def create_schedule(body: ScheduleIn, desk: DeskDep) -> ScheduleOut:
     """422 for a cron expression that is malformed or never matches, or an unknown coin."""
@@ -57,7 +57,7 @@ async def list_schedules(desk: DeskDep) -> list[ScheduleOut]:
 @router.patch(
     "/{schedule_id}",
     response_model=ScheduleOut,
-    responses=errors(404, 409, 413, 422, *STORAGE, unprocessable=True),
+    responses=errors(400, 404, 409, 413, 422, *STORAGE, unprocessable=True),
 )
 async def change_schedule(schedule_id: str, body: SchedulePatch, desk: DeskDep) -> ScheduleOut:
     return schedule_out(await desk.watch.set_schedule_status(schedule_id, body.status))

@@ -32,7 +32,9 @@ async def read_watchlist(desk: DeskDep) -> WatchlistOut:
 
 
 @router.post(
-    "", response_model=WatchEntryOut, responses=errors(413, 422, 502, *STORAGE, unprocessable=True)
+    "",
+    response_model=WatchEntryOut,
+    responses=errors(400, 413, 422, 502, *STORAGE, unprocessable=True),
 )
 async def add_to_watchlist(body: WatchIn, desk: DeskDep) -> WatchEntryOut:
     """Adds a coin (adding it again keeps it once); 422 for a coin the market cannot price."""

@@ -124,6 +124,12 @@ class WatchDesk:
         self.outbox.wake.set()
         self.scheduler.wake.set()
 
+    def watched_changed(self) -> None:
+        """People changed the watchlist or the rules: the watcher here reads at once (one in
+        another process notices at its next poll)."""
+        self.watcher.wake.set()
+        self.changed()
+
     # ------------------------------------------------------------------ watchlist
 
     async def watchlist(self) -> list[WatchItem]:
@@ -132,7 +138,7 @@ class WatchDesk:
     async def watch(self, symbol: str) -> tuple[WatchEntry, bool]:
         coin = await self.coin(symbol)
         entry, created = await self._store.watchlist.add(coin.id, coin.symbol, coin.name)
-        self.changed()
+        self.watched_changed()
         return entry, created
 
     async def unwatch(self, symbol: str) -> WatchEntry:
@@ -140,7 +146,7 @@ class WatchDesk:
         for entry in await self._store.watchlist.entries():
             if wanted in (entry.coin_id.lower(), entry.symbol.lower()):
                 await self._store.watchlist.remove(entry.coin_id)
-                self.changed()
+                self.watched_changed()
                 return entry
         raise NotFoundError("watchlist entry", symbol)
 
@@ -192,6 +198,7 @@ class WatchDesk:
         )
         rule = await self._store.alerts.create(spec)
         log.info("alert %s %s (%s): %s", rule.id, status, origin, rule.label)
+        self.watched_changed()
         return rule
 
     async def propose(
@@ -220,7 +227,9 @@ class WatchDesk:
         }
         if status not in allowed:
             raise UnprocessableError(f"an alert cannot be set to {status}")
-        return await self._store.alerts.set_status(rule_id, status, allowed[status])
+        rule = await self._store.alerts.set_status(rule_id, status, allowed[status])
+        self.watched_changed()
+        return rule
 
     async def rule_firings(self, rule_id: str) -> list[Notification]:
         return await notifications(self._store, await self._store.firings.for_rule(rule_id))

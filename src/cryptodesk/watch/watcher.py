@@ -16,6 +16,7 @@ real alert.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -48,6 +49,8 @@ from cryptodesk.watch.polling import FUNDING_MIN_S, PollPlan, plan_polling
 log = logging.getLogger(__name__)
 
 TICKS_KEPT = timedelta(hours=25)
+WOKEN_GAP_S = 1.0
+"""The least time between two reads when changes wake the watcher early."""
 CANDLES_READ = 120
 FollowUpStarter = Callable[[AlertRule, str], Awaitable[None]]
 
@@ -106,19 +109,28 @@ class Watcher:
         self._funding: dict[str, tuple[float, float]] = {}
         self.plan: PollPlan | None = None
         self.last: UpdateReport | None = None
+        self.wake = asyncio.Event()
+        """Set when people changed the watchlist or the rules here: read now, not in a minute."""
 
     async def run(self, _epoch: int) -> None:
-        """The job: an update, then a wait the poll plan sets, until cancelled."""
+        """The job: an update, then a wait the poll plan sets (cut short by `wake`, but never
+        below `WOKEN_GAP_S` between reads), until cancelled."""
         self._version = None  # a new holder reads the rules afresh
         while True:
             began = time.monotonic()
+            self.wake.clear()
             try:
                 await self.update()
             except CryptoDeskError as exc:
                 log.warning("watcher: update failed: %s", exc.logged())
                 self.last = UpdateReport(datetime.now(UTC), 0, 0, 0, exc.message)
             interval = self.plan.interval_s if self.plan else self._settings().watch_poll_min_s
-            await asyncio.sleep(max(0.05, interval - (time.monotonic() - began)))
+            wait = max(0.05, interval - (time.monotonic() - began))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), wait)
+            gap = WOKEN_GAP_S - (time.monotonic() - began)
+            if gap > 0:
+                await asyncio.sleep(gap)
 
     async def update(self) -> UpdateReport:
         book = await self._load_book()

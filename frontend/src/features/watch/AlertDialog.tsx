@@ -7,6 +7,7 @@
 import { BellPlus, X } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { ApiError } from "../../lib/api";
+import { priceDecimals } from "../../lib/format";
 import { watchApi, type AlertIn, type ConditionKind, type TargetOut } from "./api";
 import { KIND_ORDER, KINDS, parseValue, valueProblem } from "./conditions";
 
@@ -50,7 +51,7 @@ export function AlertDialog({ draft, onClose }: Props) {
 function AlertForm({ draft, onDone }: { draft: AlertDraft; onDone: () => void }) {
   const [symbol, setSymbol] = useState(draft.symbol);
   const [kind, setKind] = useState<ConditionKind>(draft.kind);
-  const [value, setValue] = useState(draft.value == null ? "" : String(draft.value));
+  const [value, setValue] = useState(draft.value == null ? "" : draft.value.toFixed(priceDecimals(draft.value)));
   const [window_, setWindow] = useState<(typeof WINDOWS)[number]>("1h");
   const [timeframe, setTimeframe] = useState<(typeof TIMEFRAMES)[number]>("1h");
   const [cooldownMin, setCooldownMin] = useState("60");
@@ -167,7 +168,7 @@ function AlertForm({ draft, onDone }: { draft: AlertDraft; onDone: () => void })
       </div>
       <fieldset className="alert-targets">
         <legend>Also send to</legend>
-        {targets.length === 0 && <p className="muted small">No notification targets yet (add them in the API: /api/v1/notify/targets).</p>}
+        {targets.length === 0 && <p className="muted small">No notification targets yet: add one under Notifications, "Where notifications go".</p>}
         {targets.map((t) => (
           <label key={t.id} className="check">
             <input

@@ -9,6 +9,7 @@ import { DataLabel } from "../../components/Badge";
 import { formatTime } from "../../lib/format";
 import type { Notification } from "../../lib/protocol";
 import { BrowserNotificationsToggle } from "./browserNotifications";
+import { TargetsSection } from "./TargetsSection";
 
 interface Props {
   notifications: Notification[];
@@ -44,6 +45,7 @@ export function NotificationsPanel({ notifications, unread, onOpenConversation, 
           </button>
         )}
       </div>
+      <TargetsSection />
       {notifications.length === 0 && (
         <p className="muted">Nothing yet. Alerts you set fire here (and wherever you send them).</p>
       )}

@@ -7,7 +7,7 @@ import { BellPlus, Plus, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { DataLabel } from "../../components/Badge";
 import { ApiError } from "../../lib/api";
-import { formatPercent, formatPrice, formatTime } from "../../lib/format";
+import { formatPercent, formatPrice, formatUtc } from "../../lib/format";
 import type { WatchItem } from "../../lib/protocol";
 import { watchApi } from "./api";
 import { Sparkline } from "./Sparkline";
@@ -95,7 +95,7 @@ export function WatchlistPanel({ items, onAlert }: Props) {
               )}
             </div>
             <div className="watch-meta muted small">
-              {item.as_of ? formatTime(item.as_of) : "waiting for a price"}
+              {item.as_of ? `as of ${formatUtc(item.as_of)}` : "waiting for a price"}
               {(item.data_labels ?? []).map((label) => (
                 <DataLabel key={label} label={label} />
               ))}

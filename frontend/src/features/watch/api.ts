@@ -31,6 +31,17 @@ export const watchApi = {
   deleteAlert: (id: string) =>
     request<void>(`${BASE}/alerts/${encodeURIComponent(id)}`, { method: "DELETE" }),
   targets: () => request<TargetOut[]>(`${BASE}/notify/targets`),
+  addTarget: (name: string, url: string) =>
+    request<TargetOut>(`${BASE}/notify/targets`, {
+      method: "POST",
+      body: JSON.stringify({ name, url }),
+    }),
+  testTarget: (id: string) =>
+    request<Schemas["TargetTest"]>(`${BASE}/notify/targets/${encodeURIComponent(id)}/test`, {
+      method: "POST",
+    }),
+  deleteTarget: (id: string) =>
+    request<void>(`${BASE}/notify/targets/${encodeURIComponent(id)}`, { method: "DELETE" }),
   notifications: () => request<NotificationPage>(`${BASE}/notifications?limit=100`),
   markRead: (ids: string[] | null) =>
     request<Schemas["ReadOut"]>(`${BASE}/notifications/read`, {
