@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.conftest import new_page
 from tests.e2e.pages import TECHNICAL, ask, axe_violations, open_desk, screenshot, wait_done
 from tests.runtime.server import LiveServer
+from tests.watch.receiver import receiving
 
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
@@ -138,8 +139,6 @@ def test_watch_coin_from_the_chat_shows_on_the_watchlist_with_undo(
 def test_watch_targets_added_masked_and_tested_from_the_page(
     page: Page, offline_server: LiveServer
 ) -> None:
-    from tests.watch.receiver import receiving
-
     with receiving() as receiver:
         open_desk(page, offline_server.http)
         page.get_by_test_id("open-notifications").click()
@@ -149,7 +148,8 @@ def test_watch_targets_added_masked_and_tested_from_the_page(
         targets.get_by_test_id("target-name").fill("my hook")
         targets.get_by_test_id("target-url").fill(f"nope://{secret}")
         targets.get_by_test_id("target-add").click()
-        expect(targets.get_by_test_id("target-error")).to_contain_text("scheme Apprise does not know")
+        refused = targets.get_by_test_id("target-error")
+        expect(refused).to_contain_text("scheme Apprise does not know")
         targets.get_by_test_id("target-url").fill(f"json://127.0.0.1:{receiver.port}/{secret}")
         targets.get_by_test_id("target-add").click()
         target = targets.get_by_test_id("target")
