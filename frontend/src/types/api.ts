@@ -1686,6 +1686,15 @@ export interface operations {
                     "application/json": components["schemas"]["AlertOut"];
                 };
             };
+            /** @description The body could not be read (not UTF-8 JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is larger than the server takes (1 MiB for the API). */
             413: {
                 headers: {
@@ -1878,6 +1887,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such id, or no such API path. */
@@ -2552,6 +2570,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReadOut"];
                 };
             };
+            /** @description The body could not be read (not UTF-8 JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is larger than the server takes (1 MiB for the API). */
             413: {
                 headers: {
@@ -2650,6 +2677,15 @@ export interface operations {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
+            /** @description The body could not be read (not UTF-8 JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The request clashes with the current state (an active run, a read-only vault). */
             409: {
                 headers: {
@@ -2674,7 +2710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationErrorBody"] | components["schemas"]["InvalidSettingsBody"];
+                    "application/json": components["schemas"]["ValidationErrorBody"] | components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database or the vault cannot be used now (unreachable, locked, damaged). */
@@ -2990,6 +3026,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleOut"];
                 };
             };
+            /** @description The body could not be read (not UTF-8 JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is larger than the server takes (1 MiB for the API). */
             413: {
                 headers: {
@@ -3124,6 +3169,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleOut"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such id, or no such API path. */
@@ -3570,6 +3624,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WatchEntryOut"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 JSON). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The body is larger than the server takes (1 MiB for the API). */
