@@ -1,7 +1,7 @@
 """The watcher in Chromium against the real server (replayed market): the watchlist with live
 prices and sparklines, the alert dialog opened from an answer's outlook card, notifications
 pushed to the page with their unread count and the browser's Notification API, a proposed
-alert saved from the answer. Screenshots at 1440x900 and 390x844 in both themes, checked by eye
+alert saved from the answer. Screenshots at 1440x900, 1280x720 and 390x844 in both themes, checked by eye
 and for what they should show (no serious axe violation either)."""
 
 from __future__ import annotations
@@ -11,11 +11,17 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import new_page
-from tests.e2e.pages import TECHNICAL, ask, axe_violations, open_desk, screenshot, wait_done
+from tests.e2e.pages import (
+    SIZES,
+    TECHNICAL,
+    ask,
+    axe_violations,
+    open_desk,
+    screenshot,
+    wait_done,
+)
 from tests.runtime.server import LiveServer
 from tests.watch.receiver import receiving
-
-SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
 # Records what the app hands the browser's Notification API (the OS popup itself is outside
 # the page): permission granted, every notification kept in window.__shown.
@@ -42,15 +48,15 @@ def themed(page: Page, theme: str) -> None:
 @pytest.mark.parametrize("theme", ["dark", "light"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_watch_views_watchlist_alert_dialog_notifications(
-    browser: Browser, answer_server: LiveServer, size: str, theme: str
+    browser: Browser, offline_server: LiveServer, size: str, theme: str
 ) -> None:
     for symbol in ("BTC", "ETH", "SOL"):
-        assert api(answer_server, "POST", "/watchlist", {"symbol": symbol}).status_code == 200
+        assert api(offline_server, "POST", "/watchlist", {"symbol": symbol}).status_code == 200
     width, height = SIZES[size]
     name = f"watch-{size}-{width}x{height}-{theme}"
     page = new_page(browser, width, height, theme=theme)
     page.add_init_script(NOTIFICATION_SPY)
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     themed(page, theme)
 
     page.get_by_test_id("open-watchlist").click()
@@ -68,13 +74,13 @@ def test_watch_views_watchlist_alert_dialog_notifications(
     ask(page, TECHNICAL)
     turn = wait_done(page)
     button = turn.get_by_test_id("outlook-alert")
-    expect(button).to_contain_text("Alert me when ETH breaks")
+    expect(button).to_contain_text("Alert me when BTC breaks")
     button.click()
     dialog = page.get_by_test_id("alert-dialog")
     expect(dialog.get_by_test_id("alert-kind")).to_have_value("level_cross")
     level = dialog.get_by_test_id("alert-value").input_value()
     assert float(level) > 0
-    expect(dialog.get_by_test_id("alert-symbol")).to_have_value("ETH")
+    expect(dialog.get_by_test_id("alert-symbol")).to_have_value("BTC")
     assert axe_violations(page) == []
     screenshot(page, f"{name}-2-alert-dialog")
     dialog.get_by_test_id("alert-value").fill("60k")
@@ -83,14 +89,14 @@ def test_watch_views_watchlist_alert_dialog_notifications(
     dialog.get_by_test_id("alert-value").fill(level)
     dialog.get_by_test_id("alert-save").click()
     expect(dialog).not_to_be_visible()
-    made = api(answer_server, "GET", "/alerts").json()
+    made = api(offline_server, "GET", "/alerts").json()
     assert [(a["symbol"], a["condition"]["kind"], a["condition"]["value"]) for a in made] == [
-        ("ETH", "level_cross", float(level))
+        ("BTC", "level_cross", float(level))
     ]
 
     # BTC replays at 64,468: this rule fires on the watcher's next update.
     rule = {"symbol": "BTC", "condition": {"kind": "price_above", "value": 60000}}
-    assert api(answer_server, "POST", "/alerts", rule).status_code == 201
+    assert api(offline_server, "POST", "/alerts", rule).status_code == 201
     expect(page.get_by_test_id("unread-badge")).to_have_text("1")
     shown = page.evaluate("window.__shown")
     assert shown[0]["title"] == "🔔 BTC price above $60,000.00"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cryptodesk.app import create_app
 from tests.runtime.server import running
 from tests.shared import shared_market_path
@@ -22,6 +24,11 @@ def env(tmp_path: Path) -> dict[str, str]:
         "CRYPTODESK_VAULT_KEY_FILE": str(tmp_path / "master.key"),
         "CRYPTODESK_VAULT_KEYRING": "false",
     }
+
+
+# Each command is a fresh Python process that imports the desk and opens the database: seconds
+# apiece on a busy machine, and a test runs up to seven of them.
+pytestmark = pytest.mark.timeout(300)
 
 
 def test_cli_alerts_add_pause_resume_rm_on_the_database(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@
 import { BellRing, CalendarClock, CheckCheck, MessageSquare } from "lucide-react";
 import { useEffect, useState } from "react";
 import { DataLabel } from "../../components/Badge";
-import { formatTime } from "../../lib/format";
+import { formatDateTime } from "../../lib/format";
 import type { Notification } from "../../lib/protocol";
 import { BrowserNotificationsToggle } from "./browserNotifications";
 import { TargetsSection } from "./TargetsSection";
@@ -57,7 +57,7 @@ export function NotificationsPanel({ notifications, unread, onOpenConversation, 
               <strong>{n.title.replace(/^\S+\s/, "")}</strong>
               <span className="grow" />
               <time className="muted small" dateTime={n.fired_at}>
-                {formatTime(n.fired_at)}
+                {formatDateTime(n.fired_at)}
               </time>
             </header>
             <p className="notification-message">{n.message}</p>
