@@ -1,15 +1,19 @@
-"""The watcher in Chromium against the real server (replayed market): the watchlist with live
-prices and sparklines, the alert dialog opened from an answer's outlook card, notifications
-pushed to the page with their unread count and the browser's Notification API, a proposed
-alert saved from the answer. Screenshots at 1440x900, 1280x720 and 390x844 in both themes, checked by eye
-and for what they should show (no serious axe violation either)."""
+"""The watcher in Chromium against the real server: the watchlist with prices and sparklines
+(replayed, and live from the fake CoinGecko moving under an open page), the alert dialog opened
+from an answer's outlook card, notifications pushed to the page with their unread count, their
+deliveries and the browser's Notification API, a proposed alert saved from the answer, targets.
+Screenshots at 1440x900, 1280x720 and 390x844 in both themes, checked by eye and for what they
+should show (no serious axe violation either)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from cryptodesk.app import create_app
 from tests.e2e.conftest import new_page
 from tests.e2e.pages import (
     SIZES,
@@ -20,7 +24,9 @@ from tests.e2e.pages import (
     screenshot,
     wait_done,
 )
-from tests.runtime.server import LiveServer
+from tests.market.fake_coingecko import FakeCoinGecko
+from tests.runtime.server import LiveServer, running
+from tests.watch.conftest import watch_settings
 from tests.watch.receiver import receiving
 
 # Records what the app hands the browser's Notification API (the OS popup itself is outside
@@ -164,3 +170,46 @@ def test_watch_targets_added_masked_and_tested_from_the_page(
         target.get_by_test_id("target-test").click()
         expect(target.get_by_test_id("target-test-result")).to_contain_text("delivered")
         assert receiver.delivered[0].body["title"] == "CryptoDesk test notification"
+
+
+def test_watch_live_price_moves_on_the_open_page_and_the_firing_shows_its_deliveries(
+    page: Page, tmp_path: Path, coingecko: FakeCoinGecko
+) -> None:
+    coingecko.set_price("bitcoin", 64_000.0, 1.5)
+    settings = watch_settings(tmp_path, coingecko.url, notify_max_attempts=1)
+    with receiving() as good, receiving() as bad, running(create_app(settings)) as server:
+        bad.fail_next(10)
+        targets = [
+            api(server, "POST", "/notify/targets", {"name": name, "url": r.url()}).json()["id"]
+            for name, r in (("good", good), ("bad", bad))
+        ]
+        assert api(server, "POST", "/watchlist", {"symbol": "BTC"}).status_code == 200
+        rule = {
+            "symbol": "BTC",
+            "condition": {"kind": "price_below", "value": 60000},
+            "target_ids": targets,
+        }
+        assert api(server, "POST", "/alerts", rule).status_code == 201
+        page.add_init_script(NOTIFICATION_SPY)
+        open_desk(page, server.http)
+        page.get_by_test_id("open-watchlist").click()
+        btc = page.locator('[data-testid="watch-item"][data-symbol="BTC"]')
+        expect(btc.get_by_test_id("watch-price")).to_have_text("64,000.00")
+        expect(page.get_by_test_id("unread-badge")).to_have_count(0)
+
+        coingecko.set_price("bitcoin", 58_500.0, -8.6)  # the page is not reloaded
+        expect(btc.get_by_test_id("watch-price")).to_have_text("58,500.00")
+        expect(btc.get_by_test_id("watch-change")).to_contain_text(
+            "\u22128.60%"
+        )  # a true minus sign
+        expect(page.get_by_test_id("unread-badge")).to_have_text("1")
+        assert page.evaluate("window.__shown")[0]["title"] == "🔔 BTC price below $60,000.00"
+        page.keyboard.press("Escape")
+        page.get_by_test_id("open-notifications").click()
+        notice = page.get_by_test_id("notification").first
+        expect(notice).to_contain_text("BTC is at $58,500.00, below $60,000.00")
+        expect(notice.locator(".delivery.sent")).to_have_text("delivery sent")
+        expect(notice.locator(".delivery.failed")).to_have_text(
+            "delivery failed: the receiver answered HTTP 500 (gave up after 1 attempt)"
+        )
+        assert len(good.delivered) == 1 and bad.delivered == []

@@ -111,7 +111,8 @@ class OutboxSender:
 
     async def _retry(self, row: Delivery, epoch: int, error: str, settings: Settings) -> None:
         if row.attempts >= settings.notify_max_attempts:
-            reason = f"{error} (gave up after {row.attempts} attempts)"
+            attempts = "1 attempt" if row.attempts == 1 else f"{row.attempts} attempts"
+            reason = f"{error} (gave up after {attempts})"
             await self._store.outbox.finish(row.id, epoch, error=reason)
             return
         wait = backoff_s(row.attempts, settings.notify_retry_base_s)
