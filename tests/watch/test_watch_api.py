@@ -14,8 +14,9 @@ import pytest
 
 from cryptodesk.app import create_app
 from cryptodesk.config import Settings
+from cryptodesk.watch.feed import FEED_S
 from tests.market.fake_coingecko import FakeCoinGecko
-from tests.runtime.client import connect, recv_until
+from tests.runtime.client import connect, recv, recv_until
 from tests.runtime.server import LiveServer, running
 from tests.watch.api import alert, get, post, target
 from tests.watch.conftest import until, watch_settings
@@ -73,6 +74,21 @@ def test_watchlist_prices_and_notifications_are_pushed_over_the_socket(
     for frame in frames:
         if frame["type"] in ("watchlist", "notification"):
             assert "run_id" not in frame and "seq" not in frame  # connection-level frames
+
+
+def test_watchlist_empty_sends_no_frame_to_a_socket(server: LiveServer) -> None:
+    """Clients that predate the watch frames (and the run tests' clients) see none while there
+    is nothing to watch: pages read the list over REST, frames carry changes."""
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with connect(server.ws) as ws:
+            hello = await recv(ws)
+            assert hello["status"] == "connected"
+            await asyncio.sleep(3 * FEED_S)  # the feed looked at least twice meanwhile
+            await ws.send(json.dumps({"type": "ping", "payload": {}}))
+            return await recv_until(ws, lambda f: f["type"] == "pong")
+
+    assert [f["type"] for f in asyncio.run(scenario())] == ["pong"]
 
 
 def test_notifications_marked_read(server: LiveServer, coingecko: FakeCoinGecko) -> None:

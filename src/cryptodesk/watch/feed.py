@@ -36,7 +36,9 @@ class Feed:
         self.wake = asyncio.Event()
         self._cursor = datetime.now(UTC)
         self._seen: dict[tuple[str, datetime], datetime] = {}
-        self._watchlist: str | None = None
+        # Pages read the list over REST when they connect; frames carry changes only, so a desk
+        # with nothing on its watchlist sends none (clients that predate them see no new frame).
+        self._watchlist = WatchlistFrame(items=[]).model_dump_json(exclude={"timestamp"})
 
     async def run(self) -> None:
         while True:
@@ -46,8 +48,6 @@ class Feed:
                     await self.push()
                 except CryptoDeskError as exc:
                     log.warning("live feed: %s", exc.message)
-            else:
-                self._watchlist = None  # the next socket gets the list at once
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), FEED_S)
 
