@@ -24,6 +24,7 @@ from bench import (
     offline_analyst,
     outage,
     record,
+    watch,
     webapp,
 )
 from bench.report import Section, make_console, print_section, print_summary
@@ -39,6 +40,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
     ("8. network down", outage.measure),
     ("9. ask offline", commands.measure),
     ("10. track record", lambda: asyncio.run(record.measure())),
+    ("11. watcher", watch.measure),
 )
 
 

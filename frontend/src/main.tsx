@@ -11,6 +11,7 @@ import "./styles/charts.css";
 import "./styles/history.css";
 import "./styles/settings.css";
 import "./styles/record.css";
+import "./styles/watch.css";
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },

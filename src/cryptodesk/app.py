@@ -19,6 +19,7 @@ from cryptodesk.access.headers import SecurityHeaders
 from cryptodesk.access.login import login_router
 from cryptodesk.access.ratelimit import AttemptLimiter
 from cryptodesk.api import (
+    alerts,
     backtests,
     calls,
     charts,
@@ -26,8 +27,11 @@ from cryptodesk.api import (
     fallback,
     feedback,
     health,
+    notify,
     runs,
+    schedules,
     stream,
+    watchlist,
 )
 from cryptodesk.api import settings as settings_api
 from cryptodesk.api.docs import install_docs
@@ -120,7 +124,20 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     install_docs(app)
     app.include_router(login_router(settings, limiter))
-    for module in (health, conversations, runs, feedback, charts, calls, backtests, settings_api):
+    for module in (
+        health,
+        conversations,
+        runs,
+        feedback,
+        charts,
+        calls,
+        backtests,
+        settings_api,
+        watchlist,
+        alerts,
+        notify,
+        schedules,
+    ):
         app.include_router(module.router)
     app.include_router(stream.router)
     app.mount(fallback.PREFIX, fallback.ApiFallback(app.router.routes))

@@ -1,4 +1,4 @@
-"""The `cryptodesk` command: serve, ask, doctor, vault, calls, backtest, protocol-schema,
+"""The `cryptodesk` command: serve, ask, doctor, vault, calls, backtest, alerts, protocol-schema,
 openapi-schema, chart-schema, settings-doc."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from cryptodesk import __version__
 from cryptodesk.config import Settings, get_settings
 from cryptodesk.errors import StorageError
 from cryptodesk.realtime.protocol import MAX_MESSAGE_CHARS, protocol_schema
+from cryptodesk.terminal.alerts import alerts_app
 from cryptodesk.terminal.vault import vault_app
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.add_typer(vault_app, name="vault")
 calls_app = typer.Typer(help="The track record's calls.", no_args_is_help=True)
 app.add_typer(calls_app, name="calls")
+app.add_typer(alerts_app, name="alerts")
 console = Console()
 err_console = Console(stderr=True)
 

@@ -262,6 +262,34 @@ class Settings(BaseSettings):
         le=DAY_S,
         description="Seconds between two evaluations of the calls whose horizon has ended.",
     )
+    watch_poll_min_s: float = Field(
+        60.0,
+        gt=0,
+        le=DAY_S,
+        description=(
+            "Shortest time between the watcher's price reads (CoinGecko refreshes prices about "
+            "once a minute on the free plans); longer when the rate budget needs it."
+        ),
+    )
+    watch_budget_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of the CoinGecko rate budget for the watcher (questions get the rest).",
+    )
+    notify_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Connect and read timeout of one notification delivery."
+    )
+    notify_max_attempts: int = Field(
+        6, ge=1, le=20, description="Attempts per notification delivery before it is failed."
+    )
+    notify_retry_base_s: float = Field(
+        5.0,
+        gt=0,
+        le=HOUR_S,
+        description="Wait before a delivery's first retry; it doubles each time (10 min at most).",
+    )
+
     max_turns: int = Field(15, ge=1, le=100, description="Rounds per run.")
     run_timeout_s: float = Field(
         300.0, gt=0, le=DAY_S, description="A run fails after this many seconds."

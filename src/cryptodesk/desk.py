@@ -21,6 +21,7 @@ from cryptodesk.record.evaluator import JOB_NAME, Evaluator
 from cryptodesk.runs.manager import EngineFactory, RunManager
 from cryptodesk.settings.service import SettingsService
 from cryptodesk.store.store import Store
+from cryptodesk.watch.service import Services, WatchDesk
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Desk:
     runs: RunManager
     settings_service: SettingsService
     build_exchange: ExchangeBuilder
+    watch: WatchDesk
+    """Watchlist, alert rules, notifications, scheduled analyses and their jobs."""
     fixed_exchange: bool = False
     """An exchange given to `open()` is kept when settings change (tests)."""
     chart_images: ChartImages = field(init=False)
@@ -70,6 +73,7 @@ class Desk:
         *,
         exchange: ExchangeService | None = None,
         exchange_builder: ExchangeBuilder | None = None,
+        jobs: bool = True,
     ) -> Desk:
         """Makes the data directory private, opens the store (migrating it) and the vault,
         builds the services from the settings in force, recovers crashed runs.
@@ -77,7 +81,9 @@ class Desk:
         `engine_for` replaces the engine selection (tests drive scripted engines with it);
         `exchange` replaces the gateway built from the settings (tests pass an offline one),
         `exchange_builder` the way one is built (tests: offline, rebuilt on settings changes).
-        The desk owns and closes what it gets.
+        `jobs` starts the background jobs (the watcher, the scheduler, the outbox, the live
+        feed): a server does, the CLI's one question does not. The desk owns and closes what it
+        gets.
         """
         from cryptodesk.market.exchange_service import build_exchange
         from cryptodesk.market.service import build_market_service
@@ -91,13 +97,28 @@ class Desk:
         market = build_market_service(current)
         build = exchange_builder or build_exchange
         gateway = exchange or build(current)  # lazy: connects on first use
-        engines = EngineSelector(current, market, store.charts, gateway, store.spend)
-        await engines.refresh()  # checks the LLM; `auto` may find a local Ollama
         desk: Desk | None = None
 
+        def opened() -> Desk:
+            assert desk is not None  # noqa: S101 - jobs and runs start after open() returns
+            return desk
+
+        watch = WatchDesk(
+            store,
+            hub,
+            Services(
+                market=lambda: opened().market,
+                exchange=lambda: opened().exchange,
+                settings=lambda: opened().settings,
+                runs=lambda: opened().runs,
+                vault=lambda: service.vault,
+            ),
+        )
+        engines = EngineSelector(current, market, store.charts, gateway, store.spend, watch=watch)
+        await engines.refresh()  # checks the LLM; `auto` may find a local Ollama
+
         def select(choice: str | None) -> Engine:
-            assert desk is not None  # noqa: S101 - runs start after open() returns
-            return desk.engines.for_request(choice)
+            return opened().engines.for_request(choice)
 
         runs = RunManager(
             store,
@@ -117,8 +138,11 @@ class Desk:
             runs,
             service,
             build,
+            watch,
             fixed_exchange=exchange is not None,
         )
+        if jobs:
+            await desk.watch.start(desk.singletons)
         return desk
 
     def start_schedulers(self) -> None:
@@ -138,7 +162,9 @@ class Desk:
 
         market = build_market_service(settings)
         exchange = self.exchange if self.fixed_exchange else self.build_exchange(settings)
-        engines = EngineSelector(settings, market, self.store.charts, exchange, self.store.spend)
+        engines = EngineSelector(
+            settings, market, self.store.charts, exchange, self.store.spend, watch=self.watch
+        )
         old = (self.market, self.exchange, self.engines)
         self.settings, self.market, self.exchange, self.engines = (
             settings,
@@ -173,6 +199,7 @@ class Desk:
 
     async def close(self) -> None:
         await self.singletons.aclose()  # another process takes over their jobs at once
+        await self.watch.aclose()
         await self.runs.shutdown()
         if self._retiring:
             await asyncio.wait(tuple(self._retiring), timeout=10)

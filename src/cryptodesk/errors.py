@@ -18,6 +18,11 @@
     │   │   └── UnusableCredentialsError a key that cannot be sent at all (control characters)
     │   └── DataUnavailableError         the configured source cannot serve this at all
     ├── ToolError                        a tool failed (unknown tool, bad arguments, timeout)
+    ├── UnprocessableError               a request that cannot be carried out as asked: a rule on an
+    │   │                                unknown coin or on an exchange metric without a usable
+    │   │                                exchange, a cron expression that never matches
+    │   └── InvalidTargetError           a notification URL Apprise cannot use (the reason never
+    │                                    quotes the URL's secret parts)
     ├── InvalidSettingsError             settings from the API break a rule (`reasons` per field)
     │   └── InvalidSecretError           a secret value that cannot be stored (control characters)
     ├── VaultError                       the secrets vault cannot be read or written (wrong
@@ -217,6 +222,18 @@ class DataUnavailableError(MarketDataError):
 
 class ToolError(CryptoDeskError):
     code = "tool_error"
+
+
+class UnprocessableError(CryptoDeskError):
+    code = "unprocessable"
+
+
+class InvalidTargetError(UnprocessableError):
+    code = "invalid_target"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"the notification URL {why}")
+        self.why = why
 
 
 class InvalidSettingsError(CryptoDeskError):

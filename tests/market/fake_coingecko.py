@@ -94,6 +94,7 @@ class FakeCoinGecko:
         self._seen: list[Seen] = []
         self._scripts: dict[str, deque[Reply]] = {}
         self._payloads: dict[str, bytes] = {}
+        self._prices: dict[str, dict[str, float]] = {}
         app = Starlette(routes=[Route(API + "/{rest:path}", self._handle)])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)
@@ -120,6 +121,7 @@ class FakeCoinGecko:
             self._seen.clear()
             self._scripts.clear()
             self._payloads.clear()
+            self._prices.clear()
 
     def script(self, path: str, *replies: Reply) -> None:
         """The next requests to `path` (below /api/v3) get `replies`, in order; then the default."""
@@ -130,6 +132,41 @@ class FakeCoinGecko:
         """Answer `path` with `payload` instead of the recorded one, until reset."""
         with self._lock:
             self._payloads[path] = json.dumps(payload).encode()
+
+    def set_price(self, coin_id: str, usd: float, change_24h_pct: float = 0.0) -> None:
+        """From now on `/simple/price` answers with these prices (the test moves the market):
+        the coins set here, in the shape CoinGecko sends; ids never set are absent."""
+        with self._lock:
+            self._prices[coin_id] = {
+                "usd": usd,
+                "usd_market_cap": usd * 19_000_000,
+                "usd_24h_vol": 25_000_000_000.0,
+                "usd_24h_change": change_24h_pct,
+                "last_updated_at": float(int(time.time())),
+            }
+
+    def _markets(self, query: Any) -> str:
+        """`/coins/markets` rows of the coins set with `set_price` (7 days of hourly prices
+        ending at the price with `sparkline=true`)."""
+        rows = []
+        for coin_id in query.get("ids", "").split(","):
+            price = self._prices.get(coin_id)
+            if price is None:
+                continue
+            usd = price["usd"]
+            row: dict[str, Any] = {
+                "id": coin_id,
+                "symbol": coin_id[:4],
+                "name": coin_id.title(),
+                "current_price": usd,
+                "price_change_percentage_24h": price["usd_24h_change"],
+            }
+            if query.get("sparkline") == "true":
+                row["sparkline_in_7d"] = {
+                    "price": [usd * (1 + 0.01 * ((h % 12) - 6) / 6) for h in range(168)]
+                }
+            rows.append(row)
+        return json.dumps(rows)
 
     def requests(self, path: str | None = None) -> list[Seen]:
         with self._lock:
@@ -147,6 +184,12 @@ class FakeCoinGecko:
             queue = self._scripts.get(path)
             reply = queue.popleft() if queue else None
             body = self._payloads.get(path)
+            if body is None and path == "/simple/price" and self._prices:
+                wanted = request.query_params.get("ids", "").split(",")
+                body = json.dumps({i: self._prices[i] for i in wanted if i in self._prices})
+                body = body.encode()
+            if body is None and path == "/coins/markets" and self._prices:
+                body = self._markets(request.query_params).encode()
         if reply is None:
             body = body if body is not None else _payload_for(path)
             if body is None:

@@ -51,6 +51,22 @@ CONFIG = schemathesis.Config.from_dict(
                 "include-path-regex": "^/api/v1/calls(/summary)?$",
                 "checks": {"positive_data_acceptance": {"enabled": False}},
             },
+            # The watcher's bodies name things JSON Schema cannot check: a coin the market must
+            # know, an Apprise URL, a cron expression that matches, a threshold in its kind's
+            # range. A schema-valid body may get a 422 with the reason; every other check applies.
+            *(
+                {
+                    "include-method": "POST",
+                    "include-path": path,
+                    "checks": {"positive_data_acceptance": {"enabled": False}},
+                }
+                for path in (
+                    "/api/v1/watchlist",
+                    "/api/v1/alerts",
+                    "/api/v1/notify/targets",
+                    "/api/v1/schedules",
+                )
+            ),
         ],
     }
 )

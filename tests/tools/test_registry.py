@@ -24,6 +24,10 @@ TOOLS = (
     "get_funding_rate",
     "get_balances",
     "get_open_orders",
+    "propose_alert",
+    "confirm_alerts",
+    "watch_coin",
+    "unwatch_coin",
 )
 
 

@@ -14,6 +14,11 @@ import { SettingsDialog } from "../features/settings/SettingsDialog";
 import { useTheme } from "../features/settings/theme";
 import { READINESS_KEY, useReadiness } from "../features/status/useReadiness";
 import { TimelinePanel } from "../features/timeline/TimelinePanel";
+import { AlertDialog, type AlertDraft } from "../features/watch/AlertDialog";
+import { watchApi } from "../features/watch/api";
+import { useBrowserNotifications } from "../features/watch/browserNotifications";
+import { NotificationsPanel } from "../features/watch/NotificationsPanel";
+import { WatchlistPanel } from "../features/watch/WatchlistPanel";
 import { toLogin } from "../lib/api";
 import { useMediaQuery } from "../lib/useMediaQuery";
 import { activeRun, orderedRuns } from "../state/reducer";
@@ -24,7 +29,14 @@ import { useDesk } from "./useDesk";
 /** From this width the chart workspace stands beside the conversation. */
 const WIDE = "(min-width: 1024px)";
 
-type Panel = "history" | "timeline" | null;
+type Panel = "history" | "timeline" | "watchlist" | "notifications" | null;
+
+/** What an answer's watcher card does: the API calls, the same as the watchlist's. */
+const WATCH_CALLBACKS = {
+  onConfirm: async (id: string) => void (await watchApi.setAlertStatus(id, "active")),
+  onDismiss: async (id: string) => void (await watchApi.deleteAlert(id)),
+  onUndoWatch: async (coinId: string) => void (await watchApi.unwatch(coinId)),
+};
 
 export function App() {
   const desk = useDesk();
@@ -35,6 +47,11 @@ export function App() {
   const [panelRun, setPanelRun] = useState<string | null>(null);
   const [showSettings, setShowSettings] = useState(false);
   const [showRecord, setShowRecord] = useState(false);
+  const [alertDraft, setAlertDraft] = useState<AlertDraft | null>(null);
+  useBrowserNotifications(state.watch.notifications, state.watch.fresh);
+  const alertOn = useCallback((symbol: string, kind: "level_cross", value: number) => {
+    setAlertDraft({ symbol, kind, value });
+  }, []);
   const readiness = useReadiness();
   const queryClient = useQueryClient();
 
@@ -100,6 +117,9 @@ export function App() {
         }}
         onSettings={() => setShowSettings(true)}
         onTheme={toggleTheme}
+        unread={state.watch.unread}
+        onWatchlist={() => setPanel((p) => (p === "watchlist" ? null : "watchlist"))}
+        onNotifications={() => setPanel((p) => (p === "notifications" ? null : "notifications"))}
       />
       <ConnectionBanner state={connection.state} onRetry={connection.reconnect} />
       {desk.loadError && (
@@ -128,6 +148,8 @@ export function App() {
           onCancel={desk.cancel}
           onDismiss={desk.dismissNotice}
           onOpenTimeline={openTimeline}
+          onAlert={alertOn}
+          watch={WATCH_CALLBACKS}
         />
         {wide && <ChartWorkspace workspace={workspace} theme={theme} />}
       </main>
@@ -137,6 +159,21 @@ export function App() {
       <Drawer side="right" title="Agent timeline" open={panel === "timeline"} onClose={() => setPanel(null)} testId="timeline-drawer">
         <TimelinePanel run={timelineRun} />
       </Drawer>
+      <Drawer side="right" title="Watchlist" open={panel === "watchlist"} onClose={() => setPanel(null)} testId="watchlist-drawer">
+        <WatchlistPanel
+          items={state.watch.items}
+          onAlert={(symbol, price) => setAlertDraft({ symbol, kind: "price_above", value: price ? Number((price * 1.05).toPrecision(4)) : null })}
+        />
+      </Drawer>
+      <Drawer side="right" title="Notifications" open={panel === "notifications"} onClose={() => setPanel(null)} testId="notifications-drawer">
+        <NotificationsPanel
+          notifications={state.watch.notifications}
+          unread={state.watch.unread}
+          onOpenConversation={(id) => open(id)}
+          onMarkRead={desk.markAllRead}
+        />
+      </Drawer>
+      <AlertDialog draft={alertDraft} onClose={() => setAlertDraft(null)} />
       <SettingsDialog open={showSettings} onClose={() => setShowSettings(false)} onApplied={settingsApplied} />
       {desk.loading && (
         <span className="sr-only" role="status">

@@ -10,7 +10,7 @@ import { Examples } from "../features/chat/Examples";
 import { PendingQuestion, Question } from "../features/chat/Question";
 import { useFollow } from "../features/chat/useFollow";
 import { Feedback } from "../features/feedback/Feedback";
-import { Answer } from "../features/report/Answer";
+import { Answer, type WatchCallbacks } from "../features/report/Answer";
 import { RunTrace } from "../features/timeline/RunTrace";
 import { isTimeframe } from "../features/charts/tabs";
 import type { LocalMessage, Notice, RunView } from "../state/types";
@@ -30,6 +30,8 @@ interface Props {
   onCancel: () => void;
   onDismiss: (key: string) => void;
   onOpenTimeline: (runId: string) => void;
+  onAlert: (symbol: string, kind: "level_cross", value: number) => void;
+  watch: WatchCallbacks;
 }
 
 export function Conversation(props: Props) {
@@ -78,6 +80,8 @@ export function Conversation(props: Props) {
                   onOpenChart={workspace.open}
                   onShowChart={showChart}
                   onOpenTimeline={props.onOpenTimeline}
+                  onAlert={props.onAlert}
+                  watch={props.watch}
                 />
               ))}
               {local.map((m) => (
@@ -110,11 +114,13 @@ interface TurnProps {
   onOpenChart: (key: string) => void;
   onShowChart: (symbol: string, timeframe: string) => void;
   onOpenTimeline: (runId: string) => void;
+  onAlert: (symbol: string, kind: "level_cross", value: number) => void;
+  watch: WatchCallbacks;
 }
 
 /** One question and its answer; drawn again only when its run changed (the reducer keeps the
  * other runs as they were), so a live run does not redraw the answers above it. */
-const Turn = memo(function Turn({ run, wide, theme, shownChart, onOpenChart, onShowChart, onOpenTimeline }: TurnProps) {
+const Turn = memo(function Turn({ run, wide, theme, shownChart, onOpenChart, onShowChart, onOpenTimeline, onAlert, watch }: TurnProps) {
   return (
     <li className="turn" data-turn={run.runId} data-testid="turn">
       <Question text={run.question} />
@@ -123,6 +129,8 @@ const Turn = memo(function Turn({ run, wide, theme, shownChart, onOpenChart, onS
         run={run}
         onShowChart={wide ? onShowChart : undefined}
         feedback={run.final && run.result ? <Feedback runId={run.runId} /> : undefined}
+        onAlert={onAlert}
+        watch={watch}
         charts={
           <ChartCards charts={run.charts} inline={!wide} activeKey={shownChart} onOpen={onOpenChart} theme={theme} />
         }

@@ -1,7 +1,7 @@
 /** One row at every width: history, brand, the engine and data-mode badges, a new conversation,
  * the connection, the side panel, settings and theme. Room is left for more views (track record,
  * watchlist, notifications) between the badges and the actions. */
-import { ChartCandlestick, Menu, Moon, PanelRight, Plus, Settings, Sun, Target } from "lucide-react";
+import { Bell, ChartCandlestick, Eye, Menu, Moon, PanelRight, Plus, Settings, Sun, Target } from "lucide-react";
 import { EngineBadge } from "../components/EngineBadge";
 import { IconButton } from "../components/IconButton";
 import type { Readiness } from "../lib/api";
@@ -23,6 +23,9 @@ interface Props {
   onTimeline: () => void;
   onSettings: () => void;
   onTheme: () => void;
+  unread: number;
+  onWatchlist: () => void;
+  onNotifications: () => void;
 }
 
 export function Header(props: Props) {
@@ -63,6 +66,22 @@ export function Header(props: Props) {
         <span className="btn-text">Track record</span>
       </button>
       <ConnectionStatus state={props.connection} />
+      <IconButton icon={Eye} label="Watchlist" iconOnly className="ghost" onClick={props.onWatchlist} testId="open-watchlist" />
+      <span className="bell">
+        <IconButton
+          icon={Bell}
+          label={props.unread > 0 ? `Notifications (${props.unread} unread)` : "Notifications"}
+          iconOnly
+          className="ghost"
+          onClick={props.onNotifications}
+          testId="open-notifications"
+        />
+        {props.unread > 0 && (
+          <span className="unread-badge" aria-hidden="true" data-testid="unread-badge">
+            {props.unread > 99 ? "99+" : props.unread}
+          </span>
+        )}
+      </span>
       <IconButton icon={PanelRight} label="Agent timeline" iconOnly className="ghost wide-only" onClick={props.onTimeline} testId="toggle-timeline" />
       <IconButton icon={Settings} label="Settings" iconOnly className="ghost" onClick={props.onSettings} testId="open-settings" />
       <IconButton

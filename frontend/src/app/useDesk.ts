@@ -5,6 +5,7 @@
 import { useCallback, useReducer } from "react";
 import { useAsk } from "../features/chat/useAsk";
 import { useRunStream } from "../features/connection/useRunStream";
+import { useWatchData } from "../features/watch/useWatchData";
 import type { DeskConnection } from "../features/connection/useWebSocket";
 import {
   useConversationListRefresh,
@@ -23,6 +24,7 @@ export interface Desk {
   cancel: () => void;
   open: (conversationId: string | null) => void;
   dismissNotice: (key: string) => void;
+  markAllRead: () => Promise<void>;
 }
 
 export function useDesk(): Desk {
@@ -41,6 +43,7 @@ export function useDesk(): Desk {
     onMissing: () => open(null),
   });
   useConversationListRefresh(state);
+  const markAllRead = useWatchData(connection.state.phase === "open", dispatch);
 
   const { ask, cancel } = useAsk({
     state,
@@ -54,5 +57,5 @@ export function useDesk(): Desk {
     [],
   );
 
-  return { state, connection, loading, loadError, ask, cancel, open, dismissNotice };
+  return { state, connection, loading, loadError, ask, cancel, open, dismissNotice, markAllRead };
 }

@@ -14,12 +14,22 @@ import type {
   ToolResultFrame,
   ProgressFrame,
   UsageModel,
+  NotificationFrame,
+  WatchlistFrame,
+  WatchItem,
+  Notification,
+  WatchAction,
 } from "../types/protocol";
 
 export type {
   EstimateModel,
   Grounding,
   UsageModel,
+  NotificationFrame,
+  WatchlistFrame,
+  WatchItem,
+  Notification,
+  WatchAction,
   AgentStepFrame,
   ChartGeneratedFrame,
   ChatFrame,
@@ -89,6 +99,8 @@ const FRAME_TYPES = new Set([
   "error",
   "pong",
   "ping",
+  "watchlist",
+  "notification",
 ]);
 
 function safeJson(text: string): unknown {

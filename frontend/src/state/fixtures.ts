@@ -24,7 +24,7 @@ export function chatRun(): ServerFrame[] {
     { ...base(7), type: "tool_result", tool_name: "get_crypto_price", call_id: "t1", success: true, result_preview: "ethereum: $1,642", duration_ms: 41, error: null },
     { ...base(8), type: "chart_generated", chart_id: "ch1", url: "/api/v1/charts/ch1", symbol: "ETH", interval: "4h", title: "ETH 4h" },
     { ...base(9), type: "agent_step", agent: "CryptoMarketAnalyst", emoji: "📊", status: "completed", message: "ETH $1,642", step_id: "s1", delta: null },
-    { ...base(10), type: "result", content: "# ETH\n\n| a | b |\n|---|---|\n| 1 | +2% |", format: "markdown", agents_used: ["CryptoMarketAnalyst"], charts: ["ch1"], engine: "offline", usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: null }, data_labels: ["replay"], outlook: null, answer_kind: null, bottom_line: null, grounding: null },
+    { ...base(10), type: "result", content: "# ETH\n\n| a | b |\n|---|---|\n| 1 | +2% |", format: "markdown", agents_used: ["CryptoMarketAnalyst"], charts: ["ch1"], engine: "offline", usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: null }, data_labels: ["replay"], outlook: null, answer_kind: null, bottom_line: null, grounding: null, watch_actions: null },
     { ...base(11), type: "status", status: "completed", message: "Analysis completed", final: true, active_run: null, engine: null },
   ];
 }

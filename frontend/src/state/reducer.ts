@@ -11,9 +11,11 @@ import {
   runSeq,
   type AgentStepFrame,
   type ErrorFrame,
+  type Notification,
   type RunScopedFrame,
   type ServerFrame,
   type StatusFrame,
+  type WatchItem,
 } from "../lib/protocol";
 import type { DeskState, LocalMessage, RunPhase, RunView, StepItem, TimelineItem } from "./types";
 
@@ -23,10 +25,14 @@ export type DeskAction =
   | { type: "ask"; clientMsgId: string; text: string; queued: boolean; at: string }
   | { type: "sent"; clientMsgIds: readonly string[] }
   | { type: "open"; conversationId: string | null }
+  | { type: "watch-loaded"; items: WatchItem[] }
+  | { type: "notifications-loaded"; items: Notification[]; unread: number }
   | { type: "gap-handled"; runIds: readonly string[] }
   | { type: "dismiss-notice"; key: string };
 
 export const MAX_NOTICES = 5;
+/** Notifications kept on the page (the list reads older ones from the API). */
+export const MAX_NOTIFICATIONS = 100;
 
 export function initialState(conversationId: string | null = null): DeskState {
   return {
@@ -38,6 +44,7 @@ export function initialState(conversationId: string | null = null): DeskState {
     gaps: {},
     engine: null,
     ignored: 0,
+    watch: { items: null, notifications: [], unread: 0, fresh: [] },
   };
 }
 
@@ -67,7 +74,14 @@ export function deskReducer(state: DeskState, action: DeskAction): DeskState {
       };
     }
     case "open":
-      return { ...initialState(action.conversationId), engine: state.engine };
+      return { ...initialState(action.conversationId), engine: state.engine, watch: state.watch };
+    case "watch-loaded":
+      return { ...state, watch: { ...state.watch, items: action.items } };
+    case "notifications-loaded":
+      return {
+        ...state,
+        watch: { ...state.watch, notifications: action.items, unread: action.unread },
+      };
     case "gap-handled": {
       const gaps = { ...state.gaps };
       for (const id of action.runIds) delete gaps[id];
@@ -149,6 +163,20 @@ function applyLoose(draft: Draft, frame: ServerFrame): boolean {
     return true;
   }
   if (frame.type === "error") return applyNotice(s, frame);
+  if (frame.type === "watchlist") {
+    s.watch = { ...s.watch, items: frame.items };
+    return true;
+  }
+  if (frame.type === "notification") {
+    const incoming = frame.notification;
+    const known = s.watch.notifications.some((n) => n.id === incoming.id);
+    const notifications = [incoming, ...s.watch.notifications.filter((n) => n.id !== incoming.id)]
+      .sort((a, b) => b.fired_at.localeCompare(a.fired_at))
+      .slice(0, MAX_NOTIFICATIONS);
+    const fresh = known ? s.watch.fresh : [...s.watch.fresh, incoming.id].slice(-MAX_NOTIFICATIONS);
+    s.watch = { ...s.watch, notifications, unread: frame.unread, fresh };
+    return true;
+  }
   return false;
 }
 

@@ -1,5 +1,5 @@
 /** UI state of one conversation, built by `deskReducer` from protocol frames only. */
-import type { ChartGeneratedFrame, EstimateModel, ResultFrame, UsageModel } from "../lib/protocol";
+import type { ChartGeneratedFrame, EstimateModel, Notification, ResultFrame, UsageModel, WatchItem } from "../lib/protocol";
 
 export type RunPhase =
   | "pending"
@@ -107,6 +107,18 @@ export interface Notice {
   details: string | null;
 }
 
+/** What the watcher pushes to every page: the watchlist and the notifications. It outlives a
+ * conversation (opening another keeps it). */
+export interface WatchState {
+  /** null until the list was read (REST) or pushed (a `watchlist` frame). */
+  items: WatchItem[] | null;
+  /** Newest first. */
+  notifications: Notification[];
+  unread: number;
+  /** Ids of notifications pushed live on this page (the browser may announce them). */
+  fresh: string[];
+}
+
 export interface DeskState {
   conversationId: string | null;
   runOrder: string[];
@@ -118,4 +130,5 @@ export interface DeskState {
   engine: string | null;
   /** Frames seen but not applied (duplicates and gaps); shown in tests and the bench. */
   ignored: number;
+  watch: WatchState;
 }

@@ -18,7 +18,9 @@ export type ServerFrame =
   | ChartGeneratedFrame
   | ErrorFrame
   | PongFrame
-  | ServerPingFrame;
+  | ServerPingFrame
+  | WatchlistFrame
+  | NotificationFrame;
 
 export interface ProtocolSchema {
   client?: ClientFrame;
@@ -250,6 +252,10 @@ export interface ResultFrame {
    * whether the figures of `content` come from the run's tool results: how many were checked and matched, and the ones no tool result holds (added in v1, optional)
    */
   grounding: Grounding | null;
+  /**
+   * alerts proposed (inactive until confirmed) or confirmed, coins watched or unwatched by this answer (added in v1, optional)
+   */
+  watch_actions: WatchAction[] | null;
 }
 /**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema
@@ -438,6 +444,27 @@ export interface UnmatchedFigure {
   value: number;
 }
 /**
+ * What an answer did to the watcher, for the client to show with its button: a proposed
+ * alert (Save / Dismiss), a confirmed one, a coin added to the watchlist (Undo) or removed.
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "WatchAction".
+ */
+export interface WatchAction {
+  action: "alert_proposed" | "alert_confirmed" | "watched" | "unwatched";
+  symbol: string;
+  coin_id: string;
+  /**
+   * what was understood, in plain words
+   */
+  label: string;
+  alert_id?: string | null;
+  /**
+   * the price when it was understood (USD)
+   */
+  price?: number | null;
+}
+/**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema
  * via the `definition` "ChartGeneratedFrame".
  */
@@ -502,6 +529,123 @@ export interface ServerPingFrame {
   v: 1;
   timestamp: string;
   type: "ping";
+}
+/**
+ * Connection-level (no run fields): the watchlist with its latest prices, sent to every
+ * socket whenever the watcher read new prices (added in v1, optional).
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "WatchlistFrame".
+ */
+export interface WatchlistFrame {
+  v: 1;
+  timestamp: string;
+  type: "watchlist";
+  items: WatchItem[];
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "WatchItem".
+ */
+export interface WatchItem {
+  coin_id: string;
+  symbol: string;
+  name: string;
+  /**
+   * the last price the watcher read (USD)
+   */
+  price?: number | null;
+  change_24h_pct?: number | null;
+  /**
+   * when the source priced it
+   */
+  as_of?: string | null;
+  /**
+   * hourly prices of the last day, oldest first
+   */
+  sparkline?: number[];
+  source?: string | null;
+  /**
+   * e.g. 'simulated', 'stale', 'fallback', 'replay'
+   */
+  data_labels?: string[];
+}
+/**
+ * Connection-level (no run fields): a rule fired or a scheduled analysis ran, or such a
+ * notification changed (its follow-up answered, its deliveries moved); added in v1, optional.
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "NotificationFrame".
+ */
+export interface NotificationFrame {
+  v: 1;
+  timestamp: string;
+  type: "notification";
+  notification: Notification;
+  /**
+   * unread notifications after this one
+   */
+  unread: number;
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "Notification".
+ */
+export interface Notification {
+  id: string;
+  kind: "alert" | "schedule";
+  title: string;
+  message: string;
+  symbol: string;
+  fired_at: string;
+  /**
+   * the market's time of the values
+   */
+  market_time: string;
+  rule_id?: string | null;
+  schedule_id?: string | null;
+  /**
+   * the values that triggered it
+   */
+  values: {
+    [k: string]: unknown | undefined;
+  };
+  data_labels?: string[];
+  read: boolean;
+  follow_up?: FollowUp | null;
+  deliveries?: DeliveryView[];
+}
+/**
+ * The analysis a firing started, and its answer once it ended.
+ *
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "FollowUp".
+ */
+export interface FollowUp {
+  run_id: string | null;
+  conversation_id: string | null;
+  /**
+   * the run's status
+   */
+  status?: string | null;
+  bottom_line?: string | null;
+  error?: string | null;
+}
+/**
+ * This interface was referenced by `ProtocolSchema`'s JSON-Schema
+ * via the `definition` "DeliveryView".
+ */
+export interface DeliveryView {
+  target_id: string;
+  status: "pending" | "sending" | "sent" | "failed";
+  attempts: number;
+  /**
+   * why the last attempt failed (plain words)
+   */
+  last_error?: string | null;
+  sent_at?: string | null;
+  next_attempt_at?: string | null;
+  idempotency_key: string;
 }
 /**
  * This interface was referenced by `ProtocolSchema`'s JSON-Schema

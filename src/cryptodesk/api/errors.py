@@ -19,6 +19,7 @@ from cryptodesk.errors import (
     RateLimitedError,
     StorageError,
     StorageFullError,
+    UnprocessableError,
     UnsupportedTimeframeError,
     VaultError,
     VaultReadOnlyError,
@@ -26,6 +27,7 @@ from cryptodesk.errors import (
 
 STATUS_BY_ERROR: tuple[tuple[type[CryptoDeskError], int], ...] = (
     (InvalidSettingsError, 422),
+    (UnprocessableError, 422),
     (StorageFullError, 507),
     (StorageError, 503),
     (VaultReadOnlyError, 409),

@@ -75,11 +75,13 @@ _DESCRIPTIONS: dict[int, str] = {
 def errors(
     *statuses: int,
     settings_rules: bool = False,
+    unprocessable: bool = False,
     success: dict[str, Any] | None = None,
     json_route: bool = True,
 ) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route that answers these error statuses. `settings_rules`: its 422
-    may also be a rule of the settings (with `reasons`); `success` describes its 200. A route
+    may also be a rule of the settings (with `reasons`); `unprocessable`: its 422 may also be
+    a request that cannot be carried out (`{detail, code}`); `success` describes its 200. A route
     whose answer is not JSON (`json_route=False`) names the error schema itself: FastAPI would
     file an error model under the route's own media type."""
     declared: dict[int | str, dict[str, Any]] = {200: success} if success else {}
@@ -89,6 +91,8 @@ def errors(
             model = (
                 ValidationErrorBody | InvalidSettingsBody if settings_rules else ValidationErrorBody
             )
+            if unprocessable:
+                model = ValidationErrorBody | ErrorBody
         if json_route:
             declared[status] = {"model": model, "description": _DESCRIPTIONS[status]}
         else:

@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 
 from cryptodesk.domain.grounding import Grounding
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.domain.watching import WatchAction
 
 StepStatus = Literal["working", "completed", "error"]
 
@@ -111,6 +112,8 @@ class Report:
     """The one to three sentences the report opens with."""
     grounding: Grounding | None = None
     """Whether the report's figures come from the tool results (`engines.grounding`)."""
+    watch_actions: tuple[WatchAction, ...] = ()
+    """Alerts proposed or confirmed, coins watched or unwatched by this answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from cryptodesk.engines.offline.engine import OfflineAnalyst
 from cryptodesk.errors import EngineError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.context import ChartStore, WatchBook
 
 if TYPE_CHECKING:
     from cryptodesk.engines.magentic.budget import SpendBook
@@ -34,6 +34,8 @@ class EngineSelector:
         charts: ChartStore,
         exchange: ExchangeService | None = None,
         spend: SpendBook | None = None,
+        *,
+        watch: WatchBook | None = None,
     ) -> None:
         """`spend`: the spending ledger the daily cap sums (the store's)."""
         self._settings = settings
@@ -41,7 +43,10 @@ class EngineSelector:
         self._market = market
         self._charts = charts
         self._exchange = exchange
-        self._offline = OfflineAnalyst(market, charts, settings.tool_timeout_s, exchange=exchange)
+        self._watch = watch
+        self._offline = OfflineAnalyst(
+            market, charts, settings.tool_timeout_s, exchange=exchange, watch=watch
+        )
         self._configured = configured_target(settings)
         self._detected: LlmTarget | None = None
         self._probe = LlmProbe(settings.llm_check_ttl_s)
@@ -95,6 +100,7 @@ class EngineSelector:
                 ),
                 stall_timeout_s=settings.llm_stall_timeout_s,
                 parallel=settings.llm_parallel,
+                watch=self._watch,
             )
             self._teams[target.label] = team
             abilities = self._abilities.get(target.label)

@@ -165,9 +165,16 @@ class CoinGeckoClient:
         return prices
 
     async def coins_markets(
-        self, *, ids: Sequence[str] = (), per_page: int = 100, page: int = 1, vs: str = "usd"
+        self,
+        *,
+        ids: Sequence[str] = (),
+        per_page: int = 100,
+        page: int = 1,
+        vs: str = "usd",
+        sparkline: bool = False,
     ) -> list[MarketRow]:
-        """Coins by market cap (descending), or exactly `ids`."""
+        """Coins by market cap (descending), or exactly `ids`; `sparkline` adds 7 days of
+        hourly prices to each row."""
         params: dict[str, str | int] = {
             "vs_currency": vs,
             "order": "market_cap_desc",
@@ -175,6 +182,8 @@ class CoinGeckoClient:
             "page": page,
             "price_change_percentage": "24h",
         }
+        if sparkline:
+            params["sparkline"] = "true"
         if ids:
             params["ids"] = ",".join(ids)
         return await self._get("/coins/markets", params, _MARKETS)

@@ -27,6 +27,12 @@ class SimplePrice(_Payload):
     """Unix seconds."""
 
 
+class Sparkline7d(_Payload):
+    """`sparkline=true` of `/coins/markets`: 168 hourly prices of the last 7 days."""
+
+    price: list[float | None] = Field(default_factory=list)
+
+
 class MarketRow(_Payload):
     """One row of `/coins/markets`."""
 
@@ -43,6 +49,7 @@ class MarketRow(_Payload):
     market_cap_change_percentage_24h: float | None = None
     circulating_supply: float | None = None
     last_updated: datetime | None = None
+    sparkline_in_7d: Sparkline7d | None = None
 
 
 class MarketChart(_Payload):

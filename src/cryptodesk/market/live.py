@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from cryptodesk.errors import (
@@ -37,6 +37,10 @@ from cryptodesk.market.schemas import (
     PriceHistory,
     PricePoint,
     PriceQuote,
+    Sparkline,
+    Sparklines,
+    SpotPrice,
+    SpotPrices,
     Timeframe,
     TopCoins,
     TrendingCoin,
@@ -50,6 +54,8 @@ SOURCE = "coingecko"
 COIN_LIST_TTL_S = 6 * 3600.0
 COIN_LIST_STALE_TTL_S = 7 * 86_400.0
 MAX_TOP_COINS = 250
+IDS_PER_REQUEST = 100
+"""Coin ids per `/simple/price` request (the URL stays short; 50 coins are one request)."""
 _DOMINANCE_SHOWN = 10
 
 
@@ -104,6 +110,43 @@ class LiveProvider:
             simulated=False,
             market_cap_usd=row.market_cap,
         )
+
+    async def get_prices(self, coin_ids: Sequence[str]) -> SpotPrices:
+        """Several coins' prices in one `/simple/price` request (one per 100 coins)."""
+        ids = list(dict.fromkeys(coin_ids))
+        found: dict[str, SpotPrice] = {}
+        for start in range(0, len(ids), IDS_PER_REQUEST):
+            chunk = ids[start : start + IDS_PER_REQUEST]
+            for coin_id, row in (await self.client.simple_price(chunk)).items():
+                updated = row.last_updated_at
+                found[coin_id] = SpotPrice(
+                    coin_id=coin_id,
+                    price_usd=row.price,
+                    change_24h_pct=row.change_24h_pct,
+                    volume_24h=row.volume_24h,
+                    market_cap_usd=row.market_cap,
+                    as_of=utc_from_epoch(updated) if updated is not None else self._now(),
+                )
+        stamps = [p.as_of for p in found.values()]
+        return SpotPrices(
+            prices=found,
+            missing=tuple(i for i in ids if i not in found),
+            source=SOURCE,
+            as_of=min(stamps) if stamps else self._now(),
+            simulated=False,
+        )
+
+    async def sparklines(self, coin_ids: Sequence[str]) -> Sparklines:
+        """Seven days of hourly prices per coin, from one `/coins/markets` request."""
+        ids = list(dict.fromkeys(coin_ids))[:MAX_TOP_COINS]
+        rows = await self.client.coins_markets(ids=ids, per_page=len(ids) or 1, sparkline=True)
+        now = self._now()
+        lines: dict[str, Sparkline] = {}
+        for row in rows:
+            points = [p for p in (row.sparkline_in_7d.price if row.sparkline_in_7d else []) if p]
+            if points:
+                lines[row.id] = Sparkline(coin_id=row.id, points=tuple(points), as_of=now)
+        return Sparklines(lines=lines, source=SOURCE, as_of=now, simulated=False)
 
     async def get_ohlc(self, coin_id: str, timeframe: Timeframe, limit: int) -> Candles:
         plan = plan_candles(parse_timeframe(timeframe), limit)

@@ -133,6 +133,41 @@ class PriceQuote(_Stamped):
     market_cap_usd: float | None = None
 
 
+class SpotPrice(_Frozen):
+    """One coin of a batched price read (CoinGecko's `/simple/price`)."""
+
+    coin_id: str
+    price_usd: float
+    change_24h_pct: float | None
+    volume_24h: float | None
+    market_cap_usd: float | None
+    as_of: AwareDatetime
+
+    _utc = field_validator("as_of")(_require_utc)
+
+
+class SpotPrices(_Stamped):
+    """Prices of several coins read at once (one upstream request); `as_of` is the oldest."""
+
+    prices: dict[str, SpotPrice]
+    """By coin id; a coin the source does not know is absent (and listed in `missing`)."""
+    missing: tuple[str, ...] = ()
+
+
+class Sparkline(_Frozen):
+    coin_id: str
+    points: tuple[float, ...]
+    """Hourly prices, oldest first."""
+    as_of: AwareDatetime
+    """The time of the last point."""
+
+    _utc = field_validator("as_of")(_require_utc)
+
+
+class Sparklines(_Stamped):
+    lines: dict[str, Sparkline]
+
+
 class ConvertedPrice(_Stamped):
     """A coin's price in another quote currency (CoinGecko's `vs_currencies`: eur, gbp, btc...)."""
 

@@ -16,7 +16,7 @@ retries through the one retry policy (`retry.py`). Modes:
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -50,10 +50,13 @@ from cryptodesk.market.schemas import (
     MarketOverview,
     PriceHistory,
     PriceQuote,
+    Sparklines,
+    SpotPrices,
     Timeframe,
     TopCoins,
     TrendingCoins,
 )
+from cryptodesk.market.spot import SpotReader
 
 V = TypeVar("V", PriceQuote, Candles, TopCoins, GlobalMarket, TrendingCoins, CoinSearch)
 Clock = Callable[[], float]
@@ -113,6 +116,7 @@ class MarketDataService:
         self._detail = detail
         self._fallback = fallback
         self._caches = _Caches(ttls or CacheTtls(), clock) if self._live is not None else None
+        self._spot = SpotReader(provider, self._live, fallback, ttls or CacheTtls(), clock)
 
     @property
     def provider(self) -> MarketDataProvider:
@@ -127,6 +131,16 @@ class MarketDataService:
     def simulated(self) -> bool:
         fallback = self._fallback is not None and self._offline_error() is not None
         return self._provider.simulated or fallback
+
+    def budget_per_minute(self) -> float | None:
+        """The upstream's request budget per minute (None for local replay or demo data)."""
+        return self._live.client.limiter.per_minute if self._live is not None else None
+
+    def candle_ttl_s(self, timeframe: Timeframe) -> float:
+        """How long candles of `timeframe` stay cached (0: local data, read afresh)."""
+        if self._caches is None:
+            return 0.0
+        return self._caches.ttls.candles_s.get(timeframe, self._caches.candles.ttl_s)
 
     def resolve(self, coin: str) -> CoinInfo:
         """A coin from an id, symbol, name or alias, without a network call: the catalog (and,
@@ -155,6 +169,17 @@ class MarketDataService:
             lambda: live.get_price(info.id),
             lambda fallback: fallback.get_price(info.id),
         )
+
+    async def get_prices(
+        self, coin_ids: Sequence[str], max_age_s: float | None = None
+    ) -> SpotPrices:
+        """Several coins' prices (by coin id) in one upstream request: the watcher's read.
+        `max_age_s` bounds how old a cached answer may be (default: the price TTL)."""
+        return await self._spot.prices(coin_ids, max_age_s)
+
+    async def get_sparklines(self, coin_ids: Sequence[str]) -> Sparklines:
+        """The last day of hourly prices of each coin (the watchlist's sparklines)."""
+        return await self._spot.sparklines(coin_ids)
 
     async def get_ohlc(self, coin: str, timeframe: Timeframe, limit: int) -> Candles:
         info = await self.lookup_coin(coin)
@@ -240,6 +265,7 @@ class MarketDataService:
         )
 
     async def aclose(self) -> None:
+        await self._spot.aclose()
         if self._caches is not None:
             await self._caches.aclose()
         await self._provider.aclose()

@@ -213,6 +213,11 @@ class Hub:
         for sub in tuple(self._by_conversation.get(conversation_id, ())):
             sub.offer(batch)
 
+    def broadcast(self, text: str) -> int:
+        """A connection-level frame to every socket (watchlist prices, notifications); how many
+        took it. A full queue closes that socket (4008) as for run frames."""
+        return sum(1 for sub in tuple(self._all) if sub.offer(Direct(text)))
+
     def close_all(self, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> None:
         for sub in tuple(self._all):
             sub.close_soon(code, reason)

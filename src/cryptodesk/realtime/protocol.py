@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cryptodesk.domain.grounding import Grounding
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.domain.watching import Notification, WatchAction, WatchItem
 from cryptodesk.redaction import scrub
 
 PROTOCOL_VERSION: Literal[1] = 1
@@ -215,6 +216,13 @@ class ResultFrame(_RunFrame):
             "checked and matched, and the ones no tool result holds (added in v1, optional)"
         ),
     )
+    watch_actions: list[WatchAction] | None = Field(
+        None,
+        description=(
+            "alerts proposed (inactive until confirmed) or confirmed, coins watched or "
+            "unwatched by this answer (added in v1, optional)"
+        ),
+    )
 
 
 class ChartGeneratedFrame(_RunFrame):
@@ -254,6 +262,23 @@ class ServerPingFrame(_Frame):
     type: Literal["ping"] = "ping"
 
 
+class WatchlistFrame(_Frame):
+    """Connection-level (no run fields): the watchlist with its latest prices, sent to every
+    socket whenever the watcher read new prices (added in v1, optional)."""
+
+    type: Literal["watchlist"] = "watchlist"
+    items: list[WatchItem]
+
+
+class NotificationFrame(_Frame):
+    """Connection-level (no run fields): a rule fired or a scheduled analysis ran, or such a
+    notification changed (its follow-up answered, its deliveries moved); added in v1, optional."""
+
+    type: Literal["notification"] = "notification"
+    notification: Notification
+    unread: int = Field(ge=0, description="unread notifications after this one")
+
+
 ServerFrame = Annotated[
     StatusFrame
     | AgentStepFrame
@@ -264,7 +289,9 @@ ServerFrame = Annotated[
     | ChartGeneratedFrame
     | ErrorFrame
     | PongFrame
-    | ServerPingFrame,
+    | ServerPingFrame
+    | WatchlistFrame
+    | NotificationFrame,
     Field(discriminator="type"),
 ]
 server_frame_adapter: TypeAdapter[Any] = TypeAdapter(ServerFrame)

@@ -115,6 +115,7 @@ def to_frame(event: DomainEvent, run_id: str, conversation_id: str, seq: int) ->
                 answer_kind=event.answer_kind,
                 bottom_line=event.bottom_line,
                 grounding=event.grounding,
+                watch_actions=list(event.watch_actions) or None,
                 **ids,
             )
         case RunError():

@@ -237,6 +237,68 @@ class FeedbackRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# ----------------------------------------------------------------------------- the watcher
+
+
+class WatchRow(Base):
+    """A coin on the watchlist (the desk has one list)."""
+
+    __tablename__ = "watchlist"
+    coin_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertRuleRow(Base):
+    """An alert rule. `armed` and `last_fired_at` are the watcher's state: kept here, so the
+    replica that takes the watcher over continues where the last one stopped."""
+
+    __tablename__ = "alert_rules"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    coin_id: Mapped[str] = mapped_column(String(64), index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    params: Mapped[str] = mapped_column(Text)
+    """JSON: window, timeframe, period, direction (by kind)."""
+    target_ids: Mapped[str] = mapped_column(Text)
+    """JSON list of notification target ids."""
+    follow_up: Mapped[bool] = mapped_column(Boolean)
+    once: Mapped[bool] = mapped_column(Boolean)
+    cooldown_s: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(Text)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    armed: Mapped[bool] = mapped_column(Boolean)
+    last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    fire_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ScheduleRow(Base):
+    """A scheduled analysis: a cron expression (UTC) and the question it asks."""
+
+    __tablename__ = "schedules"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cron: Mapped[str] = mapped_column(String(100))
+    coin_id: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(32))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(Text)
+    target_ids: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    label: Mapped[str] = mapped_column(Text)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class LlmSpendRow(Base):
     """What one LLM run spent, on the UTC day it ended: the ledger the daily cap sums, so every
     replica on the database sees the same total."""
@@ -252,3 +314,81 @@ class LlmSpendRow(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     """None when a model of the run has no price."""
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FiringRow(Base):
+    """A rule that fired or a scheduled analysis that ran: what the notifications list shows.
+    `stage` is `awaiting_run` while a follow-up analysis runs (its deliveries wait for its
+    answer), then `ready` once the deliveries are in the outbox."""
+
+    __tablename__ = "firings"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    schedule_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    values: Mapped[str] = mapped_column(Text)
+    """JSON: the values that triggered it (price, level, RSI, ...)."""
+    data_labels: Mapped[str] = mapped_column(Text)
+    target_ids: Mapped[str] = mapped_column(Text)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    market_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    follow_up_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class NotifyTargetRow(Base):
+    """Where notifications go: an Apprise URL kept in the vault (`secret` names its entry);
+    only its masked form is stored here."""
+
+    __tablename__ = "notify_targets"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    service: Mapped[str] = mapped_column(String(100))
+    masked: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    test_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    test_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DeliveryRow(Base):
+    """The outbox: one delivery of one firing to one target, claimed with a conditional update
+    (pending -> sending) before it is sent, so two senders never send the same row."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    firing_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("firings.id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(140), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claim_epoch: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+
+class PriceTickRow(Base):
+    """A price the watcher read (kept about a day: percent moves and the watchlist use it)."""
+
+    __tablename__ = "price_ticks"
+    coin_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    price: Mapped[float] = mapped_column(Float)
+    change_24h_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(64))
+    data_labels: Mapped[str] = mapped_column(Text)
+    __table_args__ = (Index("ix_price_ticks_at", "at"),)

@@ -6,6 +6,7 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cryptodesk.store.alerts import AlertRepo
 from cryptodesk.store.backtests import BacktestRepo
 from cryptodesk.store.calls import CallRepo
 from cryptodesk.store.charts import ChartRepo
@@ -13,11 +14,16 @@ from cryptodesk.store.conversations import ConversationRepo
 from cryptodesk.store.db import check, create_engine, migrate
 from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.feedback import FeedbackRepo
+from cryptodesk.store.firings import FiringRepo
 from cryptodesk.store.leases import LeaseRepo
+from cryptodesk.store.outbox import OutboxRepo
 from cryptodesk.store.runs import RunRepo
+from cryptodesk.store.schedules import ScheduleRepo
 from cryptodesk.store.sessions import SessionRepo
 from cryptodesk.store.settings import SettingsRepo
 from cryptodesk.store.spend import SpendRepo
+from cryptodesk.store.targets import TargetRepo
+from cryptodesk.store.watchlist import WatchlistRepo
 
 INTEGRITY_CHECK_EVERY_S = 60.0
 """SQLite's quick_check reads the whole file (~0.15 s per 100 MB): a healthy result is reused
@@ -38,6 +44,12 @@ class Store:
         self.backtests = BacktestRepo(self.db)
         self.feedback = FeedbackRepo(self.db)
         self.spend = SpendRepo(self.db)
+        self.watchlist = WatchlistRepo(self.db)
+        self.alerts = AlertRepo(self.db)
+        self.firings = FiringRepo(self.db)
+        self.outbox = OutboxRepo(self.db)
+        self.targets = TargetRepo(self.db)
+        self.schedules = ScheduleRepo(self.db)
         self._verified_at: float | None = None
 
     @classmethod

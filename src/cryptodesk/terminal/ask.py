@@ -24,7 +24,7 @@ async def ask_in_process(
     settings: Settings, question: str, conversation_id: str | None, view: FrameView
 ) -> bool:
     """Runs the question in this process, against the same store the server uses."""
-    desk = await Desk.open(settings)
+    desk = await Desk.open(settings, jobs=False)
     listener = QueueListener()
     try:
         view.show({"type": "status", "status": "connected", "engine": desk.engines.describe()})

@@ -16,7 +16,7 @@ from cryptodesk.domain.format import clip
 from cryptodesk.errors import ToolError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
-from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.context import ChartStore, WatchBook
 from cryptodesk.tools.memo import RunMemo
 
 PREVIEW_LIMIT = 500
@@ -33,6 +33,7 @@ class ToolContext:
     conversation_id: str
     memo: RunMemo = field(default_factory=RunMemo)
     exchange: ExchangeService | None = None
+    watch: WatchBook | None = None
 
 
 class ToolResult(BaseModel):

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cryptodesk.store.watch_records import AlertRule, WatchEntry
+    from cryptodesk.watch.conditions import Condition
 
 
 class ChartStore(Protocol):
@@ -21,6 +25,22 @@ class ChartStore(Protocol):
     ) -> str:
         """Stores a chart spec and returns its new opaque chart id."""
         ...
+
+
+class WatchBook(Protocol):
+    """What the chat may do to the watcher: propose an alert (inactive until the person
+    confirms it), confirm the conversation's proposals on the person's own "yes", and change
+    the watchlist."""
+
+    async def propose(
+        self, symbol: str, condition: Condition, *, conversation_id: str, run_id: str
+    ) -> AlertRule: ...
+
+    async def confirm(self, conversation_id: str) -> list[AlertRule]: ...
+
+    async def watch(self, symbol: str) -> tuple[WatchEntry, bool]: ...
+
+    async def unwatch(self, symbol: str) -> WatchEntry: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from cryptodesk.tools.market import (
 )
 from cryptodesk.tools.outlook import OUTLOOK_TOOL
 from cryptodesk.tools.technical import INDICATORS_TOOL, LEVELS_TOOL, PATTERNS_TOOL
+from cryptodesk.tools.watch import CONFIRM_TOOL, PROPOSE_TOOL, UNWATCH_TOOL, WATCH_TOOL
 
 __all__ = ["ToolContext", "ToolRegistry", "ToolResult", "build_registry"]
 
@@ -83,5 +84,9 @@ def build_registry() -> ToolRegistry:
             FUNDING_TOOL,
             BALANCES_TOOL,
             OPEN_ORDERS_TOOL,
+            PROPOSE_TOOL,
+            CONFIRM_TOOL,
+            WATCH_TOOL,
+            UNWATCH_TOOL,
         )
     )

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from cryptodesk.errors import VaultError
 from cryptodesk.vault.base import StoredSecret, VaultContents
-from cryptodesk.vault.names import SECRET_NAMES, SecretName
+from cryptodesk.vault.names import SECRET_NAMES, SecretName, VaultKey
 from cryptodesk.vault.values import checked
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ PREFIX = "cryptodesk-"
 INSTALL_HINT = "install the extra: uv sync --extra azure (or pip install 'cryptodesk[azure]')"
 
 
-def remote_name(name: SecretName) -> str:
+def remote_name(name: VaultKey) -> str:
     return PREFIX + name.replace("_", "-")
 
 
@@ -51,7 +51,7 @@ class AzureKeyVault:
     def describe(self) -> str:
         return f"Azure Key Vault {self.vault_url}"
 
-    async def get(self, name: SecretName) -> SecretStr | None:
+    async def get(self, name: VaultKey) -> SecretStr | None:
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
@@ -82,14 +82,14 @@ class AzureKeyVault:
             raise self._error("list", None, exc) from exc
         return VaultContents(tuple(sorted(found, key=lambda s: s.name)), damaged)
 
-    async def set(self, name: SecretName, value: SecretStr) -> None:
+    async def set(self, name: VaultKey, value: SecretStr) -> None:
         value = checked(name, value)
         try:
             await self._client.set_secret(remote_name(name), value.get_secret_value())
         except Exception as exc:
             raise self._error("write", name, exc) from exc
 
-    async def delete(self, name: SecretName) -> bool:
+    async def delete(self, name: VaultKey) -> bool:
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
@@ -105,7 +105,7 @@ class AzureKeyVault:
         if self._owns_credential:
             await self._credential.close()
 
-    def _error(self, action: str, name: SecretName | None, exc: Exception) -> VaultError:
+    def _error(self, action: str, name: VaultKey | None, exc: Exception) -> VaultError:
         from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
         what = f"secret {name!r}" if name else "the secrets"

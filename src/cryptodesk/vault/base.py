@@ -9,7 +9,7 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
-from cryptodesk.vault.names import SecretName
+from cryptodesk.vault.names import SecretName, VaultKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,19 +45,19 @@ class SecretsBackend(Protocol):
         """Where the secrets live, for status pages (never a value)."""
         ...
 
-    async def get(self, name: SecretName) -> SecretStr | None: ...
+    async def get(self, name: VaultKey) -> SecretStr | None: ...
 
     async def items(self) -> VaultContents:
         """Every stored secret, and the entries that cannot be read (`damaged`); raises
         `VaultError` only when the vault as a whole cannot be read (wrong key, backend down)."""
         ...
 
-    async def set(self, name: SecretName, value: SecretStr) -> None:
+    async def set(self, name: VaultKey, value: SecretStr) -> None:
         """Stores `value` checked by `vault.values.checked` (`InvalidSecretError`, nothing stored,
         when it breaks a rule)."""
         ...
 
-    async def delete(self, name: SecretName) -> bool:
+    async def delete(self, name: VaultKey) -> bool:
         """False when there was nothing to delete."""
         ...
 

@@ -29,7 +29,7 @@ from cryptodesk.errors import StorageError, StorageFullError, VaultError
 from cryptodesk.filemodes import private_dir
 from cryptodesk.vault.base import StoredSecret, VaultContents
 from cryptodesk.vault.keys import KeyStore, MasterKey, fernet, key_id
-from cryptodesk.vault.names import SECRET_NAMES, SecretName
+from cryptodesk.vault.names import SECRET_NAMES, SecretName, VaultKey
 from cryptodesk.vault.values import checked
 
 FORMAT = "cryptodesk-vault"
@@ -52,17 +52,17 @@ class LocalVault:
 
     # ------------------------------------------------------------------ async API
 
-    async def get(self, name: SecretName) -> SecretStr | None:
+    async def get(self, name: VaultKey) -> SecretStr | None:
         return await self._run(lambda: self._get(name))
 
     async def items(self) -> VaultContents:
         return await self._run(self._items)
 
-    async def set(self, name: SecretName, value: SecretStr) -> None:
+    async def set(self, name: VaultKey, value: SecretStr) -> None:
         value = checked(name, value)
         await self._run(lambda: self._set(name, value))
 
-    async def delete(self, name: SecretName) -> bool:
+    async def delete(self, name: VaultKey) -> bool:
         return await self._run(lambda: self._delete(name))
 
     async def rotate_key(self) -> tuple[MasterKey, int]:
@@ -84,7 +84,7 @@ class LocalVault:
         with self._thread_lock, self._file_lock():
             return work()
 
-    def _get(self, name: SecretName) -> SecretStr | None:
+    def _get(self, name: VaultKey) -> SecretStr | None:
         doc = self._read()
         entry = doc["secrets"].get(name)
         if entry is None:
@@ -110,7 +110,7 @@ class LocalVault:
             found.append(StoredSecret(name, value, _parse_time(entry.get("updated_at"))))
         return VaultContents(tuple(found), damaged)
 
-    def _set(self, name: SecretName, value: SecretStr) -> None:
+    def _set(self, name: VaultKey, value: SecretStr) -> None:
         doc = self._read()
         if doc["secrets"]:
             key, box = self._unlock(doc)
@@ -122,7 +122,7 @@ class LocalVault:
         doc["secrets"][name] = {"token": token.decode(), "updated_at": _now()}
         self._write(doc)
 
-    def _delete(self, name: SecretName) -> bool:
+    def _delete(self, name: VaultKey) -> bool:
         doc = self._read()
         if name not in doc["secrets"]:
             return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, NewType, get_args
 
 from pydantic import SecretStr
 
@@ -18,6 +18,19 @@ SecretName = Literal[
     "exchange_api_passphrase",
 ]
 SECRET_NAMES: tuple[SecretName, ...] = get_args(SecretName)
+
+TargetKey = NewType("TargetKey", str)
+"""The vault entry of a notification target's URL (`notify_target_<id>`): not a setting, so
+the settings page never lists it, but kept, encrypted and checked like every secret."""
+VaultKey = SecretName | TargetKey
+TARGET_PREFIX = "notify_target_"
+
+
+def target_key(target_id: str) -> TargetKey:
+    if not target_id.isalnum():
+        raise ValueError(f"a notification target id is alphanumeric, not {target_id!r}")
+    return TargetKey(TARGET_PREFIX + target_id)
+
 
 SecretField = Literal[
     "llm_api_key",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from cryptodesk.errors import InvalidSecretError
-from cryptodesk.vault.names import SPECS, SecretName
+from cryptodesk.vault.names import SPECS, VaultKey
 
 
 def problem(value: str, *, header: bool) -> str | None:
@@ -28,11 +28,13 @@ def problem(value: str, *, header: bool) -> str | None:
     return None
 
 
-def checked(name: SecretName, value: SecretStr) -> SecretStr:
+def checked(name: VaultKey, value: SecretStr) -> SecretStr:
     """`value` without surrounding whitespace; raises `InvalidSecretError` when it breaks a
     rule above (the CLI and the API say so with a reason, and nothing is stored)."""
     plain = value.get_secret_value().strip()
-    why = problem(plain, header=SPECS[name].header)
+    # A notification target's URL is never sent as a header (Apprise reads it).
+    header = any(spec.header for key, spec in SPECS.items() if key == name)
+    why = problem(plain, header=header)
     if why is not None:
         raise InvalidSecretError(name, why)
     return SecretStr(plain)

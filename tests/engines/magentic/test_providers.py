@@ -31,6 +31,9 @@ async def test_openai_compatible_json_mode_only_on_ledger_calls(
         "get_market_overview",
         "get_trending",
         "search_coins",
+        "propose_alert",
+        "watch_coin",
+        "unwatch_coin",
     }
 
 

@@ -15,6 +15,9 @@ import { reportBody } from "./bottomLine";
 import { figurePattern, NO_SOURCE, splitFigures } from "./grounding";
 import { Markdown } from "./Markdown";
 import { OutlookCard } from "./OutlookCard";
+import { WatchActions, type WatchCallbacks } from "./WatchActions";
+
+export type { WatchCallbacks };
 
 interface Props {
   run: RunView;
@@ -23,9 +26,12 @@ interface Props {
   /** Thumbs up or down on the answer, from the feedback feature. */
   feedback?: ReactNode;
   onShowChart?: (symbol: string, timeframe: string) => void;
+  /** Opens the alert dialog prefilled ("alert me when BTC breaks 65,530"). */
+  onAlert?: (symbol: string, kind: "level_cross", value: number) => void;
+  watch?: WatchCallbacks;
 }
 
-export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, charts, feedback, onShowChart }, ref) {
+export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, charts, feedback, onShowChart, onAlert, watch }, ref) {
   const result = run.result;
   if (!result) {
     if (!run.final) return null;
@@ -65,8 +71,9 @@ export const Answer = forwardRef<HTMLElement, Props>(function Answer({ run, char
           <Figures text={result.bottom_line} ungrounded={ungrounded} />
         </p>
       ) : null}
+      {(result.watch_actions ?? []).length > 0 && <WatchActions actions={result.watch_actions ?? []} callbacks={watch} />}
       {outlooks.map((outlook) => (
-        <OutlookCard key={`${outlook.symbol}-${outlook.timeframe}`} outlook={outlook} onShowChart={onShowChart} />
+        <OutlookCard key={`${outlook.symbol}-${outlook.timeframe}`} outlook={outlook} onShowChart={onShowChart} onAlert={onAlert} />
       ))}
       {charts}
       {/* Without a bottom line (older runs, engines that do not fill it) the report leads. */}

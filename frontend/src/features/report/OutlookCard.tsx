@@ -4,11 +4,11 @@
  * opened, each with its reading and the tool it came from). Scenarios, not advice. Compact: the
  * bottom line and this card are in view together at 1280×720.
  */
-import { ChartCandlestick, ChevronRight, Minus, TrendingDown, TrendingUp, type LucideIcon } from "lucide-react";
+import { BellPlus, ChartCandlestick, ChevronRight, Minus, TrendingDown, TrendingUp, type LucideIcon } from "lucide-react";
 import { DataLabel } from "../../components/Badge";
 import { formatPrice, formatUtc } from "../../lib/format";
 import type { Outlook } from "../../lib/protocol";
-import { leanCounts, levelTiles, scenarioPath, strengthText } from "./outlookView";
+import { alertLevel, leanCounts, levelTiles, scenarioPath, strengthText } from "./outlookView";
 
 const BIAS: Record<Outlook["bias"], { text: string; icon: LucideIcon; tone: string }> = {
   bullish: { text: "Bullish", icon: TrendingUp, tone: "up" },
@@ -20,10 +20,13 @@ interface Props {
   outlook: Outlook;
   /** Shows this asset's chart in the workspace (or inline). */
   onShowChart?: (symbol: string, timeframe: string) => void;
+  /** Opens the alert dialog on the level that would decide the outlook. */
+  onAlert?: (symbol: string, kind: "level_cross", value: number) => void;
 }
 
-export function OutlookCard({ outlook: o, onShowChart }: Props) {
+export function OutlookCard({ outlook: o, onShowChart, onAlert }: Props) {
   const bias = BIAS[o.bias];
+  const level = alertLevel(o);
   const BiasIcon = bias.icon;
   const titleId = `outlook-${o.symbol}-${o.timeframe}`;
   return (
@@ -126,6 +129,16 @@ export function OutlookCard({ outlook: o, onShowChart }: Props) {
             })}
           </ul>
         </details>
+      )}
+      {onAlert && level !== null && (
+        <button
+          type="button"
+          className="btn small outlook-alert"
+          onClick={() => onAlert(o.symbol, "level_cross", level)}
+          data-testid="outlook-alert"
+        >
+          <BellPlus size={14} aria-hidden="true" /> Alert me when {o.symbol} breaks {formatPrice(level, o.price)}
+        </button>
       )}
       <footer className="outlook-foot muted small">
         <span>Horizon {o.horizon.label}</span>

@@ -84,3 +84,10 @@ export function leanCounts(o: Outlook): [Outlook["bias"], number][] {
 export function strengthText(strength: number): string {
   return `${Math.round(strength * 100)}%`;
 }
+
+/** The level an alert on this outlook watches: the bull scenario's trigger, else the nearest
+ * resistance, else the nearest support (null when the outlook names none). */
+export function alertLevel(o: Outlook): number | null {
+  const bull = (o.scenarios ?? []).find((s) => s.kind === "bull");
+  return bull?.trigger_price ?? o.resistance ?? o.support ?? null;
+}

@@ -58,9 +58,10 @@ from cryptodesk.errors import LlmError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.base import ToolContext
-from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.context import ChartStore, WatchBook
 from cryptodesk.tools.invoker import ToolInvoker
 from cryptodesk.tools.registry import ToolRegistry, build_registry
+from cryptodesk.watch.phrases import is_confirmation, watch_summary
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class MagenticEngine:
         daily: DailyCap | None = None,
         stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S,
         parallel: bool = True,
+        watch: WatchBook | None = None,
     ) -> None:
         """`parallel`: a first round for questions the planner understands; False makes every
         run plan with the manager and delegate one step at a time (the path before the first
@@ -125,6 +127,7 @@ class MagenticEngine:
         self._budget_tokens = budget_tokens
         self._budget_usd = budget_usd
         self._exchange = exchange
+        self._watch = watch
         self._registry = registry or build_registry()
         self._daily = daily or DailyCap(None)
         self._stall_timeout_s = stall_timeout_s
@@ -173,7 +176,12 @@ class MagenticEngine:
             request.run_id,
             request.conversation_id,
             exchange=self._exchange,
+            watch=self._watch,
         )
+        if self._watch is not None and is_confirmation(request.question):
+            # Only the person's own "yes" activates an alert: no model takes part in it.
+            await self._fallback.run(request, sink)
+            return
         invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
         team = TeamRun(invoker, reporter, findings, meter, request.max_turns, activity)
         refusal = self.unusable or await self._daily.admit(meter)
@@ -206,9 +214,13 @@ class MagenticEngine:
         labels = list(findings.data_labels)
         if self._market.status().mode == "replay":
             labels.append("replay")
+        content = answered.content
+        if findings.watch_actions:
+            # What was understood, in the desk's own words, whatever the model wrote.
+            content = f"{content}\n\n{watch_summary(findings.watch_actions)}"
         await sink.emit(
             Report(
-                content=answered.content,
+                content=content,
                 agents_used=tuple(findings.agents),
                 charts=tuple(findings.charts),
                 engine=self.name,
@@ -218,6 +230,7 @@ class MagenticEngine:
                 answer_kind=answered.kind,
                 bottom_line=answered.bottom_line,
                 grounding=answered.grounding,
+                watch_actions=tuple(findings.watch_actions),
             )
         )
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.domain.watching import WatchAction
 from cryptodesk.engines.grounding import Sources
 from cryptodesk.tools.base import ToolResult
 
@@ -40,6 +41,8 @@ class Findings:
     """`assess_outlook`'s structured outputs: the run's outlook, never typed by the model."""
     sources: Sources = field(default_factory=Sources)
     """The numbers of the full results, their arguments and the question (grounding)."""
+    watch_actions: list[WatchAction] = field(default_factory=list)
+    """What the watcher tools did (alerts proposed, coins watched), from their results."""
 
     def answer_kind(self) -> AnswerKind:
         """Partial when some tool failed beside ones that answered; cannot_answer when every

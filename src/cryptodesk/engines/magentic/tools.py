@@ -17,6 +17,7 @@ from cryptodesk.engines.magentic.run import TeamRun, current_run
 from cryptodesk.tools.invoker import ToolOutcome
 from cryptodesk.tools.outlook import OutlookResult
 from cryptodesk.tools.registry import ToolRegistry
+from cryptodesk.tools.watch import WatchResult
 
 if TYPE_CHECKING:
     from agent_framework import FunctionTool
@@ -46,6 +47,8 @@ def record_outcome(
         findings.charts += [e.chart_id for e in result.events() if isinstance(e, ChartCreated)]
         if isinstance(result, OutlookResult):
             findings.add_outlook(result.outlook)
+        if isinstance(result, WatchResult):
+            findings.watch_actions += result.actions
     return outcome.preview if outcome.success else f"error: {outcome.error}"
 
 

@@ -12,13 +12,15 @@ follows its `tool_call`; calls of one turn may interleave, and the outcomes keep
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from cryptodesk.analysis.breadth import breadth
 from cryptodesk.domain.events import AgentStep, EventSink, Progress, Report
 from cryptodesk.domain.grounding import Grounding
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.grounding import Sources, check_report
+from cryptodesk.engines.offline import watching
 from cryptodesk.engines.offline.findings import Failure, Findings
 from cryptodesk.engines.offline.intent import Intent, parse_intent
 from cryptodesk.engines.offline.plan import AgentTask, PlannedCall, plan
@@ -28,9 +30,10 @@ from cryptodesk.engines.roster import EMOJIS, AgentName
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.tools.base import ToolContext
-from cryptodesk.tools.context import ChartStore
+from cryptodesk.tools.context import ChartStore, WatchBook
 from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
 from cryptodesk.tools.registry import ToolRegistry, build_registry
+from cryptodesk.watch.phrases import WatchRequest, read_request
 
 _OUTCOME_CHARS = 300
 _ACCOUNT_TOOLS = frozenset({"get_balances", "get_open_orders"})
@@ -73,12 +76,14 @@ class OfflineAnalyst:
         registry: ToolRegistry | None = None,
         *,
         exchange: ExchangeService | None = None,
+        watch: WatchBook | None = None,
     ) -> None:
         self._market = market
         self._charts = charts
         self._tool_timeout_s = tool_timeout_s
         self._registry = registry or build_registry()
         self._exchange = exchange
+        self._watch = watch
 
     @property
     def name(self) -> str:
@@ -87,6 +92,11 @@ class OfflineAnalyst:
     async def run(self, request: RunRequest, sink: EventSink) -> None:
         turns = _Turns(request, sink)
         step = await turns.start("Orchestrator", f"Plan an answer to: {request.question}")
+        wanted = read_request(request.question) if self._watch is not None else None
+        if wanted is not None:
+            await turns.finish("Orchestrator", step, f"A watcher request ({wanted.kind}).")
+            await self._watching(request, wanted, turns, sink)
+            return
         unavailable = self._market.directory_unavailable("a market overview")
         intent, unresolved = await resolve(
             parse_intent(request.question, request.history), self._market, live=unavailable is None
@@ -115,6 +125,7 @@ class OfflineAnalyst:
             request.run_id,
             request.conversation_id,
             exchange=self._exchange,
+            watch=self._watch,
         )
         invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
         sources = Sources()
@@ -139,6 +150,31 @@ class OfflineAnalyst:
         charts = tuple(chart.chart_id for chart in findings.charts)
         grounding = check_report(written.content, _with_breadth(sources, findings))
         await sink.emit(self._report(written, turns, charts, findings.labels(), grounding))
+
+    async def _watching(
+        self, request: RunRequest, wanted: WatchRequest, turns: _Turns, sink: EventSink
+    ) -> None:
+        context = ToolContext(
+            self._market,
+            self._charts,
+            request.run_id,
+            request.conversation_id,
+            exchange=self._exchange,
+            watch=self._watch,
+        )
+        invoker = ToolInvoker(self._registry, context, sink, self._tool_timeout_s)
+
+        async def step(
+            instruction: str, calls: Callable[[], Awaitable[list[ToolOutcome]]]
+        ) -> list[ToolOutcome]:
+            step_id = await turns.start(watching.AGENT, instruction)
+            outcomes = await calls()
+            await turns.finish(watching.AGENT, step_id, _describe_outcomes(outcomes))
+            return outcomes
+
+        written, actions = await watching.answer(request, wanted, invoker, step)
+        report = self._report(written, turns, ())
+        await sink.emit(replace(report, watch_actions=actions))
 
     def _report(
         self,

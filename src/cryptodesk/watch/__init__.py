@@ -1,0 +1,1 @@
+"""The watcher: watchlist, alert rules, scheduled analyses and their delivery."""
