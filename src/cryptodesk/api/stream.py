@@ -130,19 +130,21 @@ class Connection:
 
     async def cancel(self, frame: CancelFrame) -> None:
         run_id = frame.payload.run_id
-        if run_id is None:
-            active = (
-                self.desk.runs.active_for_conversation(self.current_conversation)
-                if self.current_conversation
-                else None
-            )
-            if active is None:
-                return  # nothing running: cancel is idempotent
-            run_id = active.run_id
         try:
+            if run_id is None:
+                active = (
+                    await self.desk.runs.active_run(self.current_conversation)
+                    if self.current_conversation
+                    else None
+                )
+                if active is None:
+                    return  # nothing running: cancel is idempotent
+                run_id = active.run_id
             await self.desk.runs.cancel(run_id)
         except NotFoundError as exc:
             self.send(_error("not_found", exc.message))
+        except StorageError as exc:
+            self.send(_error(exc.code, exc.message))
 
     async def pong(self) -> None:
         runs: dict[str, RunState] = {}
@@ -232,9 +234,11 @@ async def _greet(
         status, last_seq = await desk.runs.state(run_id)
         active = ActiveRun(run_id=run_id, status=status, last_seq=last_seq)
     elif conversation_id is not None:
-        handle = desk.runs.active_for_conversation(conversation_id)
-        if handle is not None:
-            active = ActiveRun(run_id=handle.run_id, status=handle.status, last_seq=handle.last_seq)
+        running = await desk.runs.active_run(conversation_id)  # here or on another replica
+        if running is not None:
+            active = ActiveRun(
+                run_id=running.run_id, status=running.status, last_seq=running.last_seq
+            )
     conn.send(
         dump_frame(
             StatusFrame(

@@ -17,8 +17,9 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -186,6 +187,7 @@ class Hub:
 
     def __init__(self) -> None:
         self._by_conversation: dict[str, set[Follower]] = {}
+        self._since: dict[str, datetime] = {}
         self._all: set[Subscriber] = set()
 
     @property
@@ -204,10 +206,20 @@ class Hub:
                 subs.discard(sub)
                 if not subs:
                     del self._by_conversation[conversation_id]
+                    del self._since[conversation_id]
 
     def subscribe(self, sub: Follower, conversation_id: str) -> None:
         sub.conversations.add(conversation_id)
+        if conversation_id not in self._by_conversation:
+            self._since[conversation_id] = datetime.now(UTC)
         self._by_conversation.setdefault(conversation_id, set()).add(sub)
+
+    def followed(self) -> Mapping[str, datetime]:
+        """The conversations someone here follows, each with since when (without a break)."""
+        return self._since
+
+    def followed_since(self, conversation_id: str) -> datetime | None:
+        return self._since.get(conversation_id)
 
     def publish(self, conversation_id: str, batch: LiveBatch) -> None:
         for sub in tuple(self._by_conversation.get(conversation_id, ())):
