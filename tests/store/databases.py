@@ -71,3 +71,32 @@ def postgres_cluster() -> Iterator[str]:
             timeout=60,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def _admin(dsn: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def database_in(server_url: str, prefix: str = "test") -> Iterator[str]:
+    """A new, empty database on the cluster of `server_url` (dropped afterwards, even with
+    connections left open)."""
+    import asyncio
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    asyncio.run(_admin(dsn, f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -156,6 +156,10 @@ class Subscriber:
         self, run_id: str, after_seq: int, *, replay: bool, until: int | None = None
     ) -> None:
         start = max(after_seq, self.last_sent.get(run_id, 0)) if not replay else after_seq
+        if replay:
+            # The client holds every frame up to `after_seq`: a live frame at or below it (a
+            # remote run's tail starts at 1) is not sent again, nor used to fill a "gap".
+            self.last_sent[run_id] = max(self.last_sent.get(run_id, 0), after_seq)
         for event in await self.read_events(run_id, start):
             if until is not None and event.seq > until:
                 break
