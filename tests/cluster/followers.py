@@ -41,9 +41,9 @@ async def frames_until_final(ws: ClientConnection, run_id: str, timeout: float =
 async def hopping_follower(
     url: str, run_id: str, rng: random.Random, *, timeout: float = 90
 ) -> tuple[list[Frame], int]:
-    """Follows a run, dropping the socket every 0.1-0.7 s and resuming after the last frame it
-    got, until the terminal status. Returns the frames in arrival order and how many sockets it
-    used."""
+    """Follows a run, dropping the socket after 2-20 of its frames or 0.1-0.7 s, whichever
+    comes first, and resuming after the last frame it got, until the terminal status. Returns
+    the frames in arrival order and how many sockets it used."""
     frames: list[Frame] = []
     sockets = 0
     loop = asyncio.get_running_loop()
@@ -51,11 +51,15 @@ async def hopping_follower(
         while True:
             last = frames[-1]["seq"] if frames else 0
             sockets += 1
-            async with connect(f"{url}?run_id={run_id}&after_seq={last}") as ws:
+            # Reading everything as a browser does: with websockets' bounded queue of received
+            # frames full, the client stops reading and its close waits for the close timeout.
+            resume = f"{url}?run_id={run_id}&after_seq={last}"
+            async with connect(resume, max_queue=None) as ws:
                 hello = await recv(ws)
                 assert (hello["type"], hello["status"]) == ("status", "connected"), hello
                 leave_at = loop.time() + rng.uniform(0.1, 0.7)
-                while (left := leave_at - loop.time()) > 0:
+                leave_after = len(frames) + rng.randint(2, 20)
+                while (left := leave_at - loop.time()) > 0 and len(frames) < leave_after:
                     try:
                         frame = await recv(ws, left)
                     except TimeoutError:

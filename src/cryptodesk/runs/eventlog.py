@@ -188,7 +188,19 @@ class RunLog:
 
     async def _store(self, batch: list[PendingEvent]) -> bool:
         try:
-            cancel_requested = await self._repo.append_events(self.run_id, batch, epoch=self.epoch)
+            try:
+                cancel_requested = await self._repo.append_events(
+                    self.run_id, batch, epoch=self.epoch
+                )
+            except StorageError as exc:
+                if not exc.retryable:
+                    raise
+                # Once more, on a fresh connection: the server may have ended ours (this process
+                # was paused mid-transaction), and only a new one tells a takeover
+                # (`LeaseLostError`) from a database that is really gone.
+                cancel_requested = await self._repo.append_events(
+                    self.run_id, batch, epoch=self.epoch, again=True
+                )
         except Exception as exc:
             self._fail(exc, [*batch, *self._pending])
             self._pending = []
@@ -250,7 +262,12 @@ class RunLog:
                 answer if status == "completed" else None,
             )
             try:
-                await self._repo.close(self.run_id, closing, ending, epoch=self.epoch)
+                try:
+                    await self._repo.close(self.run_id, closing, ending, epoch=self.epoch)
+                except StorageError as exc:
+                    if not exc.retryable:
+                        raise
+                    await self._repo.close(self.run_id, closing, ending, epoch=self.epoch)
             except Exception as exc:
                 self._fail(exc, [])
             else:

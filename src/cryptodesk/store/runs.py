@@ -307,15 +307,22 @@ class RunRepo:
             await s.commit()
 
     async def append_events(
-        self, run_id: str, events: Sequence[PendingEvent], *, epoch: int
+        self, run_id: str, events: Sequence[PendingEvent], *, epoch: int, again: bool = False
     ) -> bool:
         """Stores several frames of one run in one transaction, if `epoch` is still the run's
         lease epoch (else `LeaseLostError`, nothing written). True when someone asked to
-        cancel the run (from any replica): the owner checks it with every commit."""
+        cancel the run (from any replica): the owner checks it with every commit.
+
+        `again`: this batch was written before with an unknown outcome (a commit that failed
+        late); frames the log already holds are skipped."""
         async with self._sessions() as s:
             cancel_requested = await self._fence(s, run_id, epoch, last_seq=events[-1].seq)
-            await _insert(s, run_id, events, datetime.now(UTC))
-            await self._ring(s, run_id, events[-1].seq)
+            if again:
+                stored = await _last_seq(s, run_id)
+                events = [e for e in events if e.seq > stored]
+            if events:
+                await _insert(s, run_id, events, datetime.now(UTC))
+                await self._ring(s, run_id, events[-1].seq)
             await s.commit()
         return cancel_requested
 
