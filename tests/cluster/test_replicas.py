@@ -77,6 +77,26 @@ async def test_replicas_followers_hopping_between_replicas_miss_and_repeat_nothi
     assert all(proxy.connections[r.port] >= 3 for r in desk.replicas)
 
 
+async def test_replicas_follower_gets_no_live_frames_of_runs_that_had_ended(desk: Desk) -> None:
+    # The other replica's feed reads a run that ended moments ago (it finds it in its safety
+    # read); a socket that began to follow the conversation afterwards must not get it live.
+    owner, other = desk.replicas
+    async with connect(owner.ws) as on_owner:
+        await recv(on_owner)
+        earlier = await start_run(on_owner, "Price of BTC steps=1 pause=0")
+        conversation_id = earlier["conversation_id"]
+        await frames_until_final(on_owner, earlier["run_id"])
+        async with connect(f"{other.ws}?conversation_id={conversation_id}") as on_other:
+            hello = await recv(on_other)
+            assert hello["active_run"] is None
+            later = await start_run(
+                on_owner, "Analyze BTC steps=40 pause=0.1", conversation_id=conversation_id
+            )
+            seen = await recv_until(on_other, lambda f: f.get("final") is True, 60)
+    assert {f["run_id"] for f in seen if "seq" in f} == {later["run_id"]}
+    assert [f["seq"] for f in seen] == list(range(1, len(seen) + 1))
+
+
 async def test_replicas_cancel_through_the_replica_that_does_not_run_it(desk: Desk) -> None:
     owner, other = desk.replicas
     async with connect(owner.ws) as on_owner, connect(other.ws) as on_other:

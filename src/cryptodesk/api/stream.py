@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Iterable
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
@@ -68,7 +69,10 @@ class Connection:
     def send(self, text: str) -> None:
         self.sub.offer(Direct(text))
 
-    def follow(self, conversation_id: str) -> None:
+    def follow(self, conversation_id: str, ended_runs: Iterable[str] = ()) -> None:
+        """Subscribes the socket to the conversation; `ended_runs` had ended before."""
+        if conversation_id not in self.sub.conversations:
+            self.sub.ended_runs.update(ended_runs)
         self.desk.hub.subscribe(self.sub, conversation_id)
         self.current_conversation = conversation_id
 
@@ -106,14 +110,18 @@ class Connection:
                 self.sub.close_soon(CLOSE_POLICY, "rate limit abuse")
             return
         options = payload.options
+        asked_in = payload.conversation_id
         try:
+            ended: frozenset[str] = frozenset()
+            if asked_in is not None and asked_in not in self.sub.conversations:
+                ended = (await self.desk.runs.conversation_runs(asked_in)).ended
             started = await self.desk.runs.start(
                 payload.message,
-                conversation_id=payload.conversation_id,
+                conversation_id=asked_in,
                 client_msg_id=payload.client_msg_id,
                 max_turns=options.max_turns if options else None,
                 engine=options.engine if options else None,
-                on_created=self.follow,
+                on_created=lambda conversation_id: self.follow(conversation_id, ended),
             )
         except CryptoDeskError as exc:  # not found, run active, storage failed, ...
             self.send(_error(exc.code, exc.message))
@@ -230,15 +238,13 @@ async def _greet(
 ) -> None:
     desk = conn.desk
     active = None
+    runs = await desk.runs.conversation_runs(conversation_id) if conversation_id else None
     if run_id is not None:
         status, last_seq = await desk.runs.state(run_id)
         active = ActiveRun(run_id=run_id, status=status, last_seq=last_seq)
-    elif conversation_id is not None:
-        running = await desk.runs.active_run(conversation_id)  # here or on another replica
-        if running is not None:
-            active = ActiveRun(
-                run_id=running.run_id, status=running.status, last_seq=running.last_seq
-            )
+    elif runs is not None and runs.active is not None:  # here or on another replica
+        running = runs.active
+        active = ActiveRun(run_id=running.run_id, status=running.status, last_seq=running.last_seq)
     conn.send(
         dump_frame(
             StatusFrame(
@@ -250,9 +256,9 @@ async def _greet(
             )
         )
     )
-    if conversation_id is None:
+    if conversation_id is None or runs is None:
         return
-    conn.follow(conversation_id)
+    conn.follow(conversation_id, runs.ended)
     if run_id is not None and active is not None:
         if after_seq > active.last_seq:
             conn.send(

@@ -10,11 +10,11 @@ the LISTEN connection (re)opens, finds a run of a followed conversation whose lo
 than its tail (the runs table's `last_seq` moves with every commit). A lost notification or a
 LISTEN connection that is down therefore costs latency, never a frame.
 
-A run seen for the first time is read from its start, unless it had ended before anyone here
-followed its conversation (then it is history: the REST API and a resume serve it). Runs this
-process writes are left alone: their log hands its frames to the hub itself. When one of them
-is taken over by another replica, or ends, `released` starts (or closes) its tail where the
-local subscribers stand.
+A run seen for the first time is read from its start: a subscriber that began to follow its
+conversation after it had ended ignores it (`Subscriber.ended_runs`; the REST API and a resume
+serve history). Runs this process writes are left alone: their log hands its frames to the hub
+itself. When one of them is taken over by another replica, or ends, `released` starts (or
+closes) its tail where the local subscribers stand.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class RemoteRuns:
                 self._wake(run_id, tail)
             return
         conversation_id = self._conversation_of.get(run_id)
-        if conversation_id is not None and self._hub.followed_since(conversation_id) is None:
+        if conversation_id is not None and not self._hub.is_followed(conversation_id):
             return  # no one here follows it
         if run_id not in self._looking_up:
             self._looking_up.add(run_id)
@@ -103,7 +103,7 @@ class RemoteRuns:
     def released(self, run_id: str, conversation_id: str, seen: int) -> None:
         """A run this process wrote ended, or was taken over: follow it from where the local
         subscribers stand (a takeover's end is read from the log at once)."""
-        if self._hub.followed_since(conversation_id) is None:
+        if not self._hub.is_followed(conversation_id):
             return
         tail = self._tails.setdefault(run_id, _Tail(conversation_id, seen))
         tail.last = max(tail.last, seen)
@@ -147,15 +147,11 @@ class RemoteRuns:
         """Starts or wakes the tail of a run of a followed conversation."""
         if self._runs.owns(cursor.run_id):
             return
-        since = self._hub.followed_since(cursor.conversation_id)
-        if since is None:
+        if not self._hub.is_followed(cursor.conversation_id):
             return
         tail = self._tails.get(cursor.run_id)
         if tail is None:
-            history = cursor.finished_at is not None and cursor.finished_at < since - timedelta(
-                seconds=CLOCK_SKEW_S
-            )
-            tail = _Tail(cursor.conversation_id, cursor.last_seq if history else 0)
+            tail = _Tail(cursor.conversation_id, 0)
             self._tails[cursor.run_id] = tail
         if cursor.last_seq > tail.last:
             self._wake(cursor.run_id, tail)
@@ -172,7 +168,7 @@ class RemoteRuns:
     async def safety_read(self) -> None:
         """Every run of a followed conversation that is unfinished or ended since the last
         successful read (less the clock skew): tails that lag behind are woken."""
-        followed = dict(self._hub.followed())
+        followed = set(self._hub.followed())
         now = datetime.now(UTC)
         since = (self._checked_at or now) - timedelta(seconds=SAFETY_READ_S + CLOCK_SKEW_S)
         try:

@@ -17,9 +17,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -75,6 +74,10 @@ class Subscriber:
     queue_size: int
     conversations: set[str] = field(default_factory=set)
     last_sent: dict[str, int] = field(default_factory=dict)
+    ended_runs: set[str] = field(default_factory=set)
+    """Runs that had ended when this socket began to follow their conversation: it gets their
+    frames when it asks (a replay), never as live frames (another replica's feed may read a
+    run that ended moments ago and publish it to everyone here)."""
     closed: bool = False
     close_code: int | None = None
 
@@ -90,6 +93,8 @@ class Subscriber:
         """Queues without waiting. False (and the socket is closed with 4008) when full."""
         if self.closed:
             return False
+        if isinstance(item, LiveBatch) and item.run_id in self.ended_runs:
+            return True
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -191,7 +196,6 @@ class Hub:
 
     def __init__(self) -> None:
         self._by_conversation: dict[str, set[Follower]] = {}
-        self._since: dict[str, datetime] = {}
         self._all: set[Subscriber] = set()
 
     @property
@@ -210,20 +214,17 @@ class Hub:
                 subs.discard(sub)
                 if not subs:
                     del self._by_conversation[conversation_id]
-                    del self._since[conversation_id]
 
     def subscribe(self, sub: Follower, conversation_id: str) -> None:
         sub.conversations.add(conversation_id)
-        if conversation_id not in self._by_conversation:
-            self._since[conversation_id] = datetime.now(UTC)
         self._by_conversation.setdefault(conversation_id, set()).add(sub)
 
-    def followed(self) -> Mapping[str, datetime]:
-        """The conversations someone here follows, each with since when (without a break)."""
-        return self._since
+    def followed(self) -> Collection[str]:
+        """The conversations someone here follows."""
+        return self._by_conversation.keys()
 
-    def followed_since(self, conversation_id: str) -> datetime | None:
-        return self._since.get(conversation_id)
+    def is_followed(self, conversation_id: str) -> bool:
+        return conversation_id in self._by_conversation
 
     def publish(self, conversation_id: str, batch: LiveBatch) -> None:
         for sub in tuple(self._by_conversation.get(conversation_id, ())):

@@ -42,6 +42,15 @@ class StartedRun:
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationRuns:
+    """A conversation's runs as someone who starts following it must know them."""
+
+    active: ActiveRunState | None
+    ended: frozenset[str]
+    """Runs that had ended: history, which REST and replays serve, never live frames."""
+
+
+@dataclass(frozen=True, slots=True)
 class ActiveRunState:
     """A conversation's unfinished run, from this process or from the database."""
 

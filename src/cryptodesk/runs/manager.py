@@ -23,11 +23,12 @@ from cryptodesk.domain.events import RunError
 from cryptodesk.engines.base import Engine, HistoryMessage, RunRequest
 from cryptodesk.errors import CryptoDeskError, LeaseLostError, RunActiveError
 from cryptodesk.realtime.hub import Hub
-from cryptodesk.realtime.protocol import RunStatus
+from cryptodesk.realtime.protocol import TERMINAL_STATUSES, RunStatus
 from cryptodesk.runs.eventlog import RunLog, TerminalStatus
 from cryptodesk.runs.handles import (
     ActiveRunHandle,
     ActiveRunState,
+    ConversationRuns,
     RunSink,
     StartedRun,
     run_status,
@@ -116,6 +117,21 @@ class RunManager:
         if run is None:
             return None
         return ActiveRunState(run.id, run_status(run.status), run.last_seq)
+
+    async def conversation_runs(self, conversation_id: str) -> ConversationRuns:
+        """The conversation's unfinished run (here or on another replica) and the runs that
+        have ended, from one read."""
+        handle = self.active_for_conversation(conversation_id)
+        active = ActiveRunState(handle.run_id, handle.status, handle.last_seq) if handle else None
+        ended: set[str] = set()
+        for run_id, status, last_seq in await self._store.runs.states_in(conversation_id):
+            if run_status(status) in TERMINAL_STATUSES:
+                ended.add(run_id)
+            elif active is None:
+                active = ActiveRunState(run_id, run_status(status), last_seq)
+        if handle is not None:
+            ended.discard(handle.run_id)  # ending here right now: its end is still to come
+        return ConversationRuns(active, frozenset(ended))
 
     async def state(self, run_id: str) -> tuple[RunStatus, int]:
         run_log = self._log(run_id)

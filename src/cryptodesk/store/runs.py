@@ -192,6 +192,14 @@ class RunRepo:
             await s.commit()
         return _run(row)
 
+    async def states_in(self, conversation_id: str) -> list[tuple[str, str, int]]:
+        """(id, status, last_seq) of every run of the conversation, in one snapshot."""
+        query = select(RunRow.id, RunRow.status, RunRow.last_seq).where(
+            RunRow.conversation_id == conversation_id
+        )
+        async with self._sessions() as s:
+            return [(r.id, r.status, int(r.last_seq)) for r in (await s.execute(query)).all()]
+
     async def active_in(self, conversation_id: str) -> Run | None:
         """The conversation's unfinished run, whichever replica runs it."""
         query = select(RunRow).where(
