@@ -14,7 +14,17 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import commands, fanout, llm_team, market, memory, offline_analyst, outage, webapp
+from bench import (
+    commands,
+    fanout,
+    llm_team,
+    market,
+    memory,
+    offline_analyst,
+    outage,
+    replicas,
+    webapp,
+)
 from bench.report import Section, make_console, print_section, print_summary
 
 BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
@@ -26,6 +36,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
     ("6. LLM team", lambda: asyncio.run(llm_team.measure())),
     ("7. network down", outage.measure),
     ("8. ask offline", commands.measure),
+    ("9. replicas", replicas.measure),
 )
 
 
