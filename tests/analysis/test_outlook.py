@@ -178,3 +178,19 @@ def test_weigh_keeps_at_most_five_signals_heaviest_first(eth_1h: Ohlcv) -> None:
     score = sum(s.weight * leans[s.lean] for s in signals) / sum(s.weight for s in signals)
     assert strength == round(abs(score), 2)
     assert bias == ("bearish" if score <= -0.2 else "bullish" if score >= 0.2 else "neutral")
+
+
+def test_trend_reading_names_what_goes_against_the_direction() -> None:
+    """An uptrend over a window that fell says so ("though"), instead of "uptrend: -17%"."""
+    from cryptodesk.analysis.bias import _trend
+    from cryptodesk.analysis.trend import Trend
+
+    def trend(direction: str, window: float, vs_sma200: float) -> Trend:
+        return Trend(direction, 100.0, None, None, None, vs_sma200, None, return_pct=window)  # type: ignore[arg-type]
+
+    lean, _, reading = _trend(trend("uptrend", -17.32, 9.6))
+    assert lean == "bullish"
+    assert reading == "uptrend: price +9.60% vs SMA200, though -17.32% over the window"
+    assert _trend(trend("downtrend", -29.8, -5.49))[2] == (
+        "downtrend: -29.80% over the window, price -5.49% vs SMA200"
+    )

@@ -15,7 +15,7 @@ import pytest
 
 from cryptodesk.app import WEB_DIR, create_app
 from cryptodesk.config import Settings
-from tests.e2e.answers import AnsweringEngine
+from tests.e2e.paced import PacedAnalyst
 from tests.runtime.scripted import ScriptedEngine
 from tests.runtime.server import REPO, LiveServer, running
 
@@ -133,20 +133,15 @@ def shot(page: Page, name: str) -> Path:
 
 
 @pytest.fixture
-def answering_engine() -> AnsweringEngine:
-    return AnsweringEngine()
+def paced_analyst() -> PacedAnalyst:
+    """Unpaced until a test sets `pause_s`: then each step and tool call stays current a while."""
+    return PacedAnalyst()
 
 
 @pytest.fixture
-def answer_server(
-    replay_settings: Settings, answering_engine: AnsweringEngine
-) -> Iterator[LiveServer]:
-    """Answers with a bottom line, an outlook and charts (issue 11's fields) on replayed data.
-
-    The offline analyst on main does not fill them yet: until it does, `AnsweringEngine` does,
-    through the real tools and chart store. After issue 11 lands this becomes `offline_server`.
-    """
-    app = create_app(replay_settings, engine_for=lambda _choice: answering_engine)
-    answering_engine.app = app
+def paced_server(replay_settings: Settings, paced_analyst: PacedAnalyst) -> Iterator[LiveServer]:
+    """The real app and its offline analyst on replayed candles, paced by `paced_analyst`."""
+    app = create_app(replay_settings, engine_for=lambda _choice: paced_analyst)
+    paced_analyst.app = app
     with running(app) as server:
         yield server

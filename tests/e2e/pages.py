@@ -3,6 +3,7 @@ library's API (`window.__cryptodesk["chart:<key>"]`), check geometry, run axe, t
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ SIZES: dict[str, tuple[int, int]] = {
 }
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 AXE = REPO / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-TECHNICAL = "Analyze ETH on the 4h chart with RSI and MACD"
+TECHNICAL = "Analyze BTC on the 4h chart"
 COMPARISON = "Compare SOL and AVAX this month"
 
 
@@ -63,20 +64,61 @@ def probe(page: Page, name: str, key: str = "workspace") -> Any:
     return page.evaluate("([k, name]) => window.__cryptodesk['chart:' + k][name]()", [key, name])
 
 
+def legend_cover(page: Page, key: str = "workspace") -> dict[str, float]:
+    """How far right and down the price pane's legend reaches, from the plot's top left."""
+    cover: dict[str, float] = page.evaluate(
+        """(k) => {
+            const canvas = document.querySelector(`[data-chart-key="${k}"]`);
+            const legend = canvas.parentElement.querySelector('[data-testid=chart-legend]');
+            const plot = canvas.getBoundingClientRect();
+            const rights = [...legend.children].map((e) => e.getBoundingClientRect().right);
+            return {
+                right: Math.max(...rights) - plot.left,
+                bottom: legend.getBoundingClientRect().bottom - plot.top,
+            };
+        }""",
+        key,
+    )
+    return cover
+
+
+def assert_labels_clear_of_the_candles(page: Page, key: str = "workspace") -> None:
+    """Level labels sit right of the newest candle, inside the plot, none over another nor
+    under the legend."""
+    page.wait_for_function(
+        "(k) => window.__cryptodesk['chart:' + k]?.levelLabelBoxes().length > 0", arg=key
+    )
+    edges = probe(page, "dataEdges", key)
+    boxes = sorted(probe(page, "levelLabelBoxes", key), key=lambda b: b["y"])
+    assert all(b["x"] >= edges["right"] for b in boxes), (edges, boxes)
+    assert all(b["x"] + b["width"] <= edges["plotWidth"] for b in boxes), (edges, boxes)
+    for above, below in itertools.pairwise(boxes):
+        assert above["y"] + above["height"] <= below["y"], (above, below)
+    cover = legend_cover(page, key)
+    assert not any(b["y"] < cover["bottom"] and b["x"] < cover["right"] for b in boxes), (
+        cover,
+        boxes,
+    )
+
+
 def box(locator: Locator) -> dict[str, float]:
     found = locator.bounding_box()
     assert found is not None, f"{locator} is not rendered"
     return found
 
 
-def inside_viewport(page: Page, locator: Locator, below: Locator | None = None) -> bool:
-    """Whether `locator` is wholly in the viewport (and above `below`, e.g. the composer)."""
+def inside_viewport(
+    page: Page, locator: Locator, below: Locator | None = None, under: Locator | None = None
+) -> bool:
+    """Whether `locator` is wholly in the viewport, above `below` (e.g. the composer) and under
+    `under` (e.g. the phone's sticky header)."""
     size = page.viewport_size
     assert size is not None
     b = box(locator)
     bottom = box(below)["y"] if below is not None else size["height"]
+    top = box(under)["y"] + box(under)["height"] if under is not None else 0
     return (
-        b["y"] >= 0
+        b["y"] >= top - 0.5
         and b["y"] + b["height"] <= bottom + 0.5
         and b["x"] >= 0
         and (b["x"] + b["width"] <= size["width"] + 0.5)

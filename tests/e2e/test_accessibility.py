@@ -25,16 +25,18 @@ if not AXE.exists():
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_main_views_have_no_serious_accessibility_violations(
-    browser: Browser, answer_server: LiveServer, theme: str
+    browser: Browser, offline_server: LiveServer, theme: str
 ) -> None:
     page = new_page(browser, *SIZES["desktop"], theme=theme)
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     if page.evaluate("document.documentElement.dataset.theme") != theme:
         page.get_by_test_id("theme").click()
     found: dict[str, list[str]] = {"empty": axe_violations(page)}
 
     ask(page, TECHNICAL)
     turn = wait_done(page)
+    turn.get_by_test_id("outlook-signals").locator("summary").click()
+    expect(turn.get_by_test_id("outlook-signal").first).to_be_visible()
     found["answer"] = axe_violations(page)
     expand_trace(turn).get_by_test_id("tool-card").first.locator("summary").click()
     found["trace"] = axe_violations(page)
@@ -63,10 +65,10 @@ def test_main_views_have_no_serious_accessibility_violations(
 
 
 def test_keyboard_reaches_the_composer_and_the_header(
-    browser: Browser, answer_server: LiveServer
+    browser: Browser, offline_server: LiveServer
 ) -> None:
     page = new_page(browser, *SIZES["desktop"])
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     page.keyboard.press("Tab")
     expect(page.get_by_test_id("toggle-history")).to_be_focused()
     outline = page.get_by_test_id("toggle-history").evaluate(

@@ -9,13 +9,14 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.answers import AnsweringEngine
 from tests.e2e.conftest import new_page
+from tests.e2e.paced import PacedAnalyst
 from tests.e2e.pages import (
     COMPARISON,
     SIZES,
     TECHNICAL,
     ask,
+    assert_labels_clear_of_the_candles,
     box,
     inside_viewport,
     open_desk,
@@ -28,15 +29,15 @@ from tests.runtime.server import LiveServer
 
 @pytest.mark.parametrize("size", ["desktop", "laptop"])
 def test_answer_bottom_line_and_outlook_in_view_without_scrolling_on_desktop(
-    browser: Browser, answer_server: LiveServer, size: str
+    browser: Browser, offline_server: LiveServer, size: str
 ) -> None:
     page = new_page(browser, *SIZES[size])
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     turn = wait_done(page)
     answer = turn.get_by_test_id("answer")
     composer = page.get_by_test_id("composer")
-    expect(answer.get_by_test_id("bottom-line")).to_contain_text("ETH leans")
+    expect(answer.get_by_test_id("bottom-line")).to_contain_text("BTC on 4h at")
     expect(answer.get_by_test_id("answer-kind")).to_have_text("Answered")
     outlook = answer.get_by_test_id("outlook")
     expect(outlook).to_have_count(1)
@@ -48,25 +49,41 @@ def test_answer_bottom_line_and_outlook_in_view_without_scrolling_on_desktop(
     if size == "desktop":  # at 1440x900 the question fits above its answer's lead
         assert inside_viewport(page, turn.get_by_test_id("user-message"))
     assert scroll_boxes(answer) == []
+    # The signals behind the bias: how they lean at first, each with its tool once opened.
+    signals = outlook.get_by_test_id("outlook-signals")
+    summary = signals.locator("summary")
+    counted = re.match(r"(\d+) signals", summary.inner_text())
+    assert counted is not None, summary.inner_text()
+    expect(signals.get_by_test_id("outlook-signal").first).to_be_hidden()
+    summary.click()
+    rows = signals.get_by_test_id("outlook-signal")
+    expect(rows).to_have_count(int(counted.group(1)))
+    for row in rows.all():
+        expect(row.locator(".source")).to_have_text(re.compile(r"^[a-z_]+$"))
     page.context.close()
 
 
 def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
-    browser: Browser, answer_server: LiveServer
+    browser: Browser, offline_server: LiveServer
 ) -> None:
     page = new_page(browser, *SIZES["phone"])
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     turn = wait_done(page)
     answer = turn.get_by_test_id("answer")
     bottom_line = answer.get_by_test_id("bottom-line")
     expect(bottom_line).to_be_in_viewport()
-    assert inside_viewport(page, bottom_line, below=page.get_by_test_id("composer"))
+    # The answer's head (its kind, engine, labels, actions) and its bottom line are in view,
+    # under the sticky header, above the composer.
+    topbar, composer = page.locator(".topbar"), page.get_by_test_id("composer")
+    head = answer.locator(".answer-head")
+    assert inside_viewport(page, bottom_line, below=composer, under=topbar)
+    assert inside_viewport(page, head, under=topbar)
+    assert box(head)["height"] <= 34, "the answer's head is one row"
     # One column, nothing wider than the screen; the answer has no inner scroll box.
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"][0]
     assert scroll_boxes(answer) == []
-    header = box(page.locator(".topbar"))
-    assert header["height"] <= 56, "the header is one row"
+    assert box(topbar)["height"] <= 56, "the header is one row"
     # Everything of the answer is reachable by scrolling the page: the end of the report too.
     usage = answer.get_by_test_id("usage")
     usage.scroll_into_view_if_needed()
@@ -75,6 +92,17 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
     # sideways inside themselves.
     chart = answer.get_by_test_id("chart-canvas")
     expect(chart.locator("canvas").first).to_be_visible()
+    expect(chart).to_have_attribute("data-placed", "true")
+    # A phone's plot is narrow: the level labels are the prices alone, right of the newest
+    # candle, and their room leaves most of the plot to the candles.
+    key = chart.get_attribute("data-chart-key")
+    assert key is not None
+    assert_labels_clear_of_the_candles(page, key)
+    edges = probe(page, "dataEdges", key)
+    assert edges["right"] >= 0.7 * edges["plotWidth"], edges
+    labels = probe(page, "levelLabelBoxes", key)
+    assert all(re.fullmatch(r"[\d,]+\.\d\d", label["text"]) for label in labels), labels
+    assert probe(page, "paneHeights", key)[0] >= 250
     wide = answer.locator(".table-scroll").last
     assert wide.evaluate("t => t.scrollWidth > t.clientWidth"), "the levels table is wider"
     assert wide.evaluate("t => getComputedStyle(t).overflowX") == "auto"
@@ -82,14 +110,14 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
 
 
 def test_phone_view_stays_where_the_user_scrolled_during_a_run(
-    browser: Browser, answer_server: LiveServer, answering_engine: AnsweringEngine
+    browser: Browser, paced_server: LiveServer, paced_analyst: PacedAnalyst
 ) -> None:
     page = new_page(browser, *SIZES["phone"])
-    open_desk(page, answer_server.http)
+    open_desk(page, paced_server.http)
     ask(page, TECHNICAL)
     wait_done(page)
-    answering_engine.pause_s = 1.0
-    ask(page, "Analyze BTC on the 1d chart")
+    paced_analyst.pause_s = 1.0
+    ask(page, "Analyze ETH on the 1d chart")
     second = page.get_by_test_id("turn").nth(1)
     expect(second.get_by_test_id("trace-current")).to_be_visible()
     page.mouse.wheel(0, -5000)  # the user goes back to read the first answer
@@ -103,20 +131,23 @@ def test_phone_view_stays_where_the_user_scrolled_during_a_run(
 
 
 def test_comparison_answer_draws_normalised_performance(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, COMPARISON)
     turn = wait_done(page)
     expect(turn.get_by_test_id("bottom-line")).to_contain_text("SOL")
     workspace = page.get_by_test_id("charts-panel")
     canvas = workspace.get_by_test_id("chart-canvas")
     expect(canvas).to_have_attribute("data-kind", "comparison")
+    expect(canvas).to_have_attribute("data-placed", "true")
     legend = workspace.get_by_test_id("chart-legend")
     expect(legend).to_contain_text("SOL")
     expect(legend).to_contain_text("AVAX")
     expect(legend).to_contain_text("%")
-    # One line per coin, both from 0 % at the window's start.
+    # One line per coin, both from 0 % at the window's start, and the whole window in view.
     assert probe(page, "lineStarts") == [0, 0]
+    edges = probe(page, "dataEdges")
+    assert -1.5 <= edges["left"] <= 1.5 and edges["right"] <= edges["plotWidth"], edges
     expect(workspace.get_by_test_id("timeframe-1d")).to_have_count(0)
-    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^SOL/AVAX 4h · \d\d:\d\d$"))
+    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^SOL vs AVAX 4h · \d\d:\d\d$"))

@@ -42,12 +42,12 @@ def test_ask_technical_question_shows_steps_tools_chart_and_report(
 
     workspace = page.get_by_test_id("charts-panel")
     expect(workspace.get_by_test_id("chart-canvas").locator("canvas").first).to_be_visible()
-    expect(workspace.get_by_test_id("chart-legend")).to_contain_text("ETH")
+    expect(workspace.get_by_test_id("chart-legend")).to_contain_text("BTC")
     expect(workspace.get_by_role("tab")).to_have_count(1)
     expect(turn.get_by_test_id("chart-chip")).to_have_attribute("aria-pressed", "true")
 
     answer = turn.get_by_test_id("answer")
-    expect(answer.get_by_test_id("markdown").locator("h1")).to_contain_text("Ethereum")
+    expect(answer.get_by_test_id("markdown").locator("h1")).to_contain_text("Bitcoin")
     assert answer.locator("table").count() >= 2
     expect(answer).to_contain_text("offline analyst")
     expect(answer).to_contain_text("replay")

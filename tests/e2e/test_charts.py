@@ -1,6 +1,6 @@
 """The chart workspace: a large price pane, an axis that fits the data, levels labelled in the plot
-(never on the price axis), timeframe and indicator switches without a run, log scale, full screen,
-tabs with unique names, PNG download, and precision for low-priced coins."""
+(never on the price axis, never over the candles), timeframe and indicator switches without a run,
+log scale, full screen, tabs with unique names, PNG download, and precision for low-priced coins."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import shot
-from tests.e2e.pages import TECHNICAL, ask, box, open_desk, probe, wait_done
+from tests.e2e.pages import (
+    TECHNICAL,
+    ask,
+    assert_labels_clear_of_the_candles,
+    box,
+    open_desk,
+    probe,
+    wait_done,
+)
 from tests.runtime.server import LiveServer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,12 +29,14 @@ def spacing(page: Page) -> set[int]:
 
 
 def wait_interval(page: Page, interval: str) -> None:
+    """The workspace shows a chart of `interval`, placed on its opening view."""
     canvas = page.get_by_test_id("charts-panel").get_by_test_id("chart-canvas")
     expect(canvas).to_have_attribute("data-interval", interval)
+    expect(canvas).to_have_attribute("data-placed", "true")
 
 
-def test_chart_workspace_price_pane_axis_and_levels(page: Page, answer_server: LiveServer) -> None:
-    open_desk(page, answer_server.http)
+def test_chart_workspace_price_pane_axis_and_levels(page: Page, offline_server: LiveServer) -> None:
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     wait_done(page)
     wait_interval(page, "4h")
@@ -53,14 +63,37 @@ def test_chart_workspace_price_pane_axis_and_levels(page: Page, answer_server: L
     assert not any(probe(page, "levelLinesVisible"))
     levels.click()
     assert all(probe(page, "levelLinesVisible"))
-    assert probe(page, "precision") == 2  # ETH at about 1,600: cents
+    assert probe(page, "precision") == 2  # BTC at about 64,000: cents
     expect(workspace.get_by_test_id("pane-legend").first).to_contain_text("RSI14")
+    # BTC's levels crowd the price (three within 1.5 %): stacked, they still leave the candles be,
+    # and at this width the legend leaves the labels' column free: every level is labelled.
+    assert_labels_clear_of_the_candles(page)
+    assert len(probe(page, "levelLabelBoxes")) == len(probe(page, "levels")) > 0
+    shot(page, "12-chart-levels")
+
+
+def test_few_candles_fill_the_plot_with_their_labels_beside_them(
+    page: Page, offline_server: LiveServer
+) -> None:
+    open_desk(page, offline_server.http)
+    page.get_by_test_id("quick-ETH").click()
+    wait_interval(page, "4h")
+    page.get_by_test_id("charts-panel").get_by_test_id("timeframe-1d").click()
+    wait_interval(page, "1d")
+    # ETH's replayed hours make about 90 daily candles: fewer than fit at the opening spacing,
+    # they are spread over the plot (no empty band left of the first) and the labels keep their
+    # room right of the last.
+    times = probe(page, "times")
+    assert 30 <= len(times) <= 120, len(times)
+    edges = probe(page, "dataEdges")
+    assert -1.5 <= edges["left"] <= 1.5, edges
+    assert_labels_clear_of_the_candles(page)
 
 
 def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, TECHNICAL)
     wait_done(page)
     wait_interval(page, "4h")
@@ -71,7 +104,7 @@ def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(
     wait_interval(page, "1d")
     assert spacing(page) == {86_400}
     expect(workspace.get_by_test_id("timeframe-1d")).to_have_attribute("aria-pressed", "true")
-    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^ETH 1d · "))
+    expect(workspace.get_by_role("tab")).to_have_text(re.compile(r"^BTC 1d · "))
     expect(workspace.get_by_test_id("chart-panel")).to_have_attribute("data-live", "true")
     assert len(probe(page, "paneHeights")) == 3  # the same indicators on the new timeframe
 
@@ -86,9 +119,9 @@ def test_timeframe_and_indicators_fetch_a_fresh_chart_without_a_run(
 
 
 def test_fullscreen_and_quick_chart_from_the_empty_workspace(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     workspace = page.get_by_test_id("charts-panel")
     expect(page.get_by_test_id("workspace-empty")).to_be_visible()
     page.get_by_test_id("quick-BTC").click()
@@ -139,9 +172,9 @@ def test_two_charts_are_tabs_with_unique_names_and_download_as_png(
 
 
 def test_low_priced_coin_keeps_its_digits_on_axis_legend_and_levels(
-    page: Page, answer_server: LiveServer
+    page: Page, offline_server: LiveServer
 ) -> None:
-    open_desk(page, answer_server.http)
+    open_desk(page, offline_server.http)
     ask(page, "Analyze DOGE on the 4h chart")
     turn = wait_done(page)
     wait_interval(page, "4h")

@@ -31,7 +31,7 @@ def test_open_a_past_conversation_from_the_history_drawer(
     expect(items).to_have_count(2)
     # The drawer fits the screen and its list is not clipped.
     assert box(drawer)["height"] <= 900 and box(items.nth(1))["y"] + 40 < 900
-    # Newest first: the Bitcoin question is on top, the ETH one below.
+    # Newest first: the price question is on top, the technical one below.
     items.nth(1).locator("button.open").click()
     expect(drawer).to_be_hidden()
     expect(page.get_by_test_id("user-message").first).to_have_text(TECHNICAL)
@@ -41,7 +41,7 @@ def test_open_a_past_conversation_from_the_history_drawer(
     expect(timeline.get_by_test_id("tool-card")).to_have_count(tools)
     workspace = page.get_by_test_id("charts-panel")
     expect(workspace.get_by_test_id("chart-canvas").locator("canvas").first).to_be_visible()
-    expect(turn.get_by_test_id("answer").locator("h1")).to_contain_text("Ethereum")
+    expect(turn.get_by_test_id("answer").locator("h1")).to_contain_text("technical analysis")
     page.get_by_test_id("toggle-history").click()
     expect(items.nth(1)).to_have_class("current")
     shot(page, "06-history-open")

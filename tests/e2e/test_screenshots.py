@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.answers import AnsweringEngine
 from tests.e2e.conftest import new_page
+from tests.e2e.paced import PacedAnalyst
 from tests.e2e.pages import COMPARISON, SIZES, TECHNICAL, ask, open_desk, screenshot, wait_done
 from tests.runtime.server import LiveServer
 
@@ -17,46 +17,53 @@ from tests.runtime.server import LiveServer
 @pytest.mark.parametrize("size", list(SIZES))
 def test_screenshots_of_the_main_views(
     browser: Browser,
-    answer_server: LiveServer,
-    answering_engine: AnsweringEngine,
+    paced_server: LiveServer,
+    paced_analyst: PacedAnalyst,
     size: str,
     theme: str,
 ) -> None:
     width, height = SIZES[size]
     page = new_page(browser, width, height, theme=theme)
     name = f"{size}-{width}x{height}-{theme}"
-    open_desk(page, answer_server.http)
+    open_desk(page, paced_server.http)
     if page.evaluate("document.documentElement.dataset.theme") != theme:
         page.get_by_test_id("theme").click()
     expect(page.get_by_test_id("examples")).to_be_visible()
+    expect(page.get_by_test_id("data-mode")).to_have_attribute("data-mode", "replay")
     screenshot(page, f"{name}-1-empty")
 
     ask(page, TECHNICAL)
     turn = wait_done(page)
     expect(turn.get_by_test_id("bottom-line")).to_be_in_viewport()
-    if size == "phone":
-        expect(turn.get_by_test_id("chart-canvas").locator("canvas").first).to_be_visible()
-    else:
-        expect(page.get_by_test_id("charts-panel").get_by_test_id("chart-legend")).to_be_visible()
+    expect(turn.get_by_test_id("outlook")).to_be_in_viewport()
+    drawn = page.get_by_test_id("charts-panel") if size != "phone" else turn
+    expect(drawn.get_by_test_id("chart-canvas")).to_have_attribute("data-placed", "true")
     screenshot(page, f"{name}-2-technical-answer")
+    if size == "phone":  # the chart is further down the answer: its own screenshot
+        turn.get_by_test_id("chart-panel").scroll_into_view_if_needed()
+        screenshot(page, f"{name}-2b-technical-chart")
 
     ask(page, COMPARISON)
     turn = wait_done(page, 2)
     expect(turn.get_by_test_id("bottom-line")).to_be_in_viewport()
-    drawn = page if size != "phone" else turn
-    expect(drawn.get_by_test_id("chart-canvas").locator("canvas").first).to_be_visible()
+    drawn = page.get_by_test_id("charts-panel") if size != "phone" else turn
+    canvas = drawn.get_by_test_id("chart-canvas")
+    expect(canvas).to_have_attribute("data-kind", "comparison")
+    expect(canvas).to_have_attribute("data-placed", "true")
     screenshot(page, f"{name}-3-comparison-answer")
 
-    answering_engine.pause_s = 1.5
+    paced_analyst.pause_s = 1.5
     try:
-        ask(page, "Analyze BTC on the 1d chart")
-        running = page.get_by_test_id("turn").nth(2)
-        expect(running.get_by_test_id("trace-current")).to_contain_text("TechnicalAnalyst")
-        expect(running.get_by_test_id("trace-current")).to_be_in_viewport()
+        ask(page, "Analyze ETH on the 1d chart")
+        current = page.get_by_test_id("turn").nth(2).get_by_test_id("trace-current")
+        # A step at work with its tool call in flight.
+        expect(current).to_contain_text("TechnicalAnalyst")
+        expect(current.locator(".trace-tool")).to_be_visible()
+        expect(current).to_be_in_viewport()
         screenshot(page, f"{name}-4-running-live-trace")
         wait_done(page, 3)
     finally:
-        answering_engine.pause_s = 0.0
+        paced_analyst.pause_s = 0.0
 
     page.get_by_test_id("toggle-history").click()
     expect(page.get_by_test_id("history-item")).to_have_count(1)

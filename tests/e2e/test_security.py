@@ -83,7 +83,7 @@ def test_security_report_image_from_another_origin_is_a_link_and_loads_nothing(
     leak = f"{other_origin.url}/leak?conversation=secret"
     page.goto(scripted_server.http)
     ask(page, f"Price? ![x]({leak})")
-    report = page.get_by_test_id("report-panel").get_by_test_id("markdown")
+    report = page.get_by_test_id("answer").last.get_by_test_id("markdown")
     link = report.get_by_test_id("external-image")
     expect(link).to_have_attribute("href", leak)
     expect(link).to_contain_text("x")

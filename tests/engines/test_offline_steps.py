@@ -102,6 +102,10 @@ async def test_offline_exchange_down_fails_every_call_once_in_plain_words(
     report = sink.events[-1]
     content = getattr(report, "content", "")
     assert f"could not run `get_order_book` for SOL: {UNREACHABLE}" in content
+    # The answer says first that the exchange data is missing, then what is known (the prices).
+    bottom = getattr(report, "bottom_line", "") or ""
+    assert bottom.startswith(f"No exchange data: {UNREACHABLE}. BTC is $"), bottom
+    assert getattr(report, "answer_kind", None) == "partial"
     texts = [content, *(e.result_preview for e in finished)]
     for word in ("Errno", "http", "Exception", "ExchangeNotAvailable", "NetworkError"):
         assert not any(word in text for text in texts), word

@@ -74,16 +74,24 @@ class Readings:
 
 
 def _trend(t: Trend) -> tuple[Bias, float | None, str]:
-    window = f"{fmt.pct(t.return_pct)} over the window" if t.return_pct is not None else ""
-    sma200 = (
-        f"price {fmt.pct(t.vs_sma200_pct)} vs SMA200"
-        if t.vs_sma200_pct is not None
-        else f"price {fmt.pct(t.vs_sma50_pct)} vs SMA50"
-        if t.vs_sma50_pct is not None
-        else "too few candles for SMA50"
-    )
-    detail = ", ".join(part for part in (window, sma200) if part)
-    return _TREND_LEAN[t.direction], t.return_pct, f"{t.direction}: {detail}"
+    lean = _TREND_LEAN[t.direction]
+    sign = {"bullish": 1, "bearish": -1, "neutral": 0}[lean]
+    parts: list[tuple[float | None, str]] = []
+    if t.return_pct is not None:
+        parts.append((t.return_pct, f"{fmt.pct(t.return_pct)} over the window"))
+    if t.vs_sma200_pct is not None:
+        parts.append((t.vs_sma200_pct, f"price {fmt.pct(t.vs_sma200_pct)} vs SMA200"))
+    elif t.vs_sma50_pct is not None:
+        parts.append((t.vs_sma50_pct, f"price {fmt.pct(t.vs_sma50_pct)} vs SMA50"))
+    else:
+        parts.append((None, "too few candles for SMA50"))
+    # What agrees with the direction first; what goes against it is named as such.
+    agree = [text for value, text in parts if not sign or value is None or value * sign >= 0]
+    against = [text for value, text in parts if sign and value is not None and value * sign < 0]
+    detail = ", ".join(agree)
+    if against:
+        detail += (", though " if detail else "despite ") + " and ".join(against)
+    return lean, t.return_pct, f"{t.direction}: {detail}"
 
 
 def _rsi(m: Momentum) -> tuple[Bias, float | None, str] | None:

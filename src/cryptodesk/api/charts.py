@@ -21,6 +21,9 @@ from cryptodesk.tools.memo import RunMemo
 router = APIRouter(prefix="/api/v1/charts", tags=["charts"])
 
 _INDICATORS = TypeAdapter(list[IndicatorName])
+_NAME = "|".join(sorted(INDICATORS, key=len, reverse=True))
+_INDICATOR_LIST = rf"^\s*({_NAME})?\s*(,\s*({_NAME})?\s*)*$"
+"""Comma-separated known names (blanks and empty items allowed), as the OpenAPI document says."""
 
 
 def indicator_list(
@@ -28,6 +31,7 @@ def indicator_list(
         str | None,
         Query(
             max_length=200,
+            json_schema_extra={"pattern": _INDICATOR_LIST},  # the check below says it plainly
             description=(
                 "Comma-separated indicators, e.g. `rsi14,macd`; empty for none; absent for the "
                 f"run charts' default ({','.join(CHART_INDICATORS)}). "

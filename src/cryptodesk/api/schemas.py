@@ -121,7 +121,8 @@ class ConversationPatch(BaseModel):
     title: str = Field(
         min_length=1,
         max_length=200,
-        pattern=VISIBLE_TITLE,
+        # Declared for the OpenAPI document; the validator below enforces it with plain words.
+        json_schema_extra={"pattern": VISIBLE_TITLE},
         description="Stripped; visible text only (no control characters or bidi overrides).",
     )
 

@@ -1,4 +1,8 @@
-/** A legend at the top of each pane: the values at the crosshair, or the latest ones. */
+/**
+ * A legend at the top of each pane: the values at the crosshair, or the latest ones. A compact
+ * legend (a narrow plot, where the values of every overlay would cover a third of the price pane)
+ * names the overlays at rest, the Bollinger bands once, and gives their values at the crosshair.
+ */
 import { Badge, DataLabel } from "../../components/Badge";
 import { formatCompact, formatPercent, formatPrice, formatUtc, signOf } from "../../lib/format";
 import type { ChartCandle, ChartSpec } from "../../types/chart";
@@ -53,9 +57,16 @@ interface Props {
   /** The crosshair's time; null for the latest values. */
   time: number | null;
   tops: number[];
+  /** Name the price pane's overlays without their values, unless the crosshair is on. */
+  compact?: boolean;
 }
 
-export function Legends({ model, spec, time, tops, live }: Props) {
+/** The overlay a legend line belongs to: "BB" for "BB upper", "BB middle", "BB lower". */
+function group(name: string): string {
+  return name.startsWith("BB ") ? "BB" : name;
+}
+
+export function Legends({ model, spec, time, tops, live, compact = false }: Props) {
   const last = spec.candles.at(-1)?.time ?? spec.overlays[0]?.values.at(-1)?.time ?? null;
   const at = time ?? last;
   const candle = at === null ? undefined : model.candles.get(at);
@@ -86,20 +97,34 @@ export function Legends({ model, spec, time, tops, live }: Props) {
           {p === 0 && candle && <Ohlc candle={candle} reference={model.reference} />}
           {pane.name && p > 0 && <strong>{pane.name}</strong>}
           {pane.name && p === 0 && <span className="muted">{pane.name}</span>}
-          {pane.lines.map(({ index, color, format }) => {
-            const value = at === null ? undefined : (index.at(at) ?? (time === null ? index.last() : undefined));
-            if (value === undefined) return null;
-            return (
-              <span key={index.line.name} className="legend-item">
-                <span className="swatch" style={{ background: color }} />
-                <span className="k">{index.line.name}</span> {format(value)}
-              </span>
-            );
-          })}
+          {p === 0 && compact && time === null && spec.kind === "price" ? (
+            <OverlayNames lines={pane.lines} />
+          ) : (
+            pane.lines.map(({ index, color, format }) => {
+              const value = at === null ? undefined : (index.at(at) ?? (time === null ? index.last() : undefined));
+              if (value === undefined) return null;
+              return (
+                <span key={index.line.name} className="legend-item">
+                  <span className="swatch" style={{ background: color }} />
+                  <span className="k">{index.line.name}</span> {format(value)}
+                </span>
+              );
+            })
+          )}
         </div>
       ))}
     </>
   );
+}
+
+function OverlayNames({ lines }: { lines: readonly LegendLine[] }) {
+  const groups = new Map(lines.map((line) => [group(line.index.line.name), line.color]));
+  return [...groups].map(([name, color]) => (
+    <span key={name} className="legend-item">
+      <span className="swatch" style={{ background: color }} />
+      <span className="k">{name}</span>
+    </span>
+  ));
 }
 
 function Ohlc({ candle, reference }: { candle: ChartCandle; reference: number }) {

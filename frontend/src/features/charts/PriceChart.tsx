@@ -39,17 +39,25 @@ import {
   type Palette,
 } from "./drawing";
 import { Legends, legendModel } from "./Legends";
-import { PriceLabels } from "./labels";
+import { NARROW_PLOT, PriceLabels, type Covered } from "./labels";
 import { chartProbe } from "./probe";
 
-/** Pixels per candle at first (older candles are a scroll away), and the bars kept empty right of
- * the last candle: the level and guide labels sit there, clear of the candles and the axis. */
+/** Pixels per candle at first (older candles are a scroll away); fewer candles than fit are
+ * spread wider, up to MAX_SPACING. Right of the last candle the plot keeps the labels' room empty
+ * (plus CLEARANCE): level and guide labels sit there, clear of the candles and of the axis. */
 const BAR_SPACING = 6;
-const RIGHT_BARS = 16;
-/** Price scale margins (shares of the pane): the bottom of the price pane is the volume's. */
-const PRICE_BOTTOM = 0.2;
+const MAX_SPACING = 16;
+const CLEARANCE = 6;
+/** Bars left empty right of a comparison's lines (no labels in its plot). */
+const COMPARISON_RIGHT_BARS = 2;
+/** Price scale margins (shares of the pane). Each pane's top keeps its legend clear of the data,
+ * up to a cap: the price pane gives at most a quarter (a phone's legend wraps onto several rows,
+ * and an axis stretched far beyond the candles reads worse than a legend over their highs). The
+ * volume bars sit translucent behind the lowest candles. */
 const PANE_BOTTOM = 0.08;
 const PANE_TOP = 0.06;
+const PRICE_TOP_MAX = 0.25;
+const PANE_TOP_MAX = 0.45;
 
 interface Props {
   spec: ChartSpec;
@@ -63,11 +71,18 @@ interface Props {
   onChart?: (chart: IChartApi | null) => void;
 }
 
+interface PaneLabels {
+  pane: number;
+  set: PriceLabels;
+}
+
 interface Drawn {
   chart: IChartApi;
   main: ISeriesApi<SeriesType>;
   levelLines: IPriceLine[];
   levelLabels: PriceLabels | null;
+  /** Every set of labels drawn in a plot, by pane: the levels' (0) and each pane's guides. */
+  labels: PaneLabels[];
 }
 
 export function PriceChart({ spec, theme, levels, log, live = false, hookKey, onChart }: Props) {
@@ -76,6 +91,7 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
   const drawn = useRef<Drawn | null>(null);
   const [hoverTime, setHoverTime] = useState<number | null>(null);
   const [paneTops, setPaneTops] = useState<number[]>([]);
+  const [narrow, setNarrow] = useState(false);
   // The palette follows the theme (the toggle sets it on <html> before rendering).
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const palette = useMemo(() => readPalette(), [theme]);
@@ -94,24 +110,39 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
       setHoverTime(typeof param.time === "number" ? param.time : null);
     chart.subscribeCrosshairMove(onMove);
     // Each pane's legend sits on its top: the pane's price scale keeps that band free of data.
+    // The opening view needs the plot's width: placed at the first measure that has one
+    // (`data-placed` tells the browser tests it is).
+    delete el.dataset.placed;
     const measure = () => {
+      if (el.dataset.placed !== "true" && chart.timeScale().width() > 0) {
+        openView(chart, spec, current.labels);
+        el.dataset.placed = "true";
+      }
+      setNarrow(chart.timeScale().width() < NARROW_PLOT);
       const top = outer.getBoundingClientRect().top;
       const panes = chart.panes();
       setPaneTops(panes.map((pane) => (pane.getHTMLElement()?.getBoundingClientRect().top ?? top) - top));
       const legends = outer.querySelectorAll<HTMLElement>(".pane-legend");
+      const { left } = outer.getBoundingClientRect();
+      for (const { pane, set } of current.labels) {
+        const paneTop = panes[pane]?.getHTMLElement()?.getBoundingClientRect().top;
+        set.avoid(paneTop === undefined ? null : legendBox(legends[pane], left, paneTop));
+      }
       panes.forEach((pane, i) => {
         const height = pane.getHeight();
         const legend = legends[i]?.offsetHeight ?? 0;
         if (height <= 0) return;
-        const bottom = i === 0 && spec.kind === "price" ? PRICE_BOTTOM : PANE_BOTTOM;
-        const top = Math.min(0.45, Math.max(PANE_TOP, (legend + 8) / height));
-        chart.priceScale("right", i).applyOptions({ scaleMargins: { top, bottom } });
+        const cap = i === 0 ? PRICE_TOP_MAX : PANE_TOP_MAX;
+        const top = Math.min(cap, Math.max(PANE_TOP, (legend + 8) / height));
+        chart.priceScale("right", i).applyOptions({ scaleMargins: { top, bottom: PANE_BOTTOM } });
       });
     };
+    // The legends change size too: a narrow plot's legend is compact once `narrow` is known.
     const observer = new ResizeObserver(() => requestAnimationFrame(measure));
     observer.observe(outer);
+    outer.querySelectorAll(".pane-legend").forEach((legend) => observer.observe(legend));
     requestAnimationFrame(measure);
-    const hide = exposeForTests(`chart:${hookKey}`, chartProbe(chart, current.main, spec));
+    const hide = exposeForTests(`chart:${hookKey}`, chartProbe(chart, current.main, spec, current.levelLabels));
     onChart?.(chart);
     return () => {
       onChart?.(null);
@@ -147,7 +178,7 @@ export function PriceChart({ spec, theme, levels, log, live = false, hookKey, on
         data-interval={spec.interval}
         data-kind={spec.kind}
       />
-      <Legends model={legends} spec={spec} time={hoverTime} tops={paneTops} live={live} />
+      <Legends model={legends} spec={spec} time={hoverTime} tops={paneTops} live={live} compact={narrow} />
     </div>
   );
 }
@@ -169,6 +200,7 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
     timeScale: { borderColor: palette.border, timeVisible: intraday, secondsVisible: false },
   });
   const drawnMain = spec.kind === "comparison" ? drawComparison(chart, spec, palette) : drawPrice(chart, spec, palette);
+  const labels: PaneLabels[] = drawnMain.levelLabels ? [{ pane: 0, set: drawnMain.levelLabels }] : [];
   spec.panes.forEach((pane, p) => {
     const index = p + 1;
     const reference = valueReference(pane.series);
@@ -191,12 +223,12 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
     }
     if (first && pane.guides.length > 0) {
       const text = (g: number) => g.toLocaleString("en-US");
-      first.attachPrimitive(
-        new PriceLabels(
-          pane.guides.map((g) => ({ price: g, text: text(g), color: palette.muted })),
-          palette.background,
-        ),
+      const guides = new PriceLabels(
+        pane.guides.map((g) => ({ price: g, text: text(g), color: palette.muted })),
+        palette.background,
       );
+      first.attachPrimitive(guides);
+      labels.push({ pane: index, set: guides });
     }
     chart.priceScale("right", index).applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
   });
@@ -205,12 +237,41 @@ function draw(el: HTMLElement, spec: ChartSpec, palette: Palette): Drawn {
   panes[0]?.setStretchFactor(panes.length > 1 ? 3 : 1);
   for (const pane of panes.slice(1)) pane.setStretchFactor(1);
 
-  chart.timeScale().applyOptions({ barSpacing: BAR_SPACING, rightOffset: RIGHT_BARS });
-  chart.timeScale().scrollToRealTime();
-  return { chart, ...drawnMain };
+  return { chart, ...drawnMain, labels };
 }
 
-function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart"> {
+/** What a pane's legend covers of the pane, from the pane's top left corner (`left`, `top` in
+ * the page): its rows may end well before the legend's box does. */
+function legendBox(legend: HTMLElement | undefined, left: number, top: number): Covered | null {
+  if (!legend) return null;
+  const parts = [...legend.children].map((child) => child.getBoundingClientRect());
+  if (parts.length === 0) return null;
+  return {
+    right: Math.max(...parts.map((part) => part.right)) - left,
+    bottom: legend.getBoundingClientRect().bottom - top,
+  };
+}
+
+/**
+ * Where a chart opens. A price chart: on its newest candles, the labels' room empty right of the
+ * last one. A comparison: on its whole window, where its lines start at 0 %. Set once the plot has
+ * its width: the library clamps a right offset to the width it has when the offset is set.
+ */
+function openView(chart: IChartApi, spec: ChartSpec, labels: readonly PaneLabels[]): void {
+  const timeScale = chart.timeScale();
+  if (spec.kind === "comparison") {
+    timeScale.applyOptions({ rightOffset: COMPARISON_RIGHT_BARS });
+    timeScale.fitContent();
+    return;
+  }
+  const width = timeScale.width();
+  const room = Math.max(0, ...labels.map(({ set }) => set.room(width))) + CLEARANCE;
+  const fill = (width - room) / Math.max(1, spec.candles.length);
+  const spacing = Math.min(MAX_SPACING, Math.max(BAR_SPACING, fill));
+  timeScale.applyOptions({ barSpacing: spacing, rightOffset: room / spacing });
+}
+
+function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart" | "labels"> {
   const reference = priceReference(spec);
   const format = priceFormatFor(reference);
   const main = chart.addSeries(CandlestickSeries, {
@@ -224,8 +285,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
   main.setData(
     spec.candles.map((c) => ({ time: c.time as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close })),
   );
-  // Candles above the volume bars: the price scale leaves the bottom fifth to them.
-  main.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PRICE_BOTTOM } });
+  main.priceScale().applyOptions({ scaleMargins: { top: PANE_TOP, bottom: PANE_BOTTOM } });
 
   const volume = chart.addSeries(HistogramSeries, {
     priceScaleId: "volume",
@@ -259,6 +319,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
     spec.levels.map((level) => ({
       price: level.price,
       text: `${level.kind === "support" ? "S" : "R"} ${formatPrice(level.price, reference)}${level.touches > 1 ? ` ×${level.touches}` : ""}`,
+      short: formatPrice(level.price, reference),
       color: level.kind === "support" ? palette.up : palette.down,
     })),
     palette.background,
@@ -278,7 +339,7 @@ function drawPrice(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Dr
   return { main, levelLines, levelLabels };
 }
 
-function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart"> {
+function drawComparison(chart: IChartApi, spec: ChartSpec, palette: Palette): Omit<Drawn, "chart" | "labels"> {
   let main: ISeriesApi<SeriesType> | null = null;
   spec.overlays.forEach((line, i) => {
     const series = chart.addSeries(LineSeries, {

@@ -64,7 +64,7 @@ export function Composer({ busy, running, online, notices, onAsk, onCancel, onDi
           id="question"
           data-testid="composer"
           value={text}
-          rows={2}
+          rows={1}
           placeholder={running ? "The team is working… (Cancel to stop it)" : "Ask about a coin, a chart, a comparison…"}
           onChange={(event) => setText(event.target.value)}
           onKeyDown={onKeyDown}

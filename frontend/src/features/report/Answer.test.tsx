@@ -45,6 +45,9 @@ describe("the outlook card", () => {
     expect(shown).toContain("entry 1,575.00–1,585.00");
     expect(shown).toContain("RSI 38.2: weak, not oversold");
     expect(html.match(/data-testid="outlook-signal"/g)).toHaveLength(3);
+    // Closed at first: how the signals lean is the summary, their readings a click away.
+    expect(html).toMatch(/<details class="signals-box" data-testid="outlook-signals">/);
+    expect(shown).toContain("3 signals 2 bearish 1 neutral");
     expect(shown).toContain("compute_indicators");
     expect(shown).toContain("about 2 days (12 × 4h candles)");
     expect(shown).toContain("Scenarios, not advice.");

@@ -1,13 +1,14 @@
 /**
  * The structured outlook of one asset as a card: bias and strength, price, the nearest levels and
- * the invalidation, the bull and bear scenarios, and the signals behind the bias (each naming the
- * tool it came from). Scenarios, not advice.
+ * the invalidation, the bull and bear scenarios, and the signals behind the bias (how they lean;
+ * opened, each with its reading and the tool it came from). Scenarios, not advice. Compact: the
+ * bottom line and this card are in view together at 1280×720.
  */
-import { ChartCandlestick, Minus, TrendingDown, TrendingUp, type LucideIcon } from "lucide-react";
+import { ChartCandlestick, ChevronRight, Minus, TrendingDown, TrendingUp, type LucideIcon } from "lucide-react";
 import { DataLabel } from "../../components/Badge";
 import { formatPrice, formatUtc } from "../../lib/format";
 import type { Outlook } from "../../lib/protocol";
-import { levelTiles, scenarioPath, strengthText } from "./outlookView";
+import { leanCounts, levelTiles, scenarioPath, strengthText } from "./outlookView";
 
 const BIAS: Record<Outlook["bias"], { text: string; icon: LucideIcon; tone: string }> = {
   bullish: { text: "Bullish", icon: TrendingUp, tone: "up" },
@@ -67,7 +68,7 @@ export function OutlookCard({ outlook: o, onShowChart }: Props) {
             <dd>
               {tile.price ? (
                 <>
-                  <span className="num">{tile.price}</span> <span className="muted small">{tile.distance}</span>
+                  <span className="num">{tile.price}</span> <span className="muted distance">{tile.distance}</span>
                 </>
               ) : (
                 <span className="muted">—</span>
@@ -94,21 +95,37 @@ export function OutlookCard({ outlook: o, onShowChart }: Props) {
         </ul>
       )}
       {o.signals.length > 0 && (
-        <ul className="signals" aria-label="Signals behind the bias">
-          {o.signals.map((signal, i) => {
-            const lean = BIAS[signal.lean];
-            const LeanIcon = lean.icon;
-            return (
-              <li key={`${signal.name}-${i}`} data-testid="outlook-signal">
-                <LeanIcon size={13} aria-label={lean.text} className={lean.tone} />
-                <span className="reading">{signal.reading}</span>
-                <span className="source muted small" title={signal.call_id ? `tool call ${signal.call_id}` : undefined}>
-                  {signal.tool_name}
+        <details className="signals-box" data-testid="outlook-signals">
+          <summary>
+            <ChevronRight size={14} aria-hidden="true" className="chevron" />
+            <span>
+              {o.signals.length} {o.signals.length === 1 ? "signal" : "signals"}
+            </span>
+            {leanCounts(o).map(([lean, count]) => {
+              const LeanIcon = BIAS[lean].icon;
+              return (
+                <span key={lean} className={`lean-count ${BIAS[lean].tone}`}>
+                  <LeanIcon size={13} aria-hidden="true" /> {count} {lean}
                 </span>
-              </li>
-            );
-          })}
-        </ul>
+              );
+            })}
+          </summary>
+          <ul className="signals" aria-label="Signals behind the bias">
+            {o.signals.map((signal, i) => {
+              const lean = BIAS[signal.lean];
+              const LeanIcon = lean.icon;
+              return (
+                <li key={`${signal.name}-${i}`} data-testid="outlook-signal">
+                  <LeanIcon size={13} aria-label={lean.text} className={lean.tone} />
+                  <span className="reading">{signal.reading}</span>
+                  <span className="source muted small" title={signal.call_id ? `tool call ${signal.call_id}` : undefined}>
+                    {signal.tool_name}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        </details>
       )}
       <footer className="outlook-foot muted small">
         <span>Horizon {o.horizon.label}</span>

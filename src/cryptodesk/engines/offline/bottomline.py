@@ -189,6 +189,20 @@ def _exchange(findings: Findings) -> str:
     return "; ".join(parts) + "." if parts else ""
 
 
+EXCHANGE_TOOLS = frozenset(
+    {"get_order_book", "get_funding_rate", "get_balances", "get_open_orders"}
+)
+
+
+def _exchange_missing(intent: Intent, findings: Findings) -> str:
+    """An exchange question whose exchange data all failed, with prices: say so first, then the
+    price (without any data at all the answer is a plain "couldn't answer")."""
+    why = "; ".join(dict.fromkeys(f.error for f in findings.failures if f.tool in EXCHANGE_TOOLS))
+    what = "account data" if intent.account and not intent.exchange else "exchange data"
+    text = f"No {what}: {why}." if why else f"No {what} came back."
+    return f"{text} {_price(findings, intent)}"
+
+
 def _unresolved(findings: Findings) -> str:
     parts = []
     for u in findings.unresolved:
@@ -209,6 +223,10 @@ def _answer(intent: Intent, findings: Findings) -> str:
                 for o in outlooks.values()
             )
         return " ".join(_outlook(o, intent.decision) for o in outlooks.values())
+    if findings.exchange:
+        return _exchange(findings)
+    if (intent.exchange or intent.account) and findings.prices:
+        return _exchange_missing(intent, findings)
     if intent.comparison and findings.comparison is not None:
         return _comparison(findings)
     if (intent.overview or intent.trending) and not intent.coin_queries:
@@ -219,8 +237,6 @@ def _answer(intent: Intent, findings: Findings) -> str:
         elif intent.trending and not findings.live:
             text += " Which coins are trending needs live CoinGecko data."
         return text
-    if findings.exchange:
-        return _exchange(findings)
     if findings.histories:
         return _history(findings, intent).text
     if findings.prices:
