@@ -29,6 +29,14 @@ async def test_store_long_titles_are_shortened(store: Store) -> None:
     assert len(c.title) == 80 and c.title.endswith("…")
 
 
+async def test_store_long_titles_end_at_a_word(store: Store) -> None:
+    question = "Compare the 4h momentum of BTC, ETH, SOL and AVAX " * 4
+    c = await store.conversations.create(question)
+    assert len(c.title) <= 80 and c.title.endswith("…")
+    shown = c.title[:-1]
+    assert question.startswith(shown) and question[len(shown)] in " ,", c.title
+
+
 async def test_store_pages_newest_first(store: Store) -> None:
     ids = []
     for i in range(5):

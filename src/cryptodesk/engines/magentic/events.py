@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from cryptodesk.domain.events import AgentStep, DomainEvent, EventSink, Progress
+from cryptodesk.domain.format import clip
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.magentic.evidence import Findings
 from cryptodesk.engines.roster import EMOJIS
@@ -18,9 +19,8 @@ DELTA_INTERVAL_S = 0.1
 STEP_MESSAGE_CHARS = 1000
 
 
-def clip(text: str, limit: int = STEP_MESSAGE_CHARS) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _step_text(text: str) -> str:
+    return clip(text.strip(), STEP_MESSAGE_CHARS)
 
 
 _EMOJIS: dict[str, str] = dict(EMOJIS.items())
@@ -60,7 +60,7 @@ class TeamReporter:
         self._open = step
         self._findings.used(agent)
         await self._sink.emit(
-            AgentStep(agent, emoji(agent), "working", clip(message), step.step_id)
+            AgentStep(agent, emoji(agent), "working", _step_text(message), step.step_id)
         )
         if progress:
             turn = min(max(self.round, 1), self._request.max_turns)
@@ -93,7 +93,11 @@ class TeamReporter:
         self._open = None
         await self._sink.emit(
             AgentStep(
-                step.agent, emoji(step.agent), "completed", clip(message) or "Done.", step.step_id
+                step.agent,
+                emoji(step.agent),
+                "completed",
+                _step_text(message) or "Done.",
+                step.step_id,
             )
         )
 
@@ -105,7 +109,7 @@ class TeamReporter:
         await self.flush()
         self._open = None
         await self._sink.emit(
-            AgentStep(step.agent, emoji(step.agent), "error", clip(reason), step.step_id)
+            AgentStep(step.agent, emoji(step.agent), "error", _step_text(reason), step.step_id)
         )
 
     @property

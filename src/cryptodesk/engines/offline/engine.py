@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Sequence
 
 from cryptodesk.domain.events import AgentStep, EventSink, Progress, Report
+from cryptodesk.domain.format import clip
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.offline.findings import Failure, Findings
 from cryptodesk.engines.offline.intent import Intent, parse_intent
@@ -183,7 +184,7 @@ def _describe_outcomes(outcomes: Sequence[ToolOutcome]) -> str:
         for o in outcomes
     ]
     text = " | ".join(parts)
-    return text if len(text) <= _OUTCOME_CHARS else text[: _OUTCOME_CHARS - 1] + "…"
+    return clip(text, _OUTCOME_CHARS)
 
 
 def _subject(call: PlannedCall) -> str:
