@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from cryptodesk.desk import Desk
 from cryptodesk.errors import CryptoDeskError, NotFoundError, StorageError
+from cryptodesk.realtime.closecodes import CloseCode
 from cryptodesk.realtime.hub import Direct, Replay, Subscriber
 from cryptodesk.realtime.origin import origin_allowed
 from cryptodesk.realtime.protocol import (
@@ -35,10 +36,6 @@ from cryptodesk.realtime.ratelimit import TokenBucket
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_UNAVAILABLE = 1011
-CLOSE_NOT_FOUND = 4404
 BAD_FRAMES_BEFORE_CLOSE = 20
 
 
@@ -91,7 +88,7 @@ class Connection:
 
     def bad_input(self, details: str) -> None:
         if not self.bad_bucket.take():
-            self.sub.close_soon(CLOSE_POLICY, "too many bad frames")
+            self.sub.close_soon(CloseCode.POLICY, "too many bad frames")
             return
         self.send(_error("bad_request", "The frame was not understood.", details))
 
@@ -107,7 +104,7 @@ class Connection:
                 )
             )
             if not self.bad_bucket.take():
-                self.sub.close_soon(CLOSE_POLICY, "rate limit abuse")
+                self.sub.close_soon(CloseCode.POLICY, "rate limit abuse")
             return
         options = payload.options
         asked_in = payload.conversation_id
@@ -195,7 +192,7 @@ async def stream(ws: WebSocket) -> None:
         ws.headers.get("origin"), ws.headers.get("host"), settings.allowed_origins
     ):
         log.warning("rejected WebSocket from origin %s", ws.headers.get("origin"))
-        await ws.close(code=CLOSE_POLICY)  # before accept: the client gets HTTP 403
+        await ws.close(code=CloseCode.POLICY)  # before accept: the client gets HTTP 403
         return
     params = ws.query_params
     after_seq = _after_seq(params.get("after_seq"))
@@ -204,7 +201,7 @@ async def stream(ws: WebSocket) -> None:
         await ws.send_text(
             _error("bad_request", f"after_seq must be an integer from 0 to {MAX_SEQ}")
         )
-        await ws.close(code=CLOSE_POLICY)
+        await ws.close(code=CloseCode.POLICY)
         return
     try:
         conversation_id, run_id = await _resolve_target(
@@ -213,12 +210,12 @@ async def stream(ws: WebSocket) -> None:
     except NotFoundError as exc:
         await ws.accept()
         await ws.send_text(_error("not_found", exc.message))
-        await ws.close(code=CLOSE_NOT_FOUND, reason=exc.message[:120])
+        await ws.close(code=CloseCode.NOT_FOUND, reason=exc.message[:120])
         return
     except StorageError as exc:
         await ws.accept()
         await ws.send_text(_error(exc.code, exc.message))
-        await ws.close(code=CLOSE_UNAVAILABLE, reason="storage unavailable")
+        await ws.close(code=CloseCode.UNAVAILABLE, reason="storage unavailable")
         return
 
     await ws.accept()
@@ -293,7 +290,7 @@ async def _read_loop(conn: Connection) -> None:
         if text is None:
             data = message.get("bytes") or b""
             if len(data) > MAX_FRAME_BYTES:
-                conn.sub.close_soon(CLOSE_TOO_BIG, "frame too big")
+                conn.sub.close_soon(CloseCode.TOO_BIG, "frame too big")
                 return
             try:
                 text = data.decode("utf-8")
@@ -301,7 +298,7 @@ async def _read_loop(conn: Connection) -> None:
                 conn.bad_input("binary frames must be UTF-8 JSON")
                 continue
         if len(text.encode("utf-8")) > MAX_FRAME_BYTES:
-            conn.sub.close_soon(CLOSE_TOO_BIG, "frame too big")
+            conn.sub.close_soon(CloseCode.TOO_BIG, "frame too big")
             return
         try:
             await conn.handle(text)

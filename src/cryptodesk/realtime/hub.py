@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from cryptodesk.realtime.closecodes import CloseCode
 from cryptodesk.store.records import StoredEvent
 
 log = logging.getLogger(__name__)
 
-CLOSE_SLOW_CONSUMER = 4008
-CLOSE_GOING_AWAY = 1001
 
 EventReader = Callable[[str, int], Awaitable[Sequence[StoredEvent]]]
 
@@ -99,7 +98,7 @@ class Subscriber:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
             log.warning("slow subscriber: queue of %d full, closing with 4008", self.queue_size)
-            self.close_soon(CLOSE_SLOW_CONSUMER, "slow consumer: resume with after_seq")
+            self.close_soon(CloseCode.SLOW_CONSUMER, "slow consumer: resume with after_seq")
             return False
         return True
 
@@ -230,6 +229,8 @@ class Hub:
         for sub in tuple(self._by_conversation.get(conversation_id, ())):
             sub.offer(batch)
 
-    def close_all(self, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> None:
+    def close_all(
+        self, code: int = CloseCode.GOING_AWAY, reason: str = "server shutting down"
+    ) -> None:
         for sub in tuple(self._all):
             sub.close_soon(code, reason)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cryptodesk.domain.outlook import AnswerKind, Outlook
+from cryptodesk.realtime.closecodes import close_code_schemas
 from cryptodesk.redaction import scrub
 
 PROTOCOL_VERSION: Literal[1] = 1
@@ -267,5 +268,10 @@ def protocol_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "CryptoDesk protocol v1",
         "version": PROTOCOL_VERSION,
-        "$defs": {**defs, "ClientFrame": client, "ServerFrame": server},
+        "$defs": {
+            **defs,
+            "ClientFrame": client,
+            "ServerFrame": server,
+            **close_code_schemas(),
+        },
     }
