@@ -8,7 +8,7 @@ latency, never data: after every (re)connect `on_connected` runs, and the reader
 
 The connection is watched: asyncpg reports a server that ended it, and a `SELECT 1` every
 `PING_S` finds a network path that died silently. It is reopened with jittered exponential
-backoff.
+backoff (tenacity, as the market's retries).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,19 @@ CONNECT_TIMEOUT_S = 10.0
 RETRY_FIRST_S = 0.5
 RETRY_MAX_S = 10.0
 
+_CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
 Handler = Callable[[str], None]
+
+
+def _log_retry(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome is not None else None
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    log.warning(
+        "the cluster's LISTEN connection failed (%s); reconnecting in %.1f s",
+        type(failure).__name__,
+        wait,
+    )
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -68,20 +80,17 @@ class Listener:
             self._task = None
 
     async def _run(self) -> None:
-        delay = RETRY_FIRST_S
         while True:
-            try:
-                await self._listen()
-                delay = RETRY_FIRST_S  # it worked for a while: start backing off afresh
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning(
-                    "the cluster's LISTEN connection failed (%s); reconnecting in %.1f s",
-                    type(exc).__name__,
-                    delay,
-                )
-            self.connected.clear()
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
-            delay = min(delay * 2, RETRY_MAX_S)
+            # A fresh policy per session: a connection that worked for a while backs off afresh.
+            retrying = AsyncRetrying(
+                retry=retry_if_exception_type(_CONNECTION_ERRORS),
+                wait=wait_exponential_jitter(
+                    multiplier=RETRY_FIRST_S, max=RETRY_MAX_S, jitter=RETRY_FIRST_S
+                ),
+                before_sleep=_log_retry,
+            )
+            await retrying(self._listen)  # returns when the server closed the connection
+            await asyncio.sleep(RETRY_FIRST_S)
 
     async def _listen(self) -> None:
         conn: Any = await asyncpg.connect(
@@ -107,6 +116,7 @@ class Listener:
                 await asyncio.wait_for(conn.execute("SELECT 1"), PING_S)
             log.warning("the cluster's LISTEN connection was closed by the server")
         finally:
+            self.connected.clear()
             conn.terminate()
 
     def _deliver(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
