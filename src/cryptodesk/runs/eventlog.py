@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Sequence
 from typing import Literal, Protocol
+
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
 
 from cryptodesk.domain.events import DomainEvent, RunError
 from cryptodesk.errors import LeaseLostError, StorageError
@@ -316,31 +317,33 @@ class RunLog:
     async def _settle(self, failure: RunError) -> None:
         """Stores what the log kept in memory once the database takes writes again."""
         ending = RunEnding("failed", failure.code, failure.message)
-        delay = RETRY_FIRST_S
-        while True:
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
-            try:
-                await self._repo.close(self.run_id, self._unstored, ending, epoch=self.epoch)
-            except LeaseLostError as exc:
-                log.warning("run %s: its last frames are not stored: %s", self.run_id, exc.message)
-                self._unstored = []
-                self._owner.settled(self)
-                return
-            except StorageError as exc:
-                if not exc.retryable:
-                    log.error("run %s: giving up storing its last frames: %s", self.run_id, exc)
-                    return
-                delay = min(delay * 2, RETRY_MAX_S)
-                continue
-            except Exception:
-                log.exception("run %s: giving up storing its last frames", self.run_id)
-                return
-            log.warning(
-                "run %s: its last %d frame(s) are stored now", self.run_id, len(self._unstored)
-            )
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda exc: isinstance(exc, StorageError) and exc.retryable),
+            wait=wait_exponential_jitter(
+                multiplier=RETRY_FIRST_S, max=RETRY_MAX_S, jitter=RETRY_FIRST_S
+            ),
+            reraise=True,
+        )
+        await asyncio.sleep(RETRY_FIRST_S)  # the database has just failed: not at once
+        try:
+            await retrying(self._store_unstored, ending)
+        except LeaseLostError as exc:
+            log.warning("run %s: its last frames are not stored: %s", self.run_id, exc.message)
             self._unstored = []
             self._owner.settled(self)
             return
+        except StorageError as exc:
+            log.error("run %s: giving up storing its last frames: %s", self.run_id, exc)
+            return
+        except Exception:
+            log.exception("run %s: giving up storing its last frames", self.run_id)
+            return
+        log.warning("run %s: its last %d frame(s) are stored now", self.run_id, len(self._unstored))
+        self._unstored = []
+        self._owner.settled(self)
+
+    async def _store_unstored(self, ending: RunEnding) -> None:
+        await self._repo.close(self.run_id, self._unstored, ending, epoch=self.epoch)
 
     # ------------------------------------------------------------------ replay and shutdown
 
