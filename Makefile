@@ -49,6 +49,7 @@ run: setup web
 lint: setup
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen ruff format --check src tests bench
+	$(UV) run --frozen lint-imports --no-cache
 
 typecheck: setup
 	$(UV) run --frozen mypy

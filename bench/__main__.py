@@ -24,6 +24,7 @@ from bench import (
     offline_analyst,
     outage,
     record,
+    replicas,
     watch,
     webapp,
 )
@@ -41,6 +42,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[], Section]], ...] = (
     ("9. ask offline", commands.measure),
     ("10. track record", lambda: asyncio.run(record.measure())),
     ("11. watcher", watch.measure),
+    ("12. replicas", replicas.measure),
 )
 
 

@@ -34,6 +34,8 @@ class Plan:
     subscribers: int
     compression: bool
     timeout_s: float = 90.0
+    spread: tuple[str, ...] = ()
+    """Other servers (replicas) that take turns with `base_url` in taking the sockets."""
 
 
 @dataclass(slots=True)
@@ -55,10 +57,12 @@ def main(plan: Plan, parent: Connection) -> None:
     parent.send(outcome)
 
 
-def _dial(plan: Plan, path: str, params: dict[str, str] | None = None) -> connect:
+def _dial(
+    plan: Plan, path: str, params: dict[str, str] | None = None, base_url: str | None = None
+) -> connect:
     query = f"?{urlencode(params)}" if params else ""
     return connect(
-        f"{plan.base_url}{path}{query}",
+        f"{base_url or plan.base_url}{path}{query}",
         compression="deflate" if plan.compression else None,
         max_size=2**24,
         open_timeout=30,
@@ -73,16 +77,17 @@ async def _run(plan: Plan, parent: Connection) -> Outcome:
     if plan.target == "cryptodesk":
         params = {"conversation_id": await _create_conversation(first)}
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    servers = (plan.base_url, *plan.spread)
 
-    async def join() -> ClientConnection:
+    async def join(i: int) -> ClientConnection:
         async with gate:
-            ws = await _dial(plan, path, params)
+            ws = await _dial(plan, path, params, servers[i % len(servers)])
             greeting = await ws.recv()  # the server subscribed it before sending this
             if plan.target == "bare" and greeting != HELLO:
                 raise RuntimeError(f"unexpected greeting {greeting!r}")
             return ws
 
-    sockets = [first, *await asyncio.gather(*(join() for _ in range(plan.subscribers - 1)))]
+    sockets = [first, *await asyncio.gather(*(join(i) for i in range(1, plan.subscribers)))]
     parent.send("ready")
     parent.recv()  # the parent has read the server's CPU time
 

@@ -34,7 +34,7 @@ from tests.watch.conftest import watch_settings
 
 from bench.report import Section, make_console, percentile, print_section
 from cryptodesk.app import create_app
-from cryptodesk.watch.conditions import CONDITION_KINDS, Window
+from cryptodesk.rules.conditions import CONDITION_KINDS, Window
 from cryptodesk.watch.evaluation import (
     CandleReading,
     PreviousPrice,

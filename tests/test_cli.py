@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from cryptodesk.realtime.closecodes import RECONNECT_CODES, CloseCode
 from tests.market.fake_coingecko import closed_port_url
 from tests.runtime.invariants import check_run
 from tests.runtime.server import LiveServer
 from tests.shared import shared_market_path
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def cli(
@@ -70,6 +74,22 @@ def test_protocol_schema_validates_the_seed_frames() -> None:
         jsonschema.validate({"type": "chat", "payload": {"message": ""}}, client)
     server = {"$defs": schema["$defs"], **schema["$defs"]["ServerFrame"]}
     jsonschema.validate({"type": "ping", "timestamp": "2026-01-01T00:00:00Z", "v": 1}, server)
+
+
+def test_protocol_schema_exports_the_close_codes_the_docs_list() -> None:
+    schema = json.loads(cli("protocol-schema").stdout)["$defs"]
+    codes = dict(zip(schema["CloseCode"]["x-names"], schema["CloseCode"]["enum"], strict=True))
+    assert codes == {c.name: int(c) for c in CloseCode}
+    reconnect = set(schema["ReconnectCloseCode"]["enum"])
+    assert reconnect == {int(c) for c in RECONNECT_CODES}
+    docs = " ".join((REPO / "docs" / "protocol.md").read_text().split())
+    listed = re.search(
+        r"Clients reconnect on ([\d, and]+) \(with `after_seq`\), and not on ([\d, or]+)\.", docs
+    )
+    assert listed, "docs/protocol.md no longer lists the codes clients reconnect on"
+    again, never = ({int(n) for n in re.findall(r"\d+", part)} for part in listed.groups())
+    assert again == reconnect
+    assert never == set(codes.values()) - reconnect
 
 
 def test_ask_json_prints_a_complete_run(replay_env: dict[str, str]) -> None:

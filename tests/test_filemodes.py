@@ -29,7 +29,12 @@ async def test_filemodes_new_installation_is_private(tmp_path: Path) -> None:
         await ask(server.ws)  # the WAL and its index exist while the server writes
         files = {p.name: mode(p) for p in data.iterdir() if p.name.startswith("cryptodesk.db")}
     assert mode(data) == 0o700
-    assert files == {"cryptodesk.db": 0o600, "cryptodesk.db-wal": 0o600, "cryptodesk.db-shm": 0o600}
+    assert files == {
+        "cryptodesk.db": 0o600,
+        "cryptodesk.db-wal": 0o600,
+        "cryptodesk.db-shm": 0o600,
+        "cryptodesk.db.serving": 0o600,  # the lock that keeps a second server off this file
+    }
 
 
 async def test_filemodes_existing_installation_is_fixed_at_start(tmp_path: Path) -> None:

@@ -59,8 +59,34 @@ const jsonToTs = {
   style: { singleQuote: false, semi: true, printWidth: 100 },
 };
 
-async function protocolTypes() {
-  const schema = withDefinitions(cryptodesk("protocol-schema"));
+/** The close codes as constants (the schema's `x-names` beside each `enum`), not only types: the
+ * socket decides by them whether to reconnect, the banner says why it stopped. */
+function closeCodeConstants(definitions) {
+  const { CloseCode: all, ReconnectCloseCode: reconnect } = definitions;
+  const entries = all.enum.map((code, i) => `  ${all["x-names"][i]}: ${code},`);
+  const again = reconnect["x-names"].map((name) => `CloseCode.${name}`);
+  return (
+    BANNER +
+    `/** ${all.description} */\n` +
+    `export const CloseCode = {\n${entries.join("\n")}\n} as const;\n\n` +
+    "export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];\n\n" +
+    `/** ${reconnect.description} */\n` +
+    `export const RECONNECT_CODES: ReadonlySet<number> = new Set<number>([\n` +
+    again.map((name) => `  ${name},`).join("\n") +
+    "\n]);\n"
+  );
+}
+
+function protocolSchema() {
+  return withDefinitions(cryptodesk("protocol-schema"));
+}
+
+async function protocolTypes(schema) {
+  // The close codes are written as constants in closeCodes.ts, not as types here.
+  const definitions = { ...schema.definitions };
+  delete definitions.CloseCode;
+  delete definitions.ReconnectCloseCode;
+  schema = { ...schema, definitions };
   const root = {
     title: "ProtocolSchema",
     type: "object",
@@ -93,8 +119,10 @@ async function apiTypes() {
 
 const out = resolve(process.argv[2] ?? join(here, "..", "src", "types"));
 mkdirSync(out, { recursive: true });
+const protocol = protocolSchema();
 const files = {
-  "protocol.ts": await protocolTypes(),
+  "protocol.ts": await protocolTypes(protocol),
+  "closeCodes.ts": closeCodeConstants(protocol.definitions),
   "chart.ts": await chartTypes(),
   "api.ts": await apiTypes(),
 };

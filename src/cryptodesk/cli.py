@@ -44,21 +44,31 @@ def _logging(settings: Settings) -> None:
 
 
 def _verify_database(settings: Settings) -> None:
-    """Exits with one paragraph (no traceback) when the database cannot be used."""
+    """Exits with one paragraph (no traceback) when the database cannot be used, or when it
+    is a SQLite file another server is serving."""
     from cryptodesk.filemodes import private_dir
+    from cryptodesk.store.db import sqlite_path
+    from cryptodesk.store.servinglock import ServingLock
     from cryptodesk.store.store import Store
 
     private_dir(settings.data_dir)
+    path = sqlite_path(settings.resolved_database_url)
+    lock = ServingLock(path) if path is not None else None
     try:
+        if lock is not None:
+            lock.acquire()  # checked before anything touches the file; the app takes it again
         asyncio.run(Store.verify(settings.resolved_database_url))
     except StorageError as exc:
         err_console.print(storage_advice(exc, settings), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def storage_advice(exc: Exception, settings: Settings) -> str:
     """What is wrong with the database and what to do, in one paragraph."""
-    from cryptodesk.errors import StorageCorruptError, StorageFullError
+    from cryptodesk.errors import DatabaseInUseError, StorageCorruptError, StorageFullError
     from cryptodesk.store.db import sqlite_path
 
     text = f"CryptoDesk cannot use its database: {exc}. Nothing was changed."
@@ -72,6 +82,11 @@ def storage_advice(exc: Exception, settings: Settings) -> str:
         )
     elif isinstance(exc, StorageFullError):
         text += " Free some space on that disk, then start CryptoDesk again."
+    elif isinstance(exc, DatabaseInUseError):
+        text += (
+            " To ask the server that is running, use cryptodesk ask --server "
+            "ws://127.0.0.1:8500 (its address)."
+        )
     return text
 
 

@@ -307,6 +307,24 @@ class Settings(BaseSettings):
             "Commits (batches of a run's frames) buffered per socket before it is closed with 4008."
         ),
     )
+    run_lease_s: float = Field(
+        15.0,
+        gt=0,
+        le=HOUR_S,
+        description=(
+            "Replicas: a run whose server has not renewed its lease for this long is ended "
+            "(owner_lost) by another replica, in seconds."
+        ),
+    )
+    run_lease_renew_s: float = Field(
+        5.0,
+        gt=0,
+        le=HOUR_S,
+        description=(
+            "Replicas: how often a server renews its runs' leases and looks for runs whose "
+            "lease ran out, in seconds (at most half the lease)."
+        ),
+    )
     client_idle_ping_s: float = Field(
         300.0, gt=0, le=DAY_S, description="Send a keep-alive ping after this much client silence."
     )
@@ -386,6 +404,11 @@ class Settings(BaseSettings):
             )
         if self.access_token is not None and len(self.access_token.get_secret_value()) < 16:
             raise ValueError("CRYPTODESK_ACCESS_TOKEN must be at least 16 characters long")
+        if self.run_lease_renew_s * 2 > self.run_lease_s:
+            raise ValueError(
+                "CRYPTODESK_RUN_LEASE_RENEW_S must be at most half of CRYPTODESK_RUN_LEASE_S: a "
+                "lease is renewed well before it runs out"
+            )
         return self
 
     def with_changes(self, **changes: object) -> Settings:

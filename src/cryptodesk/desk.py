@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from cryptodesk.access.sessions import SessionBook
 from cryptodesk.charts.images import ChartImages
+from cryptodesk.cluster.replica import LocalReplica, Replica, SharedReplica, replica_id
 from cryptodesk.cluster.singleton import Singletons
 from cryptodesk.config import Settings
 from cryptodesk.engines.base import Engine
@@ -20,6 +21,9 @@ from cryptodesk.realtime.hub import Hub
 from cryptodesk.record.evaluator import JOB_NAME, Evaluator
 from cryptodesk.runs.manager import EngineFactory, RunManager
 from cryptodesk.settings.service import SettingsService
+from cryptodesk.store.counters import SETTINGS
+from cryptodesk.store.db import sqlite_path
+from cryptodesk.store.servinglock import ServingLock
 from cryptodesk.store.store import Store
 from cryptodesk.watch.service import Services, WatchDesk
 
@@ -52,6 +56,10 @@ class Desk:
     """Cluster-wide jobs: each runs in exactly one process on this database."""
     evaluator: Evaluator = field(init=False)
     """Settles the calls whose horizon has traded (scheduled by `start_schedulers`)."""
+    replica: Replica | None = field(init=False, default=None)
+    """This process among those serving the database (`cluster.replica`)."""
+    settings_version: int = field(init=False, default=0)
+    """The settings counter the settings in force were built from (`store.counters`)."""
     _retiring: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _reload_lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
@@ -76,7 +84,8 @@ class Desk:
         jobs: bool = True,
     ) -> Desk:
         """Makes the data directory private, opens the store (migrating it) and the vault,
-        builds the services from the settings in force, recovers crashed runs.
+        builds the services from the settings in force, and joins the replicas serving the
+        database (on SQLite: as the only one, ending the runs a crash left unfinished).
 
         `engine_for` replaces the engine selection (tests drive scripted engines with it);
         `exchange` replaces the gateway built from the settings (tests pass an offline one),
@@ -92,6 +101,7 @@ class Desk:
         private_dir(settings.data_dir)
         store = await Store.open(settings.resolved_database_url)
         service = SettingsService(settings, store.settings, open_vault(settings))
+        version = await store.counters.get(SETTINGS)
         current = await service.effective()
         hub = Hub()
         market = build_market_service(current)
@@ -120,14 +130,20 @@ class Desk:
         def select(choice: str | None) -> Engine:
             return opened().engines.for_request(choice)
 
+        async def settings_current() -> None:
+            assert desk is not None  # noqa: S101 - runs start after open() returns
+            await desk.refresh_settings()
+
         runs = RunManager(
             store,
             hub,
             engine_for or select,
             run_timeout_s=current.run_timeout_s,
             default_max_turns=current.max_turns,
+            owner=replica_id(),
+            lease_s=settings.run_lease_s,
+            before_start=settings_current,
         )
-        await runs.recover()
         desk = cls(
             current,
             store,
@@ -141,6 +157,13 @@ class Desk:
             watch,
             fixed_exchange=exchange is not None,
         )
+        desk.settings_version = version
+        desk.replica = desk._replica(settings)
+        try:
+            await desk.replica.start()
+        except BaseException:
+            await desk.close()
+            raise
         if jobs:
             await desk.watch.start(desk.singletons)
         return desk
@@ -150,10 +173,46 @@ class Desk:
         the evaluation of calls. `close` stops them first."""
         self.singletons.start(JOB_NAME, self.evaluator.run)
 
-    async def reload_settings(self) -> None:
-        """Applies what the settings store and the vault now say (after an API change)."""
+    def _replica(self, settings: Settings) -> Replica:
+        renew_s = settings.run_lease_renew_s
+        if self.store.shared:
+            return SharedReplica(
+                self.store,
+                self.hub,
+                self.runs,
+                renew_s,
+                database_url=settings.resolved_database_url,
+                counter_moved=self._counter_moved,
+            )
+        path = sqlite_path(settings.resolved_database_url)
+        lock = ServingLock(path) if path is not None else None
+        return LocalReplica(self.store, self.runs, renew_s, lock)
+
+    async def refresh_settings(self) -> None:
+        """Reloads the settings when they were changed through another replica (the settings
+        counter moved): what runs before every new run."""
+        if await self.store.counters.get(SETTINGS) != self.settings_version:
+            await self.reload_settings(changed_here=False)
+
+    def _counter_moved(self, name: str) -> None:
+        if name != SETTINGS:
+            return
+        task = asyncio.create_task(self.refresh_settings(), name="refresh-settings")
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    async def reload_settings(self, *, changed_here: bool = True) -> None:
+        """Applies what the settings store and the vault now say. After a change made here
+        (the API), the settings counter grows first, so the other replicas reload too."""
         async with self._reload_lock:
+            if changed_here:
+                version = await self.store.counters.bump(SETTINGS)
+            else:
+                version = await self.store.counters.get(SETTINGS)
+                if version == self.settings_version:
+                    return  # another reload got there first
             await self.apply_settings(await self.settings_service.effective())
+            self.settings_version = version
 
     async def apply_settings(self, settings: Settings) -> None:
         """Rebuilds market data, the exchange gateway and the engine selection for the runs
@@ -201,6 +260,8 @@ class Desk:
         await self.singletons.aclose()  # another process takes over their jobs at once
         await self.watch.aclose()
         await self.runs.shutdown()
+        if self.replica is not None:
+            await self.replica.aclose()
         if self._retiring:
             await asyncio.wait(tuple(self._retiring), timeout=10)
         await self.engines.aclose()

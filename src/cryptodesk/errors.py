@@ -4,7 +4,9 @@
     ├── ConfigError                      a setting is missing or inconsistent
     ├── NotFoundError                    an id (conversation, run, chart) that does not exist
     ├── ConflictError                    the request clashes with current state
-    │   └── RunActiveError               a conversation already has an active run
+    │   ├── RunActiveError               a conversation already has an active run
+    │   └── LeaseLostError               another replica took over a run this one owned (its
+    │                                    lease ran out): this one must stop writing it
     ├── MarketDataError                  anything about market data (retryable or not)
     │   ├── RateLimitedError             the upstream said 429 (retry_after seconds)
     │   ├── CoinNotFoundError            a coin we cannot resolve (or an ambiguous one)
@@ -31,7 +33,8 @@
     ├── StorageError                     the database (or a data file) failed: unreachable, locked,
     │   │                                I/O error (retryable)
     │   ├── StorageFullError             the disk (or the database's quota) is full (retryable)
-    │   └── StorageCorruptError          the database file is damaged or not a database
+    │   ├── StorageCorruptError          the database file is damaged or not a database
+    │   └── DatabaseInUseError           another server serves this SQLite file (one at a time)
     └── EngineError                      an engine could not run
         └── LlmError                     the LLM provider failed for good (down, refused, no tools)
 
@@ -117,6 +120,21 @@ class RunActiveError(ConflictError):
         )
         self.conversation_id = conversation_id
         self.run_id = run_id
+
+
+class LeaseLostError(ConflictError):
+    """The run's lease epoch moved on: a reaper on another replica ended the run (`owner_lost`)
+    while this one was paused or cut off. Nothing was written."""
+
+    code = "owner_lost"
+
+    def __init__(self, run_id: str, epoch: int) -> None:
+        super().__init__(
+            f"run {run_id} is no longer owned by this server (lease epoch {epoch} was taken "
+            "over); it stops here without writing"
+        )
+        self.run_id = run_id
+        self.epoch = epoch
 
 
 class MarketDataError(CryptoDeskError):
@@ -296,6 +314,21 @@ class StorageCorruptError(StorageError):
     def __init__(self, where: str, reason: str) -> None:
         super().__init__(
             where, f"{reason}; restore it from a backup, or move it away to start empty"
+        )
+
+
+class DatabaseInUseError(StorageError):
+    """A SQLite database is served by one process: several replicas need PostgreSQL."""
+
+    code = "storage_in_use"
+    retryable = False
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            where,
+            "another CryptoDesk server is using it (SQLite serves one process; stop the other "
+            "one, give this one its own CRYPTODESK_DATA_DIR, or run several replicas on "
+            "PostgreSQL with CRYPTODESK_DATABASE_URL)",
         )
 
 

@@ -18,6 +18,7 @@ from cryptodesk.config import Settings
 from tests.access.tokens import TOKEN, log_in
 from tests.runtime.client import recv
 from tests.runtime.server import LiveServer, running
+from tests.store.databases import database_in
 
 SECRET = SecretStr(TOKEN)
 SIGNATURE = "0" * 64
@@ -103,13 +104,15 @@ def test_session_logouts_survive_a_restart(guarded_settings: Settings) -> None:
 
 
 @pytest.fixture
-def replicas(guarded_settings: Settings) -> Iterator[tuple[LiveServer, LiveServer]]:
-    """Two servers on one database, as two replicas behind a load balancer would be."""
-    with (
-        running(create_app(guarded_settings)) as one,
-        running(create_app(guarded_settings)) as two,
-    ):
-        yield one, two
+def replicas(
+    guarded_settings: Settings, postgres_url: str
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers on one database, as two replicas behind a load balancer would be (on
+    PostgreSQL: SQLite serves one process)."""
+    with database_in(postgres_url, "sessions") as url:
+        shared = guarded_settings.model_copy(update={"database_url": url})
+        with running(create_app(shared)) as one, running(create_app(shared)) as two:
+            yield one, two
 
 
 def test_session_logout_reaches_another_replica(

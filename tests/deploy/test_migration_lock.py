@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +21,7 @@ from sqlalchemy.engine import make_url
 from cryptodesk.store.db import alembic_config, create_engine
 from cryptodesk.store.models import Base
 from tests.deploy.servers import ServeProcess, serve_env
+from tests.runtime.server import REPO
 
 REPLICAS = 3
 # Alembic logs one line per migration it applies: "Running upgrade 0001 -> 0002, ..."
@@ -62,7 +67,7 @@ async def _all_blocked(
     raise AssertionError("the replicas never all reached their migration")
 
 
-def _check_migrated_once(replicas: list[ServeProcess]) -> None:
+def _check_migrated_once(replicas: Sequence[ServeProcess | Migrator]) -> None:
     applied = sorted(len(APPLIED.findall(replica.output)) for replica in replicas)
     assert applied == [0] * (REPLICAS - 1) + [len(_migrations())], (
         f"exactly one replica applies the migrations, the others find the schema at head: {applied}"
@@ -102,8 +107,8 @@ async def test_migrate_runs_once_when_replicas_start_together_on_postgresql(
     _check_migrated_once(replicas)
 
 
-def _all_opened(path: Path, replicas: list[ServeProcess]) -> None:
-    """Waits until every replica has the database file open, then a moment for its first
+def _all_opened(path: Path, replicas: Sequence[ServeProcess | Migrator]) -> None:
+    """Waits until every process has the database file open, then a moment for its first
     write to start waiting on SQLite's lock."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -123,28 +128,57 @@ def _has_open(pid: int, path: Path) -> bool:
         return False
 
 
+class Migrator:
+    """A process that opens the store (migrating it) and exits: what a server and the CLI's
+    in-process commands all do first."""
+
+    def __init__(self, workdir: Path, url: str, index: int) -> None:
+        self.log_path = workdir / f"migrator{index}.log"
+        script = (
+            "import asyncio, logging, sys\n"
+            "from cryptodesk.store.store import Store\n"
+            "logging.basicConfig(level=logging.INFO)\n"
+            "asyncio.run(Store.verify(sys.argv[1]))\n"
+        )
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", script, url],
+                cwd=workdir,
+                env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
 @pytest.mark.timeout(300)
-async def test_migrate_runs_once_when_replicas_start_together_on_sqlite(tmp_path: Path) -> None:
-    # The same barrier on SQLite: a write transaction held open on the (WAL) database file
-    # until every replica has opened it and is waiting to write.
+async def test_migrate_runs_once_when_processes_start_together_on_sqlite(tmp_path: Path) -> None:
+    # One process serves a SQLite file (tests/cluster/test_servinglock.py), but the CLI's
+    # commands may start beside it, and each migrates first. The same barrier: a write
+    # transaction held open on the (WAL) database file until every process has opened it and
+    # is waiting to write.
     path = tmp_path / "cryptodesk.db"
     url = f"sqlite+aiosqlite:///{path}"
     gate = sqlite3.connect(path, isolation_level=None)
-    replicas: list[ServeProcess] = []
+    migrators: list[Migrator] = []
     try:
         gate.execute("PRAGMA journal_mode=WAL")
         gate.execute("BEGIN IMMEDIATE")
-        replicas = _start(tmp_path, url)
-        _all_opened(path, replicas)
+        migrators = [Migrator(tmp_path, url, i) for i in range(REPLICAS)]
+        _all_opened(path, migrators)
         gate.execute("ROLLBACK")
-        for replica in replicas:
-            replica.wait_healthy()
+        for migrator in migrators:
+            assert migrator.proc.wait(120) == 0, migrator.output
     finally:
         gate.close()
-        for replica in replicas:
-            replica.stop()
+        for migrator in migrators:
+            if migrator.proc.poll() is None:
+                migrator.proc.kill()
 
     versions, tables = await _schema(url)
     assert versions == [_migrations()[0]]
     assert set(Base.metadata.tables) <= tables
-    _check_migrated_once(replicas)
+    _check_migrated_once(migrators)

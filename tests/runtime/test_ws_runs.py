@@ -118,6 +118,25 @@ async def test_resume_after_disconnect_replays_exactly_the_missed_frames(
     assert replayed and replayed[0]["seq"] == last_seq + 1
 
 
+async def test_resume_at_the_last_seq_of_a_running_run_repeats_nothing(
+    scripted: ScriptedEngine, scripted_server: LiveServer
+) -> None:
+    # Regression: a resume that had nothing to replay left the socket's cursor at 0, so the
+    # run's next live frame "filled the gap" with the whole run again.
+    scripted.tool_wait_s = 1.0  # the run rests at its first tool call
+    async with connect(scripted_server.ws) as ws:
+        await recv(ws)
+        await ws.send(SEED_CHAT)
+        head = await recv_until(ws, lambda f: f["type"] == "tool_call")
+    run_id, last_seq = head[0]["run_id"], head[-1]["seq"]
+    async with connect(f"{scripted_server.ws}?run_id={run_id}&after_seq={last_seq}") as ws:
+        hello = await recv(ws)
+        assert hello["active_run"]["last_seq"] == last_seq  # nothing to replay
+        rest = await run_to_end(ws)
+    assert [f["seq"] for f in rest] == list(range(last_seq + 1, last_seq + 1 + len(rest)))
+    check_run(head + rest, expect="completed")
+
+
 async def test_resume_of_finished_run_replays_to_its_terminal_status(
     offline_server: LiveServer,
 ) -> None:
@@ -287,9 +306,11 @@ async def test_slow_subscriber_is_closed_4008_and_resumes(
 
     assert isinstance(replay_settings, Settings)
     settings = replay_settings.model_copy(update={"subscriber_queue_size": 10})
-    # A commit every step: many more than 10 batches once the socket buffers are full.
+    # A commit every step: many more than 10 batches once the socket buffers are full. The log
+    # commits whatever queued while the previous commit was stored, so the pause between steps
+    # outlasts a commit (with 0.01 s, steps merged into about 20 commits and none was refused).
     scripted.steps = 40
-    scripted.pause_s = 0.01
+    scripted.pause_s = 0.05
     scripted.deltas_per_step = 6
     scripted.delta_bytes = 60_000  # about 14 MB in all: more than the socket buffers hold
     with running(create_app(settings, engine_for=lambda _c: scripted)) as server:

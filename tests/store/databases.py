@@ -6,16 +6,21 @@ temporary cluster is created with initdb and started on a free loopback port.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 
 def _free_port() -> int:
@@ -71,3 +76,31 @@ def postgres_cluster() -> Iterator[str]:
             timeout=60,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def _admin(dsn: str, statement: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def database_in(server_url: str, prefix: str = "test") -> Iterator[str]:
+    """A new, empty database on the cluster of `server_url` (dropped afterwards, even with
+    connections left open)."""
+    admin = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def run(statement: str) -> None:
+        # A thread of its own: the caller may be inside a running event loop (an async fixture).
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _admin(dsn, statement)).result()
+
+    run(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -29,6 +29,14 @@ async def test_store_long_titles_are_shortened(store: Store) -> None:
     assert len(c.title) == 80 and c.title.endswith("…")
 
 
+async def test_store_long_titles_end_at_a_word(store: Store) -> None:
+    question = "Compare the 4h momentum of BTC, ETH, SOL and AVAX " * 4
+    c = await store.conversations.create(question)
+    assert len(c.title) <= 80 and c.title.endswith("…")
+    shown = c.title[:-1]
+    assert question.startswith(shown) and question[len(shown)] in " ,", c.title
+
+
 async def test_store_pages_newest_first(store: Store) -> None:
     ids = []
     for i in range(5):
@@ -68,14 +76,14 @@ async def test_store_duplicate_seq_is_refused(store: Store) -> None:
 
 
 async def test_store_close_and_unfinished(store: Store) -> None:
-    c = await store.conversations.create("q")
+    c, other = await store.conversations.create("q"), await store.conversations.create("q2")
     a, b = new_id(), new_id()
     await store.runs.create(a, c.id, "q", "offline", None)
-    await store.runs.create(b, c.id, "q", "offline", None)
-    await store.runs.set_status(b, "running")
+    await store.runs.create(b, other.id, "q", "offline", None)
+    await store.runs.mark_running(b, epoch=1)
     await store.runs.append_event(a, 1, "status", "{}")
     ending = RunEnding("completed", usage_json='{"prompt_tokens": 0}', answer="the report")
-    await store.runs.close(a, [PendingEvent(2, "status", '{"final":true}')], ending)
+    await store.runs.close(a, [PendingEvent(2, "status", '{"final":true}')], ending, epoch=1)
     finished = await store.runs.get(a)
     assert finished.status == "completed" and finished.last_seq == 2
     assert finished.finished_at is not None and finished.finished_at.tzinfo is not None
@@ -91,8 +99,8 @@ async def test_store_close_is_idempotent(store: Store) -> None:
     run_id = new_id()
     await store.runs.create(run_id, c.id, "q", "offline", None)
     closing = [PendingEvent(1, "error", "{}"), PendingEvent(2, "status", "{}")]
-    await store.runs.close(run_id, closing, RunEnding("completed", answer="report"))
-    await store.runs.close(run_id, closing, RunEnding("failed", "storage_failed", "x"))
+    await store.runs.close(run_id, closing, RunEnding("completed", answer="report"), epoch=1)
+    await store.runs.close(run_id, closing, RunEnding("failed", "storage_failed", "x"), epoch=1)
     run = await store.runs.get(run_id)
     assert (run.status, run.error_code, run.last_seq) == ("completed", None, 2)
     assert [e.seq for e in await store.runs.events_after(run_id, 0)] == [1, 2]
@@ -105,6 +113,9 @@ async def test_store_begin_creates_conversation_run_and_message_at_once(store: S
     assert conversation.title == "price of BTC"
     messages = await store.conversations.messages(run.conversation_id)
     assert [(m.role, m.content, m.run_id) for m in messages] == [("user", "price of  BTC", run.id)]
+    await store.runs.close(
+        run.id, [PendingEvent(1, "status", "{}")], RunEnding("completed"), epoch=1
+    )
     again = await store.runs.begin(new_id(), run.conversation_id, "and ETH?", "offline", None)
     assert again.conversation_id == run.conversation_id
     assert len(await store.runs.for_conversation(run.conversation_id)) == 2
@@ -123,7 +134,7 @@ async def test_store_delete_refuses_a_conversation_with_an_unfinished_run(store:
     run = await store.runs.begin(new_id(), None, "q", "offline", None)
     with pytest.raises(ConflictError, match=run.id):
         await store.conversations.delete(run.conversation_id)
-    await store.runs.close(run.id, [PendingEvent(1, "status", "{}")], RunEnding("failed"))
+    await store.runs.close(run.id, [PendingEvent(1, "status", "{}")], RunEnding("failed"), epoch=1)
     await store.conversations.delete(run.conversation_id)
     with pytest.raises(NotFoundError):
         await store.conversations.get(run.conversation_id)
@@ -135,7 +146,8 @@ async def test_store_delete_removes_everything_of_a_conversation(store: Store) -
     for conversation in (keep, gone):
         run_id = new_id()
         await store.runs.create(run_id, conversation.id, "q", "offline", None)
-        await store.runs.close(run_id, [PendingEvent(1, "status", "{}")], RunEnding("completed"))
+        ending = RunEnding("completed")
+        await store.runs.close(run_id, [PendingEvent(1, "status", "{}")], ending, epoch=1)
         await store.conversations.add_message(conversation.id, "user", "q", run_id)
         await store.charts.save_chart(
             run_id=run_id,

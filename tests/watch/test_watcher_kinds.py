@@ -16,9 +16,9 @@ import pytest
 
 from cryptodesk.market.cache import CacheTtls
 from cryptodesk.market.service import build_market_service
+from cryptodesk.rules.conditions import Condition
 from cryptodesk.store.store import Store
 from cryptodesk.store.watch_records import AlertRule, RuleSpec
-from cryptodesk.watch.conditions import Condition
 from cryptodesk.watch.watcher import Watcher
 from tests.market.fake_coingecko import FakeCoinGecko, market_settings
 from tests.offline_bitget import FUNDING, Script, offline_exchange, ok

@@ -20,6 +20,7 @@ import { useBrowserNotifications } from "../features/watch/browserNotifications"
 import { NotificationsPanel } from "../features/watch/NotificationsPanel";
 import { WatchlistPanel } from "../features/watch/WatchlistPanel";
 import { toLogin } from "../lib/api";
+import { CloseCode } from "../lib/protocol";
 import { useMediaQuery } from "../lib/useMediaQuery";
 import { activeRun, orderedRuns } from "../state/reducer";
 import { Conversation } from "./Conversation";
@@ -55,10 +56,10 @@ export function App() {
   const readiness = useReadiness();
   const queryClient = useQueryClient();
 
-  // Behind an access token, a socket closed with 4401 means the session is gone.
+  // Behind an access token, a socket closed as unauthorized (4401) means the session is gone.
   const closedCode = connection.state.phase === "closed" ? connection.state.code : null;
   useEffect(() => {
-    if (closedCode === 4401) toLogin();
+    if (closedCode === CloseCode.UNAUTHORIZED) toLogin();
   }, [closedCode]);
 
   const runs = useMemo(() => orderedRuns(state), [state]);

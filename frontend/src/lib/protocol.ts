@@ -69,8 +69,8 @@ export type RunScopedFrame =
 export type TerminalStatus = "completed" | "cancelled" | "failed";
 export const TERMINAL: ReadonlySet<string> = new Set(["completed", "cancelled", "failed"]);
 
-/** Close codes after which the client reconnects (docs/protocol.md, "Close codes"). */
-export const RECONNECT_CODES: ReadonlySet<number> = new Set([1001, 1006, 1011, 1012, 1013, 4008]);
+/** Close codes, and those after which the client reconnects: generated from the protocol. */
+export { CloseCode, RECONNECT_CODES } from "../types/closeCodes";
 
 /** A frame of a run's log: it has a run id and a sequence number. */
 export function runSeq(frame: ServerFrame): { runId: string; seq: number } | null {

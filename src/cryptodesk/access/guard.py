@@ -25,12 +25,12 @@ from cryptodesk.access.ratelimit import AttemptLimiter
 from cryptodesk.access.session import COOKIE, bearer, parse, token_matches
 from cryptodesk.access.sessions import SessionBook
 from cryptodesk.config import Settings, is_loopback_host
+from cryptodesk.realtime.closecodes import CloseCode
 from cryptodesk.realtime.origin import origin_allowed
 
 log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/api/v1/health"})
-CLOSE_UNAUTHORIZED = 4401
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -73,7 +73,9 @@ class AccessGuard:
         elif scope["type"] == "websocket":
             await receive()  # websocket.connect
             await send({"type": "websocket.accept"})
-            await send({"type": "websocket.close", "code": CLOSE_UNAUTHORIZED, "reason": "login"})
+            await send(
+                {"type": "websocket.close", "code": CloseCode.UNAUTHORIZED, "reason": "login"}
+            )
         elif scope["method"] == "GET" and "text/html" in headers.get("accept", ""):
             await send(
                 {
@@ -149,7 +151,7 @@ async def _limited(scope: Scope, receive: Receive, send: Send, wait: int) -> Non
         await send({"type": "websocket.http.response.start", "status": 429, "headers": headers})
         await send({"type": "websocket.http.response.body", "body": body})
     else:
-        await send({"type": "websocket.close", "code": 1008})  # before accept: HTTP 403
+        await send({"type": "websocket.close", "code": CloseCode.POLICY})  # before accept: HTTP 403
 
 
 def _json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
@@ -158,7 +160,7 @@ def _json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
 
 async def _deny(scope: Scope, send: Send, status: int, detail: str) -> None:
     if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 1008})  # before accept: HTTP 403
+        await send({"type": "websocket.close", "code": CloseCode.POLICY})  # before accept: HTTP 403
         return
     code = {401: "unauthorized", 403: "forbidden", 421: "misdirected"}.get(status, "error")
     body = json.dumps({"detail": detail, "code": code}).encode()

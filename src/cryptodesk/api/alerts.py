@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response
 from cryptodesk.api.deps import DeskDep
 from cryptodesk.api.responses import STORAGE, errors
 from cryptodesk.api.watch_schemas import AlertDetail, AlertIn, AlertOut, AlertPatch
+from cryptodesk.rules.conditions import Condition
 from cryptodesk.store.watch_records import AlertRule, RuleStatus
-from cryptodesk.watch.conditions import Condition
 from cryptodesk.watch.service import RuleRequest
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])

@@ -90,7 +90,7 @@ async def get_conversation(conversation_id: str, desk: DeskDep) -> ConversationD
     runs = await store.runs.for_conversation(conversation_id)
     charts = await store.charts.for_conversation(conversation_id)
     feedback = await store.feedback.for_runs([r.id for r in runs])
-    active = desk.runs.active_for_conversation(conversation_id)
+    active = await desk.runs.active_run(conversation_id)
     return ConversationDetail(
         id=conversation.id,
         title=conversation.title,
@@ -141,12 +141,12 @@ async def rename_conversation(
 @router.delete("/{conversation_id}", status_code=204, responses=errors(404, 409, *STORAGE))
 async def delete_conversation(conversation_id: str, desk: DeskDep) -> Response:
     await desk.store.conversations.get(conversation_id)
-    active = desk.runs.active_for_conversation(conversation_id)
+    active = await desk.runs.active_run(conversation_id)
     if active is not None:
         raise ConflictError(
             f"conversation {conversation_id} has an active run ({active.run_id}); cancel it first"
         )
-    await desk.store.conversations.delete(conversation_id)
+    await desk.store.conversations.delete(conversation_id)  # checks again, in its transaction
     return Response(status_code=204)
 
 

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Iterable
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from cryptodesk.desk import Desk
 from cryptodesk.errors import CryptoDeskError, NotFoundError, StorageError
+from cryptodesk.realtime.closecodes import CloseCode
 from cryptodesk.realtime.hub import Direct, Replay, Subscriber
 from cryptodesk.realtime.origin import origin_allowed
 from cryptodesk.realtime.protocol import (
@@ -34,10 +36,6 @@ from cryptodesk.realtime.ratelimit import TokenBucket
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_UNAVAILABLE = 1011
-CLOSE_NOT_FOUND = 4404
 BAD_FRAMES_BEFORE_CLOSE = 20
 
 
@@ -68,7 +66,10 @@ class Connection:
     def send(self, text: str) -> None:
         self.sub.offer(Direct(text))
 
-    def follow(self, conversation_id: str) -> None:
+    def follow(self, conversation_id: str, ended_runs: Iterable[str] = ()) -> None:
+        """Subscribes the socket to the conversation; `ended_runs` had ended before."""
+        if conversation_id not in self.sub.conversations:
+            self.sub.ended_runs.update(ended_runs)
         self.desk.hub.subscribe(self.sub, conversation_id)
         self.current_conversation = conversation_id
 
@@ -87,7 +88,7 @@ class Connection:
 
     def bad_input(self, details: str) -> None:
         if not self.bad_bucket.take():
-            self.sub.close_soon(CLOSE_POLICY, "too many bad frames")
+            self.sub.close_soon(CloseCode.POLICY, "too many bad frames")
             return
         self.send(_error("bad_request", "The frame was not understood.", details))
 
@@ -103,17 +104,21 @@ class Connection:
                 )
             )
             if not self.bad_bucket.take():
-                self.sub.close_soon(CLOSE_POLICY, "rate limit abuse")
+                self.sub.close_soon(CloseCode.POLICY, "rate limit abuse")
             return
         options = payload.options
+        asked_in = payload.conversation_id
         try:
+            ended: frozenset[str] = frozenset()
+            if asked_in is not None and asked_in not in self.sub.conversations:
+                ended = (await self.desk.runs.conversation_runs(asked_in)).ended
             started = await self.desk.runs.start(
                 payload.message,
-                conversation_id=payload.conversation_id,
+                conversation_id=asked_in,
                 client_msg_id=payload.client_msg_id,
                 max_turns=options.max_turns if options else None,
                 engine=options.engine if options else None,
-                on_created=self.follow,
+                on_created=lambda conversation_id: self.follow(conversation_id, ended),
             )
         except CryptoDeskError as exc:  # not found, run active, storage failed, ...
             self.send(_error(exc.code, exc.message))
@@ -130,19 +135,21 @@ class Connection:
 
     async def cancel(self, frame: CancelFrame) -> None:
         run_id = frame.payload.run_id
-        if run_id is None:
-            active = (
-                self.desk.runs.active_for_conversation(self.current_conversation)
-                if self.current_conversation
-                else None
-            )
-            if active is None:
-                return  # nothing running: cancel is idempotent
-            run_id = active.run_id
         try:
+            if run_id is None:
+                active = (
+                    await self.desk.runs.active_run(self.current_conversation)
+                    if self.current_conversation
+                    else None
+                )
+                if active is None:
+                    return  # nothing running: cancel is idempotent
+                run_id = active.run_id
             await self.desk.runs.cancel(run_id)
         except NotFoundError as exc:
             self.send(_error("not_found", exc.message))
+        except StorageError as exc:
+            self.send(_error(exc.code, exc.message))
 
     async def pong(self) -> None:
         runs: dict[str, RunState] = {}
@@ -185,7 +192,7 @@ async def stream(ws: WebSocket) -> None:
         ws.headers.get("origin"), ws.headers.get("host"), settings.allowed_origins
     ):
         log.warning("rejected WebSocket from origin %s", ws.headers.get("origin"))
-        await ws.close(code=CLOSE_POLICY)  # before accept: the client gets HTTP 403
+        await ws.close(code=CloseCode.POLICY)  # before accept: the client gets HTTP 403
         return
     params = ws.query_params
     after_seq = _after_seq(params.get("after_seq"))
@@ -194,7 +201,7 @@ async def stream(ws: WebSocket) -> None:
         await ws.send_text(
             _error("bad_request", f"after_seq must be an integer from 0 to {MAX_SEQ}")
         )
-        await ws.close(code=CLOSE_POLICY)
+        await ws.close(code=CloseCode.POLICY)
         return
     try:
         conversation_id, run_id = await _resolve_target(
@@ -203,12 +210,12 @@ async def stream(ws: WebSocket) -> None:
     except NotFoundError as exc:
         await ws.accept()
         await ws.send_text(_error("not_found", exc.message))
-        await ws.close(code=CLOSE_NOT_FOUND, reason=exc.message[:120])
+        await ws.close(code=CloseCode.NOT_FOUND, reason=exc.message[:120])
         return
     except StorageError as exc:
         await ws.accept()
         await ws.send_text(_error(exc.code, exc.message))
-        await ws.close(code=CLOSE_UNAVAILABLE, reason="storage unavailable")
+        await ws.close(code=CloseCode.UNAVAILABLE, reason="storage unavailable")
         return
 
     await ws.accept()
@@ -228,13 +235,13 @@ async def _greet(
 ) -> None:
     desk = conn.desk
     active = None
+    runs = await desk.runs.conversation_runs(conversation_id) if conversation_id else None
     if run_id is not None:
         status, last_seq = await desk.runs.state(run_id)
         active = ActiveRun(run_id=run_id, status=status, last_seq=last_seq)
-    elif conversation_id is not None:
-        handle = desk.runs.active_for_conversation(conversation_id)
-        if handle is not None:
-            active = ActiveRun(run_id=handle.run_id, status=handle.status, last_seq=handle.last_seq)
+    elif runs is not None and runs.active is not None:  # here or on another replica
+        running = runs.active
+        active = ActiveRun(run_id=running.run_id, status=running.status, last_seq=running.last_seq)
     conn.send(
         dump_frame(
             StatusFrame(
@@ -246,9 +253,9 @@ async def _greet(
             )
         )
     )
-    if conversation_id is None:
+    if conversation_id is None or runs is None:
         return
-    conn.follow(conversation_id)
+    conn.follow(conversation_id, runs.ended)
     if run_id is not None and active is not None:
         if after_seq > active.last_seq:
             conn.send(
@@ -283,7 +290,7 @@ async def _read_loop(conn: Connection) -> None:
         if text is None:
             data = message.get("bytes") or b""
             if len(data) > MAX_FRAME_BYTES:
-                conn.sub.close_soon(CLOSE_TOO_BIG, "frame too big")
+                conn.sub.close_soon(CloseCode.TOO_BIG, "frame too big")
                 return
             try:
                 text = data.decode("utf-8")
@@ -291,7 +298,7 @@ async def _read_loop(conn: Connection) -> None:
                 conn.bad_input("binary frames must be UTF-8 JSON")
                 continue
         if len(text.encode("utf-8")) > MAX_FRAME_BYTES:
-            conn.sub.close_soon(CLOSE_TOO_BIG, "frame too big")
+            conn.sub.close_soon(CloseCode.TOO_BIG, "frame too big")
             return
         try:
             await conn.handle(text)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from cryptodesk.domain.display import has_hidden_characters
 from cryptodesk.domain.watching import Notification, WatchItem
 from cryptodesk.market.schemas import Timeframe
-from cryptodesk.watch.conditions import Condition
+from cryptodesk.rules.conditions import Condition
 
 DAY_S = 86_400
 Symbol = Field(min_length=1, max_length=64, description="a ticker, CoinGecko id or name: BTC")

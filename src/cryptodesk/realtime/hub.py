@@ -17,17 +17,16 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from cryptodesk.realtime.closecodes import CloseCode
 from cryptodesk.store.records import StoredEvent
 
 log = logging.getLogger(__name__)
 
-CLOSE_SLOW_CONSUMER = 4008
-CLOSE_GOING_AWAY = 1001
 
 EventReader = Callable[[str, int], Awaitable[Sequence[StoredEvent]]]
 
@@ -74,6 +73,10 @@ class Subscriber:
     queue_size: int
     conversations: set[str] = field(default_factory=set)
     last_sent: dict[str, int] = field(default_factory=dict)
+    ended_runs: set[str] = field(default_factory=set)
+    """Runs that had ended when this socket began to follow their conversation: it gets their
+    frames when it asks (a replay), never as live frames (another replica's feed may read a
+    run that ended moments ago and publish it to everyone here)."""
     closed: bool = False
     close_code: int | None = None
 
@@ -89,11 +92,13 @@ class Subscriber:
         """Queues without waiting. False (and the socket is closed with 4008) when full."""
         if self.closed:
             return False
+        if isinstance(item, LiveBatch) and item.run_id in self.ended_runs:
+            return True
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
             log.warning("slow subscriber: queue of %d full, closing with 4008", self.queue_size)
-            self.close_soon(CLOSE_SLOW_CONSUMER, "slow consumer: resume with after_seq")
+            self.close_soon(CloseCode.SLOW_CONSUMER, "slow consumer: resume with after_seq")
             return False
         return True
 
@@ -155,6 +160,10 @@ class Subscriber:
         self, run_id: str, after_seq: int, *, replay: bool, until: int | None = None
     ) -> None:
         start = max(after_seq, self.last_sent.get(run_id, 0)) if not replay else after_seq
+        if replay:
+            # The client holds every frame up to `after_seq`: a live frame at or below it (a
+            # remote run's tail starts at 1) is not sent again, nor used to fill a "gap".
+            self.last_sent[run_id] = max(self.last_sent.get(run_id, 0), after_seq)
         for event in await self.read_events(run_id, start):
             if until is not None and event.seq > until:
                 break
@@ -209,6 +218,13 @@ class Hub:
         sub.conversations.add(conversation_id)
         self._by_conversation.setdefault(conversation_id, set()).add(sub)
 
+    def followed(self) -> Collection[str]:
+        """The conversations someone here follows."""
+        return self._by_conversation.keys()
+
+    def is_followed(self, conversation_id: str) -> bool:
+        return conversation_id in self._by_conversation
+
     def publish(self, conversation_id: str, batch: LiveBatch) -> None:
         for sub in tuple(self._by_conversation.get(conversation_id, ())):
             sub.offer(batch)
@@ -218,6 +234,8 @@ class Hub:
         took it. A full queue closes that socket (4008) as for run frames."""
         return sum(1 for sub in tuple(self._all) if sub.offer(Direct(text)))
 
-    def close_all(self, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> None:
+    def close_all(
+        self, code: int = CloseCode.GOING_AWAY, reason: str = "server shutting down"
+    ) -> None:
         for sub in tuple(self._all):
             sub.close_soon(code, reason)

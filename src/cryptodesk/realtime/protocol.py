@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from cryptodesk.domain.grounding import Grounding
 from cryptodesk.domain.outlook import AnswerKind, Outlook
 from cryptodesk.domain.watching import Notification, WatchAction, WatchItem
+from cryptodesk.realtime.closecodes import close_code_schemas
 from cryptodesk.redaction import scrub
 
 PROTOCOL_VERSION: Literal[1] = 1
@@ -325,5 +326,10 @@ def protocol_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "CryptoDesk protocol v1",
         "version": PROTOCOL_VERSION,
-        "$defs": {**defs, "ClientFrame": client, "ServerFrame": server},
+        "$defs": {
+            **defs,
+            "ClientFrame": client,
+            "ServerFrame": server,
+            **close_code_schemas(),
+        },
     }

@@ -16,29 +16,31 @@ the terminal status. Those frames and every frame the store did not take stay in
 go to the subscribers, `unstored_after` serves them to anyone who resumes, and a background task
 stores them (and marks the run row failed) as soon as the database accepts writes again.
 
-Scale-out (several replicas on PostgreSQL, see docs/architecture.md): a run's frames reach the
-database through two repository calls only, `RunRepo.append_events` (`_store`, one batch) and
-`RunRepo.close` (`end` and `_settle`, the closing frames and the run row). The lease fencing
-goes into both as an `epoch` argument: the insert is conditional on the writer's lease epoch and
-fails once another replica has taken the run over. That typed error gets its own branch in
-`_fail`: the run stops locally as on a storage failure, but without the retry and without an end
-of its own (the new owner has written `owner_lost`; local subscribers read it from the log). The
-doorbell goes into the same transactions: one `pg_notify('cryptodesk_run', '<run_id>:<last_seq>')`
-per commit. This class already stores before it publishes, one commit per batch.
+Several replicas (PostgreSQL, see docs/architecture.md): a run is owned under a lease, and the
+log writes with the run's lease epoch. Both of its database writes, `RunRepo.append_events`
+(`_store`, one batch) and `RunRepo.close` (`end` and `_settle`, the closing frames and the run
+row), are conditional on that epoch and ring the doorbell (`pg_notify`) in their transaction.
+Once a reaper on another replica has claimed the run (this process was paused or cut off past
+the lease), the next write raises `LeaseLostError`: the log stops taking frames and asks its
+owner to stop the run, as on a storage failure, but keeps nothing and retries nothing, and
+`end` writes nothing of its own: the reaper has ended the run (`owner_lost`) and local
+subscribers read that end from the log. Every commit also tells whether a cancel was requested
+on another replica; the log passes it on to its owner once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
+
 from cryptodesk.domain.calls import CallDraft, draft_call
 from cryptodesk.domain.events import DomainEvent, Report, RunError
-from cryptodesk.errors import StorageError
+from cryptodesk.errors import LeaseLostError, StorageError
 from cryptodesk.realtime.hub import Hub, LiveBatch
 from cryptodesk.realtime.protocol import (
     TERMINAL_STATUSES,
@@ -51,7 +53,7 @@ from cryptodesk.realtime.protocol import (
 from cryptodesk.runs.frames import to_frame
 from cryptodesk.store.ids import new_id
 from cryptodesk.store.records import StoredEvent
-from cryptodesk.store.runs import PendingEvent, RunEnding, RunRepo
+from cryptodesk.store.runs import FIRST_EPOCH, PendingEvent, RunEnding, RunRepo
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +68,14 @@ STORAGE_FAILED_MESSAGE = "The server could not store this run's frames (disk ful
 
 
 class LogOwner(Protocol):
-    """Who runs the run: told when its log can no longer store, ends, and is fully stored."""
+    """Who runs the run: told when its log can no longer store (or its lease was taken over),
+    when a cancel was asked for elsewhere, when it ends, and when it is fully stored."""
 
     def storage_failed(self, log: RunLog) -> None: ...
+
+    def lease_lost(self, log: RunLog) -> None: ...
+
+    def cancel_requested(self, log: RunLog) -> None: ...
 
     def ended(self, log: RunLog) -> None: ...
 
@@ -85,14 +92,19 @@ class RunLog:
         conversation_id: str,
         *,
         last_seq: int = 0,
+        epoch: int = FIRST_EPOCH,
     ) -> None:
         self.run_id = run_id
         self.conversation_id = conversation_id
+        self.epoch = epoch
+        """The run's lease epoch this log writes with (fencing)."""
         self.status: RunStatus = "pending"
         self._repo = repo
         self._hub = hub
         self._owner = owner
         self._last_seq = last_seq
+        self._stored_seq = last_seq
+        self._cancel_told = False
         self._pending: list[PendingEvent] = []
         self._flusher: asyncio.Task[None] | None = None
         self._failure: Exception | None = None
@@ -109,9 +121,24 @@ class RunLog:
         return self.status in TERMINAL_STATUSES
 
     @property
+    def stored_seq(self) -> int:
+        """The last frame the store holds (and local subscribers got)."""
+        return self._stored_seq
+
+    @property
     def settled(self) -> bool:
         """Everything this log wrote is in the store."""
         return not self._unstored and not self._pending
+
+    @property
+    def lost(self) -> bool:
+        """Another replica took the run over: this log writes nothing more."""
+        return isinstance(self._failure, LeaseLostError)
+
+    def fence(self) -> None:
+        """The owner learned (a lease renewal) that the run was taken over: stop writing."""
+        if self._failure is None:
+            self._failure = LeaseLostError(self.run_id, self.epoch)
 
     # ------------------------------------------------------------------ frames of a live run
 
@@ -142,7 +169,11 @@ class RunLog:
 
     async def mark_running(self) -> None:
         self._check_open()
-        await self._repo.set_status(self.run_id, "running")
+        try:
+            await self._repo.mark_running(self.run_id, epoch=self.epoch)
+        except LeaseLostError as exc:
+            self._fail(exc, [])
+            raise
         self.status = "running"
 
     async def _append(self, frame: RunFrame, calls: tuple[CallDraft, ...] = ()) -> None:
@@ -179,14 +210,36 @@ class RunLog:
 
     async def _store(self, batch: list[PendingEvent]) -> bool:
         try:
-            await self._repo.append_events(self.run_id, batch)
+            try:
+                cancel_requested = await self._repo.append_events(
+                    self.run_id, batch, epoch=self.epoch
+                )
+            except StorageError as exc:
+                if not exc.retryable:
+                    raise
+                # Once more, on a fresh connection: the server may have ended ours (this process
+                # was paused mid-transaction), and only a new one tells a takeover
+                # (`LeaseLostError`) from a database that is really gone.
+                cancel_requested = await self._repo.append_events(
+                    self.run_id, batch, epoch=self.epoch, again=True
+                )
         except Exception as exc:
             self._fail(exc, [*batch, *self._pending])
             self._pending = []
             return False
+        self._stored_seq = batch[-1].seq
+        if cancel_requested and not self._cancel_told:
+            self._cancel_told = True
+            self._owner.cancel_requested(self)
         return True
 
     def _fail(self, exc: Exception, unstored: list[PendingEvent]) -> None:
+        if isinstance(exc, LeaseLostError):
+            # The run has ended elsewhere (`owner_lost`): what it did not store is dropped.
+            log.warning("run %s: %s", self.run_id, exc.message)
+            self._failure = exc
+            self._owner.lease_lost(self)
+            return
         if isinstance(exc, StorageError):
             log.error("run %s: its frames cannot be stored: %s", self.run_id, exc.message)
         else:
@@ -231,12 +284,22 @@ class RunLog:
                 answer if status == "completed" else None,
             )
             try:
-                await self._repo.close(self.run_id, closing, ending)
+                try:
+                    await self._repo.close(self.run_id, closing, ending, epoch=self.epoch)
+                except StorageError as exc:
+                    if not exc.retryable:
+                        raise
+                    await self._repo.close(self.run_id, closing, ending, epoch=self.epoch)
             except Exception as exc:
                 self._fail(exc, [])
             else:
                 self._finish(status, closing)
                 return status
+        if self.lost:
+            # No end of our own: the replica that took the run over has written it.
+            self.status = "failed"
+            self._owner.ended(self)
+            return "failed"
         failure = RunError(STORAGE_FAILED, STORAGE_FAILED_MESSAGE, _reason(self._failure), False)
         closing = self._closing("failed", failure, cancel_reason)
         self._unstored.extend(closing)
@@ -267,6 +330,7 @@ class RunLog:
 
     def _finish(self, status: TerminalStatus, publish: list[PendingEvent]) -> None:
         self._last_seq = publish[-1].seq
+        self._stored_seq = self._last_seq if self._failure is None else self._stored_seq
         self.status = status
         self._owner.ended(self)
         self._publish(publish)
@@ -274,26 +338,33 @@ class RunLog:
     async def _settle(self, failure: RunError) -> None:
         """Stores what the log kept in memory once the database takes writes again."""
         ending = RunEnding("failed", failure.code, failure.message)
-        delay = RETRY_FIRST_S
-        while True:
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
-            try:
-                await self._repo.close(self.run_id, self._unstored, ending)
-            except StorageError as exc:
-                if not exc.retryable:
-                    log.error("run %s: giving up storing its last frames: %s", self.run_id, exc)
-                    return
-                delay = min(delay * 2, RETRY_MAX_S)
-                continue
-            except Exception:
-                log.exception("run %s: giving up storing its last frames", self.run_id)
-                return
-            log.warning(
-                "run %s: its last %d frame(s) are stored now", self.run_id, len(self._unstored)
-            )
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda exc: isinstance(exc, StorageError) and exc.retryable),
+            wait=wait_exponential_jitter(
+                multiplier=RETRY_FIRST_S, max=RETRY_MAX_S, jitter=RETRY_FIRST_S
+            ),
+            reraise=True,
+        )
+        await asyncio.sleep(RETRY_FIRST_S)  # the database has just failed: not at once
+        try:
+            await retrying(self._store_unstored, ending)
+        except LeaseLostError as exc:
+            log.warning("run %s: its last frames are not stored: %s", self.run_id, exc.message)
             self._unstored = []
             self._owner.settled(self)
             return
+        except StorageError as exc:
+            log.error("run %s: giving up storing its last frames: %s", self.run_id, exc)
+            return
+        except Exception:
+            log.exception("run %s: giving up storing its last frames", self.run_id)
+            return
+        log.warning("run %s: its last %d frame(s) are stored now", self.run_id, len(self._unstored))
+        self._unstored = []
+        self._owner.settled(self)
+
+    async def _store_unstored(self, ending: RunEnding) -> None:
+        await self._repo.close(self.run_id, self._unstored, ending, epoch=self.epoch)
 
     # ------------------------------------------------------------------ replay and shutdown
 
@@ -316,7 +387,7 @@ class RunLog:
         if self._unstored and self.ended:
             try:
                 ending = RunEnding("failed", STORAGE_FAILED, STORAGE_FAILED_MESSAGE)
-                await self._repo.close(self.run_id, self._unstored, ending)
+                await self._repo.close(self.run_id, self._unstored, ending, epoch=self.epoch)
                 self._unstored = []
             except Exception as exc:
                 log.error(
@@ -346,8 +417,10 @@ def _reason(failure: Exception | None) -> str:
     return "the database refused the run's frames; see the server log"
 
 
-def _stopped(failure: Exception) -> StorageError:
+def _stopped(failure: Exception) -> StorageError | LeaseLostError:
     """What a run's next frame raises once its log could not store."""
+    if isinstance(failure, LeaseLostError):
+        return LeaseLostError(failure.run_id, failure.epoch)
     if isinstance(failure, StorageError):
         return StorageError(failure.where, failure.reason)
     return StorageError("the run's event log", "the database refused its frames")

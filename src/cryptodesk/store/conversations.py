@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select, update
 
 from cryptodesk.domain.display import display_text
+from cryptodesk.domain.format import clip
 from cryptodesk.errors import ConflictError, NotFoundError
 from cryptodesk.redaction import scrub
 from cryptodesk.store.failures import SessionFactory
@@ -21,7 +22,7 @@ UNFINISHED = ("pending", "running")
 def title_from(question: str) -> str:
     """A one-line title from the first question, without control or bidi characters."""
     flat = " ".join(display_text(" ".join(question.split())).split()) or "Untitled"
-    return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1] + "…"
+    return clip(flat, TITLE_CHARS)
 
 
 def _conversation(row: ConversationRow) -> Conversation:

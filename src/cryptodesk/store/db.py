@@ -35,6 +35,9 @@ def sqlite_path(url: str) -> Path | None:
 # this one reads "cdmigrat" in ASCII, so it is recognisable in pg_locks).
 MIGRATION_LOCK_ID = 0x63646D6967726174
 
+IDLE_IN_TRANSACTION_S = 10.0
+"""PostgreSQL ends a transaction whose client has not sent anything for this long."""
+
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -56,7 +59,11 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # A process that stops mid-transaction (SIGSTOP, a frozen VM) would keep its row locks,
+    # and with them the runs it owned, from the replicas that must end them: the server ends
+    # such a transaction (our transactions never wait on the client for long).
+    idle = {"idle_in_transaction_session_timeout": str(int(IDLE_IN_TRANSACTION_S * 1000))}
+    return create_async_engine(url, pool_pre_ping=True, connect_args={"server_settings": idle})
 
 
 def alembic_config() -> Config:

@@ -78,8 +78,9 @@ def _postgres(sqlstate: str, detail: str, where: str) -> StorageError | None:
         return StorageFullError(where, "the database server's disk is full")
     if sqlstate in ("XX001", "XX002"):
         return StorageCorruptError(where, f"the database reports damaged data ({detail})")
-    # 53: insufficient resources, 57P: the server is shutting down, 08: connection failures
-    if sqlstate.startswith(("53", "57P", "08")):
+    # 53: insufficient resources, 57P: the server is shutting down, 08: connection failures,
+    # 25P03: a transaction that idled past idle_in_transaction_session_timeout (`db.py`)
+    if sqlstate.startswith(("53", "57P", "08")) or sqlstate == "25P03":
         return StorageError(where, f"the database server cannot serve requests ({detail})")
     return None
 

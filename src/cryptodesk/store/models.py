@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -80,6 +81,22 @@ class RunRow(Base):
     usage_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The replica that runs it (`cluster.replica`), or last claimed it to end it."""
+    lease_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Grows with every claim: a writer whose epoch is not current is fenced off."""
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    __table_args__ = (
+        # One unfinished run per conversation, whichever replica starts it.
+        Index(
+            "uq_runs_one_active",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'running')"),
+            postgresql_where=text("status IN ('pending', 'running')"),
+        ),
+    )
 
 
 class RunEventRow(Base):
@@ -392,3 +409,13 @@ class PriceTickRow(Base):
     source: Mapped[str] = mapped_column(String(64))
     data_labels: Mapped[str] = mapped_column(Text)
     __table_args__ = (Index("ix_price_ticks_at", "at"),)
+
+
+class CounterRow(Base):
+    """A number that grows with every change of something each replica caches (`settings`:
+    the stored settings and the vault's secrets): a replica compares it before a run."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

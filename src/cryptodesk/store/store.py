@@ -11,12 +11,14 @@ from cryptodesk.store.backtests import BacktestRepo
 from cryptodesk.store.calls import CallRepo
 from cryptodesk.store.charts import ChartRepo
 from cryptodesk.store.conversations import ConversationRepo
+from cryptodesk.store.counters import CounterRepo
 from cryptodesk.store.db import check, create_engine, migrate
 from cryptodesk.store.failures import SessionFactory
 from cryptodesk.store.feedback import FeedbackRepo
 from cryptodesk.store.firings import FiringRepo
 from cryptodesk.store.leases import LeaseRepo
 from cryptodesk.store.outbox import OutboxRepo
+from cryptodesk.store.runleases import RunLeaseRepo
 from cryptodesk.store.runs import RunRepo
 from cryptodesk.store.schedules import ScheduleRepo
 from cryptodesk.store.sessions import SessionRepo
@@ -34,8 +36,11 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.db = SessionFactory(engine)
+        notify = self.shared
         self.conversations = ConversationRepo(self.db)
-        self.runs = RunRepo(self.db)
+        self.runs = RunRepo(self.db, notify=notify)
+        self.run_leases = RunLeaseRepo(self.db, notify=notify)
+        self.counters = CounterRepo(self.db, notify=notify)
         self.charts = ChartRepo(self.db)
         self.settings = SettingsRepo(self.db)
         self.sessions = SessionRepo(self.db)
@@ -72,6 +77,12 @@ class Store:
             await store.check()
         finally:
             await store.close()
+
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may serve this database at once (PostgreSQL: replicas
+        with a LISTEN/NOTIFY doorbell) or one only (SQLite)."""
+        return self.engine.dialect.name == "postgresql"
 
     @property
     def where(self) -> str:

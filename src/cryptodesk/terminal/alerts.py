@@ -23,9 +23,9 @@ from rich.table import Table
 
 from cryptodesk.config import Settings
 from cryptodesk.errors import CryptoDeskError
+from cryptodesk.rules.conditions import Condition
 from cryptodesk.runs.manager import RunManager
 from cryptodesk.store.store import Store
-from cryptodesk.watch.conditions import Condition
 from cryptodesk.watch.service import Services, WatchDesk
 
 T = TypeVar("T")

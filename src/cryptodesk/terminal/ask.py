@@ -12,12 +12,11 @@ from pydantic import SecretStr
 
 from cryptodesk.config import Settings
 from cryptodesk.desk import Desk
+from cryptodesk.realtime.closecodes import RECONNECT_CODES, CloseCode
 from cryptodesk.realtime.hub import QueueListener
 from cryptodesk.terminal.view import FrameView, is_terminal
 
 log = logging.getLogger(__name__)
-
-RECONNECT_CODES = {1001, 1006, 1011, 1013, 4008}
 
 
 async def ask_in_process(
@@ -111,7 +110,7 @@ async def ask_over_websocket(
                     if is_terminal(frame):
                         return view.final_status == "completed"
         except ConnectionClosed as exc:
-            code = exc.rcvd.code if exc.rcvd else 1006
+            code = exc.rcvd.code if exc.rcvd else CloseCode.ABNORMAL
             if code not in RECONNECT_CODES or run_id is None:
                 raise SystemExit(f"connection closed ({code})") from exc
         except OSError as exc:

@@ -11,8 +11,10 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
+from cryptodesk.domain.format import clip
 from cryptodesk.domain.grounding import Grounding, footnote, marked
 
+_PREVIEW_CHARS = 160
 TERMINAL = frozenset({"completed", "cancelled", "failed"})
 HEADLINES = {
     "answered": "✅ Answered",
@@ -92,7 +94,7 @@ class FrameView:
     def _tool_result(self, f: dict[str, Any]) -> None:
         ms = f.get("duration_ms")
         if f.get("success"):
-            preview = str(f.get("result_preview", "")).replace("\n", " ")[:160]
+            preview = clip(" ".join(str(f.get("result_preview", "")).split()), _PREVIEW_CHARS)
             self.console.print(Text(f"   ✓ {preview} ({ms} ms)", style="green"))
         else:
             self.console.print(Text(f"   ✗ {f.get('error')} ({ms} ms)", style="red"))

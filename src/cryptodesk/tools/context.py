@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from cryptodesk.rules.conditions import Condition
     from cryptodesk.store.watch_records import AlertRule, WatchEntry
-    from cryptodesk.watch.conditions import Condition
 
 
 class ChartStore(Protocol):

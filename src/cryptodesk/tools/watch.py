@@ -17,11 +17,11 @@ from cryptodesk.domain import format as fmt
 from cryptodesk.domain.watching import WatchAction
 from cryptodesk.errors import CryptoDeskError, ToolError
 from cryptodesk.market.schemas import Timeframe
+from cryptodesk.rules.conditions import Condition, ConditionKind, Direction, Window
 from cryptodesk.store.watch_records import AlertRule
 from cryptodesk.tools.base import Tool, ToolContext, ToolResult, describe_validation
 from cryptodesk.tools.context import WatchBook
 from cryptodesk.tools.market import CoinArgs
-from cryptodesk.watch.conditions import Condition, ConditionKind, Direction, Window
 
 PROPOSE = "propose_alert"
 CONFIRM = "confirm_alerts"

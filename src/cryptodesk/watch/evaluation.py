@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from cryptodesk.watch.conditions import ConditionKind, Direction, Window
+from cryptodesk.rules.conditions import ConditionKind, Direction, Window
 
 Action = Literal["fire", "disarm", "arm"]
 Values = dict[str, float | str | None]

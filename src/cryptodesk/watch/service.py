@@ -26,6 +26,7 @@ from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.schemas import parse_timeframe
 from cryptodesk.market.service import MarketDataService
 from cryptodesk.realtime.hub import Hub
+from cryptodesk.rules.conditions import FUNDING_KINDS, Condition
 from cryptodesk.runs.manager import RunManager
 from cryptodesk.store.schedules import ScheduleSpec
 from cryptodesk.store.store import Store
@@ -38,7 +39,6 @@ from cryptodesk.store.watch_records import (
     WatchEntry,
 )
 from cryptodesk.vault.base import SecretsBackend
-from cryptodesk.watch.conditions import FUNDING_KINDS, Condition
 from cryptodesk.watch.feed import Feed
 from cryptodesk.watch.followups import FollowUps
 from cryptodesk.watch.messages import follow_up_question

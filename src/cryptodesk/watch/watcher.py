@@ -31,10 +31,10 @@ from cryptodesk.errors import CryptoDeskError, StorageError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.schemas import Candle, SpotPrices, parse_timeframe
 from cryptodesk.market.service import MarketDataService
+from cryptodesk.rules.conditions import CANDLE_KINDS, FUNDING_KINDS, WINDOW_SECONDS, Window
 from cryptodesk.store.alerts import Fire, StateChange
 from cryptodesk.store.store import Store
 from cryptodesk.store.watch_records import AlertRule, NewFiring, Tick
-from cryptodesk.watch.conditions import CANDLE_KINDS, FUNDING_KINDS, WINDOW_SECONDS, Window
 from cryptodesk.watch.evaluation import (
     CandleReading,
     PreviousPrice,

@@ -67,6 +67,16 @@ def test_memory_keeps_the_newest_messages_within_the_budget() -> None:
     assert with_history("and ETH?", history, budget_tokens=0) == "and ETH?"
 
 
+def test_memory_shortens_long_answers_at_a_word() -> None:
+    answer = "BTC closed at 65,530.41 with RSI14 71.35.\n\n" * 80
+    task = with_history("and ETH?", (HistoryMessage("assistant", answer),), budget_tokens=2000)
+    line = next(line for line in task.splitlines() if line.startswith("Assistant: "))
+    assert line.startswith("Assistant: BTC closed") and line.endswith("…")
+    shown = line.removeprefix("Assistant: ")[:-1]
+    flat = " ".join(answer.split())
+    assert len(shown) < 1500 and flat.startswith(shown) and flat[len(shown)] == " "
+
+
 def test_fast_path_takes_simple_lookups_only() -> None:
     assert is_simple_lookup(parse_intent("What is the price of Bitcoin?"))
     assert is_simple_lookup(parse_intent("ETH 24h change"))

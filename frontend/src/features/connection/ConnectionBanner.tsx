@@ -1,13 +1,14 @@
 import { useEffect, useState } from "react";
+import { CloseCode } from "../../lib/protocol";
 import type { ConnectionState } from "./socket";
 
 const CLOSE_REASONS: Record<number, string> = {
-  1000: "The connection was closed.",
-  1008: "The server closed the connection (policy).",
-  1009: "The server closed the connection: a message was too large.",
-  4401: "Not authorized.",
-  4403: "Forbidden.",
-  4404: "That run or conversation does not exist.",
+  [CloseCode.NORMAL]: "The connection was closed.",
+  [CloseCode.POLICY]: "The server closed the connection (policy).",
+  [CloseCode.TOO_BIG]: "The server closed the connection: a message was too large.",
+  [CloseCode.UNAUTHORIZED]: "Not authorized.",
+  [CloseCode.FORBIDDEN]: "Forbidden.",
+  [CloseCode.NOT_FOUND]: "That run or conversation does not exist.",
 };
 
 const PHASES: Record<ConnectionState["phase"], string> = {

@@ -57,11 +57,11 @@ from cryptodesk.engines.offline.intent import Intent, parse_intent
 from cryptodesk.errors import LlmError
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
+from cryptodesk.rules.phrases import is_confirmation, watch_summary
 from cryptodesk.tools.base import ToolContext
 from cryptodesk.tools.context import ChartStore, WatchBook
 from cryptodesk.tools.invoker import ToolInvoker
 from cryptodesk.tools.registry import ToolRegistry, build_registry
-from cryptodesk.watch.phrases import is_confirmation, watch_summary
 
 log = logging.getLogger(__name__)
 

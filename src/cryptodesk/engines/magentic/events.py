@@ -20,6 +20,7 @@ from cryptodesk.domain.events import (
     Progress,
     StepStatus,
 )
+from cryptodesk.domain.format import clip
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.magentic.evidence import Findings
 from cryptodesk.engines.magentic.usage import UsageMeter
@@ -29,9 +30,8 @@ DELTA_INTERVAL_S = 0.1
 STEP_MESSAGE_CHARS = 1000
 
 
-def clip(text: str, limit: int = STEP_MESSAGE_CHARS) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _step_text(text: str) -> str:
+    return clip(text.strip(), STEP_MESSAGE_CHARS)
 
 
 _EMOJIS: dict[str, str] = dict(EMOJIS.items())
@@ -94,7 +94,7 @@ class TeamReporter:
         self._open[_LANE.get()] = step
         self._findings.used(agent)
         await self._sink.emit(
-            AgentStep(agent, emoji(agent), "working", clip(message), step.step_id)
+            AgentStep(agent, emoji(agent), "working", _step_text(message), step.step_id)
         )
         if progress:
             await self.progress()
@@ -142,5 +142,5 @@ class TeamReporter:
             await self._sink.emit(
                 AgentStep(step.agent, emoji(step.agent), "working", "", step.step_id, delta=text)
             )
-        text = clip(message) or ("Done." if status == "completed" else "Stopped.")
+        text = _step_text(message) or ("Done." if status == "completed" else "Stopped.")
         await self._sink.emit(AgentStep(step.agent, emoji(step.agent), status, text, step.step_id))

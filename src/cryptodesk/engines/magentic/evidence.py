@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from cryptodesk.domain.format import clip
 from cryptodesk.domain.outlook import AnswerKind, Outlook
 from cryptodesk.domain.watching import WatchAction
 from cryptodesk.engines.grounding import Sources
@@ -70,5 +71,4 @@ class Findings:
     def note(self, agent: str, text: str) -> None:
         text = " ".join(text.split())
         if text:
-            clipped = text if len(text) <= _NOTE_CHARS else text[: _NOTE_CHARS - 1] + "…"
-            self.notes.append(f"{agent}: {clipped}")
+            self.notes.append(f"{agent}: {clip(text, _NOTE_CHARS)}")

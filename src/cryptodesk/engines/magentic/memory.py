@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cryptodesk.domain.format import clip
 from cryptodesk.engines.base import HistoryMessage
 
 CHARS_PER_TOKEN = 4
 _MESSAGE_CHARS = 1500
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def with_history(question: str, history: Sequence[HistoryMessage], budget_tokens: int) -> str:
@@ -27,7 +23,8 @@ def with_history(question: str, history: Sequence[HistoryMessage], budget_tokens
         if message.role == "user" and message.content.strip() == question.strip() and not lines:
             continue  # the current question, already stored in the conversation
         who = "User" if message.role == "user" else "Assistant"
-        line = f"{who}: {_shorten(message.content, _MESSAGE_CHARS)}"
+        said = clip(" ".join(message.content.split()), _MESSAGE_CHARS)
+        line = f"{who}: {said}"
         if len(line) > budget:
             break
         budget -= len(line)

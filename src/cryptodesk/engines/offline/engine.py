@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from cryptodesk.analysis.breadth import breadth
 from cryptodesk.domain.events import AgentStep, EventSink, Progress, Report
+from cryptodesk.domain.format import clip
 from cryptodesk.domain.grounding import Grounding
 from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.grounding import Sources, check_report
@@ -29,11 +30,11 @@ from cryptodesk.engines.offline.resolve import available_symbols, resolve
 from cryptodesk.engines.roster import EMOJIS, AgentName
 from cryptodesk.market.exchange_service import ExchangeService
 from cryptodesk.market.service import MarketDataService
+from cryptodesk.rules.phrases import WatchRequest, read_request
 from cryptodesk.tools.base import ToolContext
 from cryptodesk.tools.context import ChartStore, WatchBook
 from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
 from cryptodesk.tools.registry import ToolRegistry, build_registry
-from cryptodesk.watch.phrases import WatchRequest, read_request
 
 _OUTCOME_CHARS = 300
 _ACCOUNT_TOOLS = frozenset({"get_balances", "get_open_orders"})
@@ -227,7 +228,7 @@ def _describe_outcomes(outcomes: Sequence[ToolOutcome]) -> str:
         for o in outcomes
     ]
     text = " | ".join(parts)
-    return text if len(text) <= _OUTCOME_CHARS else text[: _OUTCOME_CHARS - 1] + "…"
+    return clip(text, _OUTCOME_CHARS)
 
 
 def _subject(call: PlannedCall) -> str:

@@ -16,9 +16,9 @@ from cryptodesk.engines.base import RunRequest
 from cryptodesk.engines.offline.intent import parse_intent
 from cryptodesk.engines.offline.report import Written
 from cryptodesk.engines.roster import AgentName
+from cryptodesk.rules.phrases import WatchRequest
 from cryptodesk.tools.invoker import ToolInvoker, ToolOutcome
 from cryptodesk.tools.watch import CONFIRM, PROPOSE, UNWATCH, WATCH, WatchResult
-from cryptodesk.watch.phrases import WatchRequest
 
 AGENT: AgentName = "CryptoMarketAnalyst"
 Step = Callable[[str, Callable[[], Awaitable[list[ToolOutcome]]]], Awaitable[list[ToolOutcome]]]
