@@ -7,8 +7,9 @@ cache, when due) and funding rates (per coin, when due), evaluates the rule book
 changed (rule state and firings) in one transaction. Its state lives in the database (rules'
 `armed` and `last_fired_at`, the ticks), so whoever holds the job next continues from there.
 
-Clock: the market's. In replay mode that is the end of the files (the replay does not move, so a
-rule fires at most once); live and demo follow real time. Rules are never evaluated on the demo
+Clock: the market's. In replay mode that is the replay's now, read from the prices' as-of
+(`CRYPTODESK_REPLAY_NOW` when set, else the end of the files; the replay does not move, so a rule
+fires at most once); live and demo follow real time. Rules are never evaluated on the demo
 market standing in for an unreachable CoinGecko (`fallback`): a simulated price must not fire a
 real alert.
 """
