@@ -84,6 +84,11 @@ def test_answer_on_a_phone_follows_the_answer_and_scrolls_with_the_page(
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"][0]
     assert scroll_boxes(answer) == []
     assert box(topbar)["height"] <= 56, "the header is one row"
+    # The engine badge reads whole at every width (regression: the watchlist, notifications and
+    # track record buttons squeezed it to "o…" on a phone).
+    engine = page.get_by_test_id("engine-badge").locator(".clip.short")
+    expect(engine).to_have_text("offline")
+    assert engine.evaluate("e => e.scrollWidth <= e.clientWidth"), "engine badge cut"
     # Everything of the answer is reachable by scrolling the page: the end of the report too.
     usage = answer.get_by_test_id("usage")
     usage.scroll_into_view_if_needed()
