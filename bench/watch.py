@@ -35,6 +35,7 @@ from tests.watch.conftest import watch_settings
 from bench.report import Section, make_console, percentile, print_section
 from cryptodesk.app import create_app
 from cryptodesk.rules.conditions import CONDITION_KINDS, Window
+from cryptodesk.serving import settle_heap
 from cryptodesk.watch.evaluation import (
     CandleReading,
     PreviousPrice,
@@ -239,6 +240,10 @@ def measure_spend() -> Spend:
 
 
 def measure() -> Section:
+    # As `cryptodesk serve` runs the watcher: the start-up heap frozen out of the collector's
+    # view (`serving.settle_heap`); without it the worst case's p99 is the full collections
+    # walking every module object (~130 ms at rest against ~34 ms with it).
+    settle_heap()
     swinging, calm, baseline = measure_rules()
     section = Section(
         "watcher",
